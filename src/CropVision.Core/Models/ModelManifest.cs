@@ -1,0 +1,103 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CropVision.Core.Preprocessing;
+
+namespace CropVision.Core.Models;
+
+/// <summary>What one output of the model predicts.</summary>
+public sealed record TaskSpec
+{
+    public const string SingleLabel = "single-label";
+    public const string MultiLabel = "multi-label";
+    /// <summary>Output tensor name in the graph.</summary>
+    public required string Output { get; init; }
+    public required string Kind { get; init; }
+    public required IReadOnlyList<string> Labels { get; init; }
+    public string? Description { get; init; }
+}
+
+public sealed record BackboneSpec
+{
+    public required string File { get; init; }
+    public required string Sha256 { get; init; }
+    public required string Package { get; init; }
+    public required IReadOnlyList<string> Layers { get; init; }
+    public required int FeatureSize { get; init; }
+}
+
+/// <summary>Thresholds fitted on validation data at training time; the service reads them, never a constant in code.</summary>
+public sealed record CalibrationSpec
+{
+    /// <summary>Below this top probability the answer is "uncertain".</summary>
+    public required double UncertainBelow { get; init; }
+    /// <summary>Above this out-of-distribution distance the photo is "rejected" (does not look like a leaf of this crop).</summary>
+    public required double RejectAbove { get; init; }
+    public required string Method { get; init; }
+    /// <summary>Share of validation leaves that these thresholds reject or mark uncertain (measured).</summary>
+    public double ValRejectedRate { get; init; }
+    public double ValUncertainRate { get; init; }
+}
+
+public sealed record TrainingInfo
+{
+    public required string DataFolder { get; init; }
+    public required string DataFingerprint { get; init; }
+    public required IReadOnlyDictionary<string, int> ImagesPerSplit { get; init; }
+    public required IReadOnlyDictionary<string, int> ImagesPerClass { get; init; }
+    public IReadOnlyList<string> SkippedImages { get; init; } = [];
+    public required IReadOnlyDictionary<string, double> Hyperparameters { get; init; }
+    public required string Selection { get; init; }
+    public required int Seed { get; init; }
+    public double Seconds { get; init; }
+}
+
+/// <summary>
+/// manifest.json of a model version folder <c>models/&lt;crop&gt;/&lt;version&gt;/</c>: everything needed to rebuild and
+/// run the model exactly as it was trained, and how good it was measured to be.
+/// </summary>
+public sealed record ModelManifest
+{
+    public const string FileName = "manifest.json";
+    public const int CurrentFormat = 1;
+
+    public int Format { get; init; } = CurrentFormat;
+    public required string Crop { get; init; }
+    public required int Version { get; init; }
+    public required DateTimeOffset CreatedUtc { get; init; }
+    public required IReadOnlyList<TaskSpec> Tasks { get; init; }
+    /// <summary>Output whose top class is the answer (the leaf's main stress).</summary>
+    public required string PrimaryOutput { get; init; }
+    public required PreprocessingSpec Preprocessing { get; init; }
+    public required BackboneSpec Backbone { get; init; }
+    /// <summary>The head ONNX file, relative to the version folder.</summary>
+    public string Head { get; init; } = "head.onnx";
+    public required CalibrationSpec Calibration { get; init; }
+    public required TrainingInfo Training { get; init; }
+    /// <summary>Evaluation results by data split name (e.g. "val"), as written by the training console.</summary>
+    public IReadOnlyDictionary<string, JsonElement> Metrics { get; init; } = new Dictionary<string, JsonElement>();
+
+    public TaskSpec Task(string output) => Tasks.Single(t => t.Output == output);
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static ModelManifest Read(string versionFolder)
+    {
+        var path = Path.Combine(versionFolder, FileName);
+        if (!File.Exists(path)) throw new InvalidDataException($"{path} is missing.");
+        ModelManifest? m;
+        try { m = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw new InvalidDataException($"{path} is not a valid manifest: {e.Message}", e); }
+        if (m is null) throw new InvalidDataException($"{path} is empty.");
+        if (m.Format > CurrentFormat) throw new InvalidDataException($"{path} has format {m.Format}; this build reads up to {CurrentFormat}.");
+        m.Preprocessing.Validate();
+        if (!m.Tasks.Any(t => t.Output == m.PrimaryOutput)) throw new InvalidDataException($"{path}: primary output '{m.PrimaryOutput}' is not one of the tasks.");
+        return m;
+    }
+
+    public void Write(string versionFolder) =>
+        File.WriteAllText(Path.Combine(versionFolder, FileName), JsonSerializer.Serialize(this, Json) + "\n");
+}

@@ -1,0 +1,54 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace CropVision.Core.Models;
+
+/// <summary>
+/// A model version folder (manifest.json + head.onnx) joined with the backbone it names, composed into one ONNX graph.
+/// Refuses a backbone whose SHA-256 differs from the one the head was trained on.
+/// </summary>
+public sealed class ModelPackage
+{
+    public string Folder { get; }
+    public ModelManifest Manifest { get; }
+    public ModelProto Composed { get; }
+
+    private ModelPackage(string folder, ModelManifest manifest, ModelProto composed) => (Folder, Manifest, Composed) = (folder, manifest, composed);
+
+    public static ModelPackage Load(string versionFolder, Backbone backbone)
+    {
+        var manifest = ModelManifest.Read(versionFolder);
+        if (!string.Equals(manifest.Backbone.Sha256, backbone.Sha256(), StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"{versionFolder} was trained on a backbone with SHA-256 {manifest.Backbone.Sha256}, but {backbone.Path} has {backbone.Sha256()}.");
+        var headPath = Path.Combine(versionFolder, manifest.Head);
+        if (!File.Exists(headPath)) throw new InvalidDataException($"{headPath} is missing.");
+        ModelProto head;
+        try { head = ModelProto.Parser.ParseFromFile(headPath); }
+        catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"{headPath} is not a valid ONNX file: {e.Message}", e); }
+        var outputs = head.Graph.Output.Select(o => o.Name).ToHashSet();
+        var missing = manifest.Tasks.Select(t => t.Output).Append(HeadParameters.DistanceOutput).Where(o => !outputs.Contains(o)).ToList();
+        if (missing.Count > 0) throw new InvalidDataException($"{headPath} lacks the outputs {string.Join(", ", missing)} that the manifest names.");
+        var composed = GraphComposer.BuildComposed(backbone, manifest.Backbone.Layers, head, manifest.Preprocessing, Metadata(manifest));
+        return new ModelPackage(versionFolder, manifest, composed);
+    }
+
+    /// <summary>What a stock ONNX Runtime user needs to feed and read the exported file.</summary>
+    public static IEnumerable<KeyValuePair<string, string>> Metadata(ModelManifest m)
+    {
+        var p = m.Preprocessing;
+        yield return new("cropvision.crop", m.Crop);
+        yield return new("cropvision.version", m.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return new("cropvision.input",
+            $"image: float32 [N, {p.ViewCount}, 3, {p.TileSize}, {p.TileSize}], RGB 0..255. Each image is resized to {p.ResizeWidth}x{p.ResizeHeight}, " +
+            $"cut into {p.TileCount} tiles of {p.TileSize}px (left to right), and each tile is given once per flip in this order: {string.Join(", ", p.Flips)} " +
+            "(views ordered flip-major, then tile). BGR conversion and mean subtraction happen inside the graph.");
+        yield return new("cropvision.preprocessing", System.Text.Json.JsonSerializer.Serialize(p, ModelManifest.Json));
+        yield return new("cropvision.primary_output", m.PrimaryOutput);
+        foreach (var t in m.Tasks)
+            yield return new($"cropvision.labels.{t.Output}", System.Text.Json.JsonSerializer.Serialize(t.Labels));
+        yield return new("cropvision.calibration", System.Text.Json.JsonSerializer.Serialize(m.Calibration, ModelManifest.Json));
+        yield return new("cropvision.backbone", $"{m.Backbone.Package}, sha256 {m.Backbone.Sha256}");
+    }
+
+    public byte[] ToBytes() => Composed.ToByteArray();
+}

@@ -1,0 +1,82 @@
+using SkiaSharp;
+
+namespace CropVision.Core.Preprocessing;
+
+/// <summary>
+/// Decodes JPEG, PNG and WebP into an upright RGBA bitmap. Reads the header first so oversized images are refused before
+/// any pixel memory is allocated, and decodes large JPEGs at a reduced scale in the DCT domain (much cheaper than a full
+/// decode followed by a resize).
+/// </summary>
+public static class ImageDecoder
+{
+    public const long DefaultMaxPixels = 50_000_000;
+
+    /// <summary>Decode so that the upright image is at least <paramref name="minWidth"/> x <paramref name="minHeight"/> where the source allows.</summary>
+    public static SKBitmap DecodeUpright(ReadOnlySpan<byte> bytes, int minWidth, int minHeight, long maxPixels = DefaultMaxPixels)
+    {
+        if (bytes.IsEmpty) throw new ImageDecodeException(ImageProblem.Empty, "The image is empty (0 bytes).");
+        var format = ImageFormatSniffer.Sniff(bytes);
+        if (format == ImageFormat.Unknown)
+            throw new ImageDecodeException(ImageProblem.UnsupportedFormat, "Not a JPEG, PNG or WebP image (the bytes do not start with a known signature).");
+
+        using var data = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(data)
+            ?? throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} header cannot be read: the file is damaged or truncated.");
+        var info = codec.Info;
+        if (info.Width <= 0 || info.Height <= 0)
+            throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} header gives no size.");
+        if ((long)info.Width * info.Height > maxPixels)
+            throw new ImageDecodeException(ImageProblem.TooManyPixels,
+                $"The image is {info.Width}x{info.Height} = {(long)info.Width * info.Height:N0} pixels; the limit is {maxPixels:N0}.");
+
+        var origin = codec.EncodedOrigin;
+        bool swapsAxes = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        // Stored-orientation size that the upright target corresponds to.
+        int needW = swapsAxes ? minHeight : minWidth, needH = swapsAxes ? minWidth : minHeight;
+        var size = ChooseDecodeSize(codec, needW, needH);
+
+        var decodeInfo = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var stored = new SKBitmap(decodeInfo);
+        try
+        {
+            var status = codec.GetPixels(decodeInfo, stored.GetPixels());
+            // IncompleteInput still yields the decoded part (grey for the rest); a phone upload cut short is refused instead.
+            if (status != SKCodecResult.Success)
+                throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} data is damaged or truncated ({status}).");
+            if (origin == SKEncodedOrigin.TopLeft) return stored;
+            var upright = Orientation.ApplyExif(stored, origin);
+            stored.Dispose();
+            return upright;
+        }
+        catch
+        {
+            stored.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads only the header: the upright size, without decoding pixels.</summary>
+    public static (int Width, int Height, ImageFormat Format) ReadHeader(ReadOnlySpan<byte> bytes)
+    {
+        var format = ImageFormatSniffer.Sniff(bytes);
+        if (format == ImageFormat.Unknown) throw new ImageDecodeException(ImageProblem.UnsupportedFormat, "Not a JPEG, PNG or WebP image.");
+        using var data = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(data) ?? throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} header cannot be read.");
+        var swaps = codec.EncodedOrigin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        return swaps ? (codec.Info.Height, codec.Info.Width, format) : (codec.Info.Width, codec.Info.Height, format);
+    }
+
+    /// <summary>The smallest size the codec can produce natively (JPEG: 1/8 steps) that still covers the target.</summary>
+    private static SKSizeI ChooseDecodeSize(SKCodec codec, int needW, int needH)
+    {
+        var full = codec.Info.Size;
+        if (codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return full;
+        var best = full;
+        for (int eighths = 1; eighths < 8; eighths++)
+        {
+            var scaled = codec.GetScaledDimensions(eighths / 8f);
+            if (scaled.Width >= needW && scaled.Height >= needH && scaled.Width < best.Width) { best = scaled; break; }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using CropVision.Core.Models;
+using CropVision.Training.Console;
+using Spectre.Console;
+
+namespace CropVision.Training.Commands;
+
+public static class ExportCommand
+{
+    public static Command Create()
+    {
+        var model = ModelOption.Create();
+        var output = new Option<FileInfo>("--out") { Description = "The standalone .onnx file to write", Required = true };
+        var command = new Command("export", "Write the composed model (preprocessing, backbone, head) as one ONNX file that stock ONNX Runtime runs") { model, output };
+        command.SetAction((result, cancellation) => Task.FromResult(ConsoleErrors.Guard(() =>
+        {
+            var folder = ModelRepository.ResolveVersionFolder(result.GetValue(model)!);
+            var package = ModelPackage.Load(folder, Backbone.Load());
+            var file = result.GetValue(output)!;
+            file.Directory?.Create();
+            var temp = file.FullName + ".partial";
+            File.WriteAllBytes(temp, package.ToBytes());
+            File.Move(temp, file.FullName, overwrite: true);
+            var m = package.Manifest;
+            AnsiConsole.MarkupLine($"[green]Exported[/] {ModelOption.Name(m)} to {Markup.Escape(file.FullName)} ({new FileInfo(file.FullName).Length / 1e6:F1} MB)");
+            AnsiConsole.MarkupLine($"input  image: float32 [N, {m.Preprocessing.ViewCount}, 3, {m.Preprocessing.TileSize}, {m.Preprocessing.TileSize}] (RGB 0..255; see metadata 'cropvision.input')");
+            foreach (var t in m.Tasks) AnsiConsole.MarkupLine($"output {t.Output}: [[N, {t.Labels.Count}]] {Markup.Escape(string.Join(", ", t.Labels))}");
+            AnsiConsole.MarkupLine($"output {HeadParameters.DistanceOutput}: [[N, 1]], features: [[N, {m.Backbone.FeatureSize}]]");
+            return 0;
+        })));
+        return command;
+    }
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Globalization;
+using CropVision.Core.Preprocessing;
+using CropVision.Training.Console;
+using CropVision.Training.Features;
+using CropVision.Training.Heads;
+using Spectre.Console;
+
+namespace CropVision.Training.Commands;
+
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "Folder with one sub-folder of photos per class, optionally labels.csv", Required = true };
+        var crop = new Option<string>("--crop") { Description = "Crop name, e.g. coffee, rubber, ginseng", Required = true };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Crop model folder to add a version to (default models/<crop>)" };
+        var layers = new Option<string>("--layers") { Description = "Backbone layers whose pooled activations are the features", DefaultValueFactory = _ => "layer3,layer4" };
+        var resize = new Option<string>("--resize") { Description = "Resize to WxH before cutting 224px tiles (448x224: a 2:1 leaf as two tiles)", DefaultValueFactory = _ => "448x224" };
+        var flips = new Option<string>("--flips") { Description = "Views per tile: none,horizontal,vertical,both", DefaultValueFactory = _ => "none,horizontal,vertical,both" };
+        var l2 = new Option<string>("--l2") { Description = "L2 strengths to try; each task keeps the best on val", DefaultValueFactory = _ => "1,4,16,64" };
+        var seed = new Option<int>("--seed") { Description = "Seed for the split of unlabelled images and for training", DefaultValueFactory = _ => 42 };
+        var cache = new Option<DirectoryInfo?>("--cache") { Description = $"Feature cache folder (default {FeatureCache.DefaultRoot}; env CROPVISION_CACHE)" };
+        var noCache = new Option<bool>("--no-cache") { Description = "Compute every feature afresh" };
+
+        var command = new Command("train", "Train a model version from labelled leaf photos and write it with its validation report")
+        {
+            data, crop, output, layers, resize, flips, l2, seed, cache, noCache,
+        };
+        command.SetAction((result, ct) => Task.FromResult(ConsoleErrors.Guard(() =>
+        {
+            var cropName = result.GetValue(crop)!.Trim().ToLowerInvariant();
+            var options = new TrainOptions
+            {
+                DataFolder = result.GetValue(data)!.FullName,
+                Crop = cropName,
+                OutFolder = result.GetValue(output)?.FullName ?? Path.Combine("models", cropName),
+                Layers = Parse.List(result.GetValue(layers)!),
+                Preprocessing = new PreprocessingSpec
+                {
+                    ResizeWidth = Parse.Size(result.GetValue(resize)!).Width,
+                    ResizeHeight = Parse.Size(result.GetValue(resize)!).Height,
+                    Flips = [.. Parse.List(result.GetValue(flips)!).Select(Parse.Flip)],
+                },
+                L2Grid = [.. Parse.List(result.GetValue(l2)!).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).Order()],
+                Seed = result.GetValue(seed),
+                CacheRoot = result.GetValue(noCache) ? null : result.GetValue(cache)?.FullName ?? FeatureCache.DefaultRoot,
+            };
+            var trained = SpectreProgress.Run(p => new ModelTrainer(p).Train(options, ct));
+            ResultTables.Print(trained.ValReport);
+            AnsiConsole.MarkupLine($"[green]Model written to[/] {Markup.Escape(trained.VersionFolder)} (report: {Markup.Escape(Path.Combine(trained.VersionFolder, "report.html"))})");
+            if (trained.Skipped.Count > 0) AnsiConsole.MarkupLine($"[yellow]{trained.Skipped.Count} unreadable image(s) were skipped; they are listed above and in the manifest.[/]");
+            return 0;
+        })));
+        return command;
+    }
+}

@@ -1,0 +1,9 @@
+namespace CropVision.Training.Data;
+
+public enum Split { Train, Val, Test }
+
+/// <summary>One photo and what is known about it. Flags and severity are absent when labels.csv does not give them.</summary>
+public sealed record LabelledImage(string RelativePath, string Class, Split Split, IReadOnlyDictionary<string, bool>? Flags, int? Severity)
+{
+    public string FullPath(string root) => Path.Combine(root, RelativePath);
+}

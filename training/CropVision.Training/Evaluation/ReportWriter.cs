@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace CropVision.Training.Evaluation;
+
+/// <summary>Writes metrics.json, report.html and the two pictures it shows into a folder.</summary>
+public static class ReportWriter
+{
+    public const string MetricsFile = "metrics.json";
+    public const string HtmlFile = "report.html";
+
+    public static void Write(EvaluationReport r, string folder, string title)
+    {
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, MetricsFile), r.ToJson() + "\n");
+        File.WriteAllBytes(Path.Combine(folder, "confusion.png"), ChartPainter.ConfusionMatrix(r.Labels, r.Confusion));
+        File.WriteAllBytes(Path.Combine(folder, "reliability.png"), ChartPainter.ReliabilityDiagram(r.Stress.Reliability, r.Ece));
+        File.WriteAllText(Path.Combine(folder, HtmlFile), Html(r, title));
+    }
+
+    private static string P(double v) => v.ToString("P1", CultureInfo.InvariantCulture);
+    private static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
+    private static string E(string s) => WebUtility.HtmlEncode(s);
+
+    public static string Html(EvaluationReport r, string title)
+    {
+        var sb = new StringBuilder();
+        sb.Append($"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{E(title)}</title>");
+        sb.Append("<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}th:first-child,td:first-child{text-align:left}figure{display:inline-block;margin:1rem}</style>");
+        sb.Append($"<h1>{E(title)}</h1><p>Model <b>{E(r.Model)}</b>, data <code>{E(r.Data)}</code>, split <b>{E(r.Split)}</b>, {r.Images} images scored, {r.CreatedUtc:yyyy-MM-dd HH:mm} UTC.</p>");
+        sb.Append("<h2>Summary</h2><table><tr><th>metric</th><th>value</th></tr>");
+        sb.Append($"<tr><td>stress accuracy</td><td>{P(r.Accuracy)}</td></tr><tr><td>stress macro-F1</td><td>{F(r.MacroF1)}</td></tr>");
+        sb.Append($"<tr><td>expected calibration error</td><td>{F(r.Ece)}</td></tr>");
+        if (r.SeverityAccuracy is { } sa) sb.Append($"<tr><td>severity accuracy</td><td>{P(sa)}</td></tr><tr><td>severity mean absolute error (grades)</td><td>{F(r.SeverityMae ?? 0)}</td></tr>");
+        if (r.StressFlagsMacroF1 is { } ff) sb.Append($"<tr><td>stress flags macro-F1 (multi-label)</td><td>{F(ff)}</td></tr>");
+        if (r.UncertainRate is { } u) sb.Append($"<tr><td>marked uncertain by the calibrated threshold</td><td>{P(u)}</td></tr>");
+        if (r.RejectedRate is { } rr) sb.Append($"<tr><td>rejected as not a leaf of this crop</td><td>{P(rr)}</td></tr>");
+        sb.Append("</table>");
+
+        sb.Append("<h2>Per class (main stress)</h2><table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>");
+        foreach (var c in r.Stress.PerClass) sb.Append($"<tr><td>{E(c.Label)}</td><td>{F(c.Precision)}</td><td>{F(c.Recall)}</td><td>{F(c.F1)}</td><td>{c.Support}</td></tr>");
+        sb.Append("</table>");
+        if (r.Flags is { } flags)
+        {
+            sb.Append("<h2>Per stress flag (a leaf can carry several)</h2><table><tr><th>stress</th><th>precision</th><th>recall</th><th>F1</th><th>leaves with it</th></tr>");
+            foreach (var c in flags.PerFlag) sb.Append($"<tr><td>{E(c.Label)}</td><td>{F(c.Precision)}</td><td>{F(c.Recall)}</td><td>{F(c.F1)}</td><td>{c.Support}</td></tr>");
+            sb.Append($"</table><p>All flags exactly right on {P(flags.ExactMatch)} of leaves.</p>");
+        }
+        if (r.Severity is { } sev)
+        {
+            sb.Append("<h2>Severity</h2><table><tr><th>grade</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>");
+            foreach (var c in sev.PerClass) sb.Append($"<tr><td>{E(c.Label)}</td><td>{F(c.Precision)}</td><td>{F(c.Recall)}</td><td>{F(c.F1)}</td><td>{c.Support}</td></tr>");
+            sb.Append("</table>");
+        }
+        sb.Append("<h2>Pictures</h2><figure><img src=\"confusion.png\" alt=\"Confusion matrix\"><figcaption>Confusion matrix (main stress)</figcaption></figure>");
+        sb.Append("<figure><img src=\"reliability.png\" alt=\"Reliability diagram\"><figcaption>Reliability diagram</figcaption></figure>");
+        if (r.Skipped.Count > 0)
+        {
+            sb.Append($"<h2>Skipped images ({r.Skipped.Count})</h2><ul>");
+            foreach (var s in r.Skipped) sb.Append($"<li><code>{E(s.RelativePath)}</code>: {E(s.Reason)}</li>");
+            sb.Append("</ul>");
+        }
+        sb.Append("</html>\n");
+        return sb.ToString();
+    }
+}

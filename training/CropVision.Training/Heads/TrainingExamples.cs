@@ -1,0 +1,42 @@
+using CropVision.Core.Preprocessing;
+using CropVision.Training.Data;
+using CropVision.Training.Features;
+
+namespace CropVision.Training.Heads;
+
+/// <summary>
+/// Rows for head training: one per (image, flip), the flip's tiles averaged, exactly as the composed graph averages them.
+/// Flips of the training images are extra examples (augmentation); at prediction time the flips' outputs are averaged.
+/// </summary>
+public sealed class TrainingExamples
+{
+    public required float[][] Rows { get; init; }
+    /// <summary>Index into the image list for each row.</summary>
+    public required int[] ImageOf { get; init; }
+    public required IReadOnlyList<LabelledImage> Images { get; init; }
+    public required int Flips { get; init; }
+
+    public static TrainingExamples Build(IReadOnlyList<(LabelledImage Image, ImageFeatures Features)> items, PreprocessingSpec spec, int featureSize, int[] featureColumns)
+    {
+        int flips = spec.Flips.Count, tiles = spec.TileCount;
+        var rows = new float[items.Count * flips][];
+        var imageOf = new int[rows.Length];
+        for (int i = 0; i < items.Count; i++)
+        {
+            var v = items[i].Features.Values;
+            for (int f = 0; f < flips; f++)
+            {
+                var row = new float[featureColumns.Length];
+                for (int t = 0; t < tiles; t++)
+                {
+                    int view = (f * tiles + t) * featureSize;
+                    for (int c = 0; c < featureColumns.Length; c++) row[c] += v[view + featureColumns[c]];
+                }
+                for (int c = 0; c < row.Length; c++) row[c] /= tiles;
+                rows[i * flips + f] = row;
+                imageOf[i * flips + f] = i;
+            }
+        }
+        return new TrainingExamples { Rows = rows, ImageOf = imageOf, Images = [.. items.Select(x => x.Image)], Flips = flips };
+    }
+}

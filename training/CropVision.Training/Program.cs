@@ -1,0 +1,11 @@
+using System.CommandLine;
+using CropVision.Training.Commands;
+
+var root = new RootCommand("CropVision training console: train crop-disease models from labelled leaf photos, evaluate, export and predict.")
+{
+    TrainCommand.Create(),
+    EvaluateCommand.Create(),
+    ExportCommand.Create(),
+    PredictCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();
