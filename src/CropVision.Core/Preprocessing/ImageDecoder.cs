@@ -14,20 +14,14 @@ public static class ImageDecoder
     /// <summary>Decode so that the upright image is at least <paramref name="minWidth"/> x <paramref name="minHeight"/> where the source allows.</summary>
     public static SKBitmap DecodeUpright(ReadOnlySpan<byte> bytes, int minWidth, int minHeight, long maxPixels = DefaultMaxPixels)
     {
-        if (bytes.IsEmpty) throw new ImageDecodeException(ImageProblem.Empty, "The image is empty (0 bytes).");
-        var format = ImageFormatSniffer.Sniff(bytes);
-        if (format == ImageFormat.Unknown)
-            throw new ImageDecodeException(ImageProblem.UnsupportedFormat, "Not a JPEG, PNG or WebP image (the bytes do not start with a known signature).");
-
+        var format = CheckHeader(bytes, maxPixels);
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data)
             ?? throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} header cannot be read: the file is damaged or truncated.");
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0)
             throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} header gives no size.");
-        if ((long)info.Width * info.Height > maxPixels)
-            throw new ImageDecodeException(ImageProblem.TooManyPixels,
-                $"The image is {info.Width}x{info.Height} = {(long)info.Width * info.Height:N0} pixels; the limit is {maxPixels:N0}.");
+        CheckPixels(info.Width, info.Height, maxPixels);
 
         var origin = codec.EncodedOrigin;
         bool swapsAxes = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
@@ -55,11 +49,31 @@ public static class ImageDecoder
         }
     }
 
-    /// <summary>Reads only the header: the upright size, without decoding pixels.</summary>
-    public static (int Width, int Height, ImageFormat Format) ReadHeader(ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// Sniffs the format and enforces the pixel limit from the raw header bytes, before any decoder sees the file.
+    /// </summary>
+    public static ImageFormat CheckHeader(ReadOnlySpan<byte> bytes, long maxPixels = DefaultMaxPixels)
     {
+        if (bytes.IsEmpty) throw new ImageDecodeException(ImageProblem.Empty, "The image is empty (0 bytes).");
         var format = ImageFormatSniffer.Sniff(bytes);
-        if (format == ImageFormat.Unknown) throw new ImageDecodeException(ImageProblem.UnsupportedFormat, "Not a JPEG, PNG or WebP image.");
+        if (format == ImageFormat.Unknown)
+            throw new ImageDecodeException(ImageProblem.UnsupportedFormat, "Not a JPEG, PNG or WebP image (the bytes do not start with a known signature).");
+        if (ImageHeader.TryReadSize(bytes, format) is var (w, h)) CheckPixels(w, h, maxPixels);
+        return format;
+    }
+
+    private static void CheckPixels(int width, int height, long maxPixels)
+    {
+        if (width <= 0 || height <= 0) throw new ImageDecodeException(ImageProblem.Corrupt, "The image header gives no size.");
+        if ((long)width * height > maxPixels)
+            throw new ImageDecodeException(ImageProblem.TooManyPixels,
+                $"The image is {width}x{height} = {(long)width * height:N0} pixels; the limit is {maxPixels:N0}.");
+    }
+
+    /// <summary>Reads only the header: the upright size, without decoding pixels.</summary>
+    public static (int Width, int Height, ImageFormat Format) ReadHeader(ReadOnlySpan<byte> bytes, long maxPixels = DefaultMaxPixels)
+    {
+        var format = CheckHeader(bytes, maxPixels);
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data) ?? throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} header cannot be read.");
         var swaps = codec.EncodedOrigin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;

@@ -19,7 +19,7 @@ public sealed record PreprocessingSpec
     public int TileSize { get; init; } = 224;
     /// <summary>Photos taken in portrait are turned so the long side is horizontal, as the training leaves lie.</summary>
     public bool LongSideHorizontal { get; init; } = true;
-    public IReadOnlyList<Flip> Flips { get; init; } = [Flip.None, Flip.Horizontal, Flip.Vertical, Flip.Both];
+    public IReadOnlyList<Flip> Flips { get; init; } = [Flip.None, Flip.Both];
 
     [JsonIgnore] public int TilesAcross => ResizeWidth / TileSize;
     [JsonIgnore] public int TilesDown => ResizeHeight / TileSize;

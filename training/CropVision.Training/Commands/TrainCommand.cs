@@ -17,8 +17,8 @@ public static class TrainCommand
         var output = new Option<DirectoryInfo?>("--out") { Description = "Crop model folder to add a version to (default models/<crop>)" };
         var layers = new Option<string>("--layers") { Description = "Backbone layers whose pooled activations are the features", DefaultValueFactory = _ => "layer3,layer4" };
         var resize = new Option<string>("--resize") { Description = "Resize to WxH before cutting 224px tiles (448x224: a 2:1 leaf as two tiles)", DefaultValueFactory = _ => "448x224" };
-        var flips = new Option<string>("--flips") { Description = "Views per tile: none,horizontal,vertical,both", DefaultValueFactory = _ => "none,horizontal,vertical,both" };
-        var l2 = new Option<string>("--l2") { Description = "L2 strengths to try; each task keeps the best on val", DefaultValueFactory = _ => "1,4,16,64" };
+        var flips = new Option<string>("--flips") { Description = "Views per tile: none,horizontal,vertical,both", DefaultValueFactory = _ => "none,both" };
+        var l2 = new Option<string>("--l2") { Description = "L2 strengths to try; each task keeps the best on val", DefaultValueFactory = _ => "4,16,64,256" };
         var seed = new Option<int>("--seed") { Description = "Seed for the split of unlabelled images and for training", DefaultValueFactory = _ => 42 };
         var cache = new Option<DirectoryInfo?>("--cache") { Description = $"Feature cache folder (default {FeatureCache.DefaultRoot}; env CROPVISION_CACHE)" };
         var noCache = new Option<bool>("--no-cache") { Description = "Compute every feature afresh" };

@@ -5,7 +5,20 @@ namespace CropVision.Training.Evaluation;
 /// <summary>Draws the report's pictures as PNG: the confusion matrix as a heat map and the reliability diagram.</summary>
 public static class ChartPainter
 {
-    private static SKFont Font(float size) => new(SKTypeface.Default, size);
+    // The self-contained Skia build does not ask fontconfig for fonts, so look for a common system font file;
+    // without one the charts still draw, unlabelled, and the HTML report carries every number as text too.
+    private static readonly string[] FontFiles =
+    [
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+        "/usr/share/fonts/TTF/DejaVuSans.ttf",
+        "/System/Library/Fonts/Supplemental/Arial.ttf",
+        "C:/Windows/Fonts/arial.ttf",
+    ];
+    private static readonly Lazy<SKTypeface> Typeface = new(() =>
+        FontFiles.Where(File.Exists).Select(SKTypeface.FromFile).FirstOrDefault(t => t is not null) ?? SKTypeface.Default);
+
+    private static SKFont Font(float size) => new(Typeface.Value, size);
 
     public static byte[] ConfusionMatrix(IReadOnlyList<string> labels, int[][] confusion)
     {
@@ -63,7 +76,7 @@ public static class ChartPainter
             c.DrawRect(new SKRect(X(b.From) + 1, Y(b.Accuracy), X(b.To) - 1, Y(0)), bar);
             c.DrawRect(new SKRect(X(b.From) + 1, Y(Math.Max(b.Accuracy, b.MeanConfidence)), X(b.To) - 1, Y(Math.Min(b.Accuracy, b.MeanConfidence))), gap);
         }
-        c.DrawText($"Reliability (ECE {ece:F3}): bars = accuracy, red = gap to confidence", 8, 22, SKTextAlign.Left, font, text);
+        c.DrawText($"Reliability, ECE {ece:F3} (bar: accuracy; red: gap)", 8, 22, SKTextAlign.Left, font, text);
         c.DrawText("confidence (top probability)", pad + 60, h - 12, SKTextAlign.Left, font, text);
         for (int i = 0; i <= 10; i += 5) c.DrawText($"{i / 10.0:F1}", X(i / 10.0) - 8, pad + plot + 18, SKTextAlign.Left, font, text);
         for (int i = 0; i <= 10; i += 5) c.DrawText($"{i / 10.0:F1}", 14, Y(i / 10.0) + 4, SKTextAlign.Left, font, text);

@@ -53,6 +53,16 @@ public static class ReportWriter
             foreach (var c in sev.PerClass) sb.Append($"<tr><td>{E(c.Label)}</td><td>{F(c.Precision)}</td><td>{F(c.Recall)}</td><td>{F(c.F1)}</td><td>{c.Support}</td></tr>");
             sb.Append("</table>");
         }
+        sb.Append("<h2>Confusion matrix</h2><p>Rows: true class; columns: predicted.</p><table><tr><th></th>");
+        foreach (var l in r.Labels) sb.Append($"<th>{E(l)}</th>");
+        sb.Append("</tr>");
+        for (int i = 0; i < r.Labels.Count; i++)
+        {
+            sb.Append($"<tr><td>{E(r.Labels[i])}</td>");
+            foreach (var v in r.Confusion[i]) sb.Append($"<td>{v}</td>");
+            sb.Append("</tr>");
+        }
+        sb.Append("</table>");
         sb.Append("<h2>Pictures</h2><figure><img src=\"confusion.png\" alt=\"Confusion matrix\"><figcaption>Confusion matrix (main stress)</figcaption></figure>");
         sb.Append("<figure><img src=\"reliability.png\" alt=\"Reliability diagram\"><figcaption>Reliability diagram</figcaption></figure>");
         if (r.Skipped.Count > 0)

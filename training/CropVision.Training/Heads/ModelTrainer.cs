@@ -18,7 +18,7 @@ public sealed record TrainOptions
     public IReadOnlyList<string> Layers { get; init; } = ["layer3", "layer4"];
     public PreprocessingSpec Preprocessing { get; init; } = new();
     /// <summary>L2 strengths tried for every task; the best on val wins.</summary>
-    public IReadOnlyList<float> L2Grid { get; init; } = [1f, 4f, 16f, 64f];
+    public IReadOnlyList<float> L2Grid { get; init; } = [4f, 16f, 64f, 256f];
     public int Seed { get; init; } = 42;
     public string? CacheRoot { get; init; } = FeatureCache.DefaultRoot;
     /// <summary>Top probabilities of val leaves below this quantile are "uncertain".</summary>

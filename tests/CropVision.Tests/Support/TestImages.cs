@@ -1,0 +1,87 @@
+using SkiaSharp;
+
+namespace CropVision.Tests.Support;
+
+/// <summary>Images made in the test, so every expectation is known exactly.</summary>
+public static class TestImages
+{
+    /// <summary>A bitmap painted by <paramref name="paint"/>(x, y) -> colour.</summary>
+    public static SKBitmap Paint(int width, int height, Func<int, int, SKColor> paint)
+    {
+        var bmp = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        for (int y = 0; y < height; y++) for (int x = 0; x < width; x++) bmp.SetPixel(x, y, paint(x, y));
+        return bmp;
+    }
+
+    public static byte[] Encode(SKBitmap bitmap, SKEncodedImageFormat format, int quality = 100)
+    {
+        using var image = SKImage.FromBitmap(bitmap);
+        using var data = image.Encode(format, quality);
+        return data.ToArray();
+    }
+
+    /// <summary>Left half red, right half blue, with a green band across the top quarter: every orientation looks different.</summary>
+    public static SKColor Quadrants(int x, int y, int width, int height) =>
+        y < height / 4 ? new SKColor(0, 200, 0) : x < width / 2 ? new SKColor(220, 0, 0) : new SKColor(0, 0, 220);
+
+    /// <summary>Inserts an EXIF APP1 segment with only the orientation tag right after the JPEG's SOI marker.</summary>
+    public static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
+    {
+        byte[] tiff =
+        [
+            (byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0,    // little-endian TIFF header, IFD at offset 8
+            1, 0,                                        // one entry
+            0x12, 0x01, 3, 0, 1, 0, 0, 0,                // tag 0x0112 Orientation, SHORT, count 1
+            (byte)orientation, (byte)(orientation >> 8), 0, 0,
+            0, 0, 0, 0,                                  // no next IFD
+        ];
+        var payload = "Exif\0\0"u8.ToArray().Concat(tiff).ToArray();
+        int length = payload.Length + 2;
+        var segment = new byte[] { 0xFF, 0xE1, (byte)(length >> 8), (byte)length }.Concat(payload);
+        return jpeg.Take(2).Concat(segment).Concat(jpeg.Skip(2)).ToArray();
+    }
+
+    /// <summary>A valid PNG signature and IHDR that claim a huge image, with no pixel data: decoding it would need gigabytes.</summary>
+    public static byte[] PngHeaderOnly(int width, int height)
+    {
+        var ihdr = new List<byte>();
+        ihdr.AddRange("IHDR"u8.ToArray());
+        ihdr.AddRange(BigEndian(width)); ihdr.AddRange(BigEndian(height));
+        ihdr.AddRange(new byte[] { 8, 6, 0, 0, 0 }); // 8-bit RGBA
+        var png = new List<byte> { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A };
+        png.AddRange(BigEndian(13)); png.AddRange(ihdr); png.AddRange(BigEndian((int)Crc32(ihdr.ToArray())));
+        var iend = "IEND"u8.ToArray();
+        png.AddRange(BigEndian(0)); png.AddRange(iend); png.AddRange(BigEndian((int)Crc32(iend)));
+        return [.. png];
+    }
+
+    private static byte[] BigEndian(int v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
+
+    private static uint Crc32(byte[] data)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
+        }
+        return ~crc;
+    }
+
+    /// <summary>A synthetic "leaf": a green ellipse on white with spots whose colour and number depend on the class.</summary>
+    public static byte[] Leaf(int seed, SKColor spotColour, int spots, int width = 512, int height = 256)
+    {
+        var rng = new Random(seed);
+        using var surface = SKSurface.Create(new SKImageInfo(width, height));
+        var c = surface.Canvas;
+        c.Clear(SKColors.White);
+        using var leaf = new SKPaint { Color = new SKColor((byte)rng.Next(20, 60), (byte)rng.Next(110, 160), (byte)rng.Next(20, 60)), IsAntialias = true };
+        c.DrawOval(width / 2f, height / 2f, width * 0.42f, height * 0.38f, leaf);
+        using var spot = new SKPaint { Color = spotColour, IsAntialias = true };
+        for (int i = 0; i < spots; i++)
+            c.DrawCircle(width * (0.2f + 0.6f * (float)rng.NextDouble()), height * (0.3f + 0.4f * (float)rng.NextDouble()), 6 + rng.Next(10), spot);
+        using var img = surface.Snapshot();
+        using var data = img.Encode(SKEncodedImageFormat.Jpeg, 90);
+        return data.ToArray();
+    }
+}
