@@ -11,8 +11,9 @@ public sealed class OnnxModel : IDisposable
 
     public OnnxModel(byte[] model, SessionSettings? settings = null)
     {
-        using var options = (settings ?? new SessionSettings()).Create();
-        _session = new InferenceSession(model, options);
+        settings ??= new SessionSettings();
+        using var options = settings.Create();
+        _session = OpenSession(model, settings, options);
         _input = _session.InputNames.Single();
         OutputNames = [.. _session.OutputNames];
     }
@@ -26,6 +27,25 @@ public sealed class OnnxModel : IDisposable
         var result = new Dictionary<string, float[]>(OutputNames.Count);
         for (int i = 0; i < OutputNames.Count; i++) result[OutputNames[i]] = outputs[i].GetTensorDataAsSpan<float>().ToArray();
         return result;
+    }
+
+    /// <summary>
+    /// Opens the session, from the optimized-graph cache when it holds this exact model for this provider; otherwise
+    /// optimizes from the bytes and leaves the result in the cache for next time.
+    /// </summary>
+    private static InferenceSession OpenSession(byte[] model, SessionSettings settings, SessionOptions options)
+    {
+        if (settings.OptimizedModelCache is not { Length: > 0 } folder) return new InferenceSession(model, options);
+        Directory.CreateDirectory(folder);
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model))[..24];
+        var cached = Path.Combine(folder, $"{key}-{settings.ProviderName.ToLowerInvariant()}-opt{(int)settings.Optimization}.onnx");
+        if (File.Exists(cached))
+        {
+            try { return new InferenceSession(cached, options); }
+            catch (OnnxRuntimeException) { File.Delete(cached); } // a stale or torn file: rebuild it
+        }
+        options.OptimizedModelFilePath = cached;
+        return new InferenceSession(model, options);
     }
 
     public void Dispose() => _session.Dispose();

@@ -8,6 +8,13 @@ public sealed record SessionSettings
     /// <summary>Threads inside one operator; 0 lets ONNX Runtime use one per physical core.</summary>
     public int IntraOpThreads { get; init; } = 0;
     public GraphOptimizationLevel Optimization { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+    /// <summary>Run on the CUDA execution provider (device <see cref="CudaDeviceId"/>); creating the session fails if it cannot load.</summary>
+    public bool UseCuda { get; init; }
+    public int CudaDeviceId { get; init; }
+    /// <summary>Folder for graphs ONNX Runtime has already optimized, so a restart skips that work; null disables it.</summary>
+    public string? OptimizedModelCache { get; init; }
+
+    public string ProviderName => UseCuda ? "CUDA" : "CPU";
 
     public SessionOptions Create()
     {
@@ -18,6 +25,15 @@ public sealed record SessionSettings
             IntraOpNumThreads = IntraOpThreads,
             InterOpNumThreads = 1,
         };
+        try
+        {
+            if (UseCuda) o.AppendExecutionProvider_CUDA(CudaDeviceId);
+        }
+        catch
+        {
+            o.Dispose();
+            throw;
+        }
         return o;
     }
 }

@@ -28,6 +28,13 @@ public sealed record PreprocessingSpec
     [JsonIgnore] public int FloatsPerView => 3 * TileSize * TileSize;
     [JsonIgnore] public int FloatsPerImage => ViewCount * FloatsPerView;
 
+    /// <summary>Equal when every setting and the flip list match (the list by content, not by reference).</summary>
+    public bool Equals(PreprocessingSpec? other) =>
+        other is not null && ResizeWidth == other.ResizeWidth && ResizeHeight == other.ResizeHeight && TileSize == other.TileSize
+        && LongSideHorizontal == other.LongSideHorizontal && Flips.SequenceEqual(other.Flips);
+
+    public override int GetHashCode() => HashCode.Combine(ResizeWidth, ResizeHeight, TileSize, LongSideHorizontal, Flips.Count);
+
     public void Validate()
     {
         if (TileSize <= 0 || ResizeWidth <= 0 || ResizeHeight <= 0) throw new InvalidDataException("Preprocessing sizes must be positive.");

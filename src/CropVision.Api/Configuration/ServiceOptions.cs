@@ -1,0 +1,50 @@
+namespace CropVision.Api.Configuration;
+
+/// <summary>"Models" section: where model versions live and which version serves.</summary>
+public sealed class ModelsOptions
+{
+    public const string Section = "Models";
+    /// <summary>The model repository (models/&lt;crop&gt;/&lt;version&gt;/), relative to the content root.</summary>
+    public string Folder { get; set; } = "../../models";
+    /// <summary>Crop to version; crops not listed serve their newest version.</summary>
+    public Dictionary<string, int> Pinned { get; set; } = [];
+    /// <summary>Reload a crop when files under its folder change.</summary>
+    public bool WatchForChanges { get; set; } = true;
+}
+
+/// <summary>"Inference" section: execution provider, session and dynamic batching.</summary>
+public sealed class InferenceOptions
+{
+    public const string Section = "Inference";
+    /// <summary>auto (CUDA when it loads, else CPU with the reason shown), cuda (refuse to start without it) or cpu.</summary>
+    public string Device { get; set; } = "auto";
+    public int CudaDeviceId { get; set; }
+    /// <summary>Threads per operator on the CPU; 0 = one per core.</summary>
+    public int IntraOpThreads { get; set; }
+    /// <summary>A batch runs when it holds this many images...</summary>
+    public int MaxBatchSize { get; set; } = 8;
+    /// <summary>...or when its oldest image has waited this long (as Triton's max_queue_delay_microseconds).</summary>
+    public int MaxQueueDelayMicroseconds { get; set; } = 2000;
+    /// <summary>Images waiting per model; beyond it requests get 503 with Retry-After at once.</summary>
+    public int QueueCapacity { get; set; } = 64;
+    /// <summary>Folder for ONNX Runtime's optimized graphs (faster restarts); empty disables.</summary>
+    public string? OptimizedModelCache { get; set; }
+}
+
+/// <summary>"Limits" section: what a request may send.</summary>
+public sealed class LimitsOptions
+{
+    public const string Section = "Limits";
+    public long MaxUploadBytes { get; set; } = 20 * 1024 * 1024;
+    public int MaxImagesPerBatch { get; set; } = 16;
+    /// <summary>Checked from the image header before decoding.</summary>
+    public long MaxPixelsPerImage { get; set; } = 50_000_000;
+}
+
+/// <summary>"Admin" section.</summary>
+public sealed class AdminOptions
+{
+    public const string Section = "Admin";
+    /// <summary>Key for admin endpoints (header X-Api-Key). Empty disables them.</summary>
+    public string ApiKey { get; set; } = "";
+}

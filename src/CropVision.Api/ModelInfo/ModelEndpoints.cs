@@ -1,0 +1,88 @@
+using CropVision.Api.Catalogue;
+using CropVision.Api.Configuration;
+using CropVision.Api.Serving;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using static CropVision.Api.Problems.Problems;
+
+namespace CropVision.Api.ModelInfo;
+
+public sealed record ClassInfo(string Label, string En, string Vi);
+public sealed record TaskInfo(string Output, string Kind, IReadOnlyList<ClassInfo> Classes);
+public sealed record ProviderInfo(string Name, string Requested, string? FallbackReason);
+public sealed record ModelSummary(
+    string Crop, string NameEn, string NameVi, string Status, int? ServingVersion, IReadOnlyList<int> AvailableVersions,
+    IReadOnlyList<TaskInfo> Tasks, object? Metrics, int? QueueDepth, string? LoadError, DateTimeOffset? LoadedAt);
+public sealed record ModelsResponse(ProviderInfo ExecutionProvider, IReadOnlyList<ModelSummary> Crops);
+public sealed record ReloadResponse(string Crop, int Version, string Message);
+
+public static class ModelEndpoints
+{
+    public const string ApiKeyHeader = "X-Api-Key";
+
+    public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/models").WithTags("Models");
+        group.MapGet("/", List).WithSummary("Every crop: its serving version, classes, validation metrics and execution provider; crops without a model say so");
+        group.MapGet("/{crop}", Get).WithSummary("One crop's model").ProducesProblem(StatusCodes.Status404NotFound);
+
+        var admin = group.MapGroup("/").AddEndpointFilter(RequireAdminKey)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        admin.MapPost("/{crop}/reload", Reload).WithSummary($"Reload a crop's model from disk (header {ApiKeyHeader})")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        return app;
+    }
+
+    private static ProviderInfo Provider(ModelRegistry r) => new(r.Provider.Name, r.Provider.Requested, r.Provider.FallbackReason);
+
+    private static Ok<ModelsResponse> List(ModelRegistry registry, DiseaseCatalogue catalogue)
+    {
+        var crops = registry.CropFolders().Concat(catalogue.Crops.Keys).Concat(registry.Served.Select(s => s.Crop))
+            .Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal);
+        return TypedResults.Ok(new ModelsResponse(Provider(registry), [.. crops.Select(c => Summarize(c, registry, catalogue))]));
+    }
+
+    private static Results<Ok<ModelSummary>, ProblemHttpResult> Get(string crop, ModelRegistry registry, DiseaseCatalogue catalogue) =>
+        registry.Get(crop) is null && !registry.CropFolders().Contains(crop, StringComparer.OrdinalIgnoreCase)
+            ? NoModel(crop, registry.Served.Select(s => s.Crop))
+            : TypedResults.Ok(Summarize(crop, registry, catalogue));
+
+    private static ModelSummary Summarize(string crop, ModelRegistry registry, DiseaseCatalogue catalogue)
+    {
+        var served = registry.Get(crop);
+        var name = catalogue.Crops.TryGetValue(crop, out var c) ? c.Name : new Text(crop, crop);
+        var failure = registry.Failures.FirstOrDefault(f => f.Crop.Equals(crop, StringComparison.OrdinalIgnoreCase));
+        if (served is null)
+            return new ModelSummary(crop, name.En, name.Vi, failure is null ? "no model deployed" : "failed to load", null, registry.AvailableVersions(crop), [], null, null, failure?.Reason, null);
+        var m = served.Manifest;
+        var tasks = m.Tasks.Select(t => new TaskInfo(t.Output, t.Kind, [.. t.Labels.Select(l =>
+        {
+            var e = t.Output == "severity" ? catalogue.Severity(crop, l) : catalogue.Label(crop, l);
+            return new ClassInfo(l, e.En, e.Vi);
+        })])).ToList();
+        return new ModelSummary(served.Crop, name.En, name.Vi, "serving", served.Version, registry.AvailableVersions(crop), tasks,
+            m.Metrics, served.Batcher.Depth, failure?.Reason, served.LoadedAt);
+    }
+
+    private static async Task<Results<Ok<ReloadResponse>, ProblemHttpResult>> Reload(string crop, ModelRegistry registry)
+    {
+        if (!registry.CropFolders().Contains(crop, StringComparer.OrdinalIgnoreCase)) return NoModel(crop, registry.Served.Select(s => s.Crop));
+        var (ok, message) = await registry.ReloadAsync(crop);
+        var served = registry.Get(crop);
+        return ok && served is not null
+            ? TypedResults.Ok(new ReloadResponse(served.Crop, served.Version, message))
+            : Create(StatusCodes.Status422UnprocessableEntity, "Reload refused", served is null ? message : $"{message} Still serving version {served.Version}.");
+    }
+
+    private static async ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var key = context.HttpContext.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.ApiKey;
+        if (string.IsNullOrEmpty(key))
+            return Create(StatusCodes.Status403Forbidden, "Admin endpoints disabled", "No admin API key is configured (Admin:ApiKey).");
+        var given = context.HttpContext.Request.Headers[ApiKeyHeader].ToString();
+        if (given.Length == 0) return Create(StatusCodes.Status401Unauthorized, "API key required", $"Send the admin key in the {ApiKeyHeader} header.");
+        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(given), System.Text.Encoding.UTF8.GetBytes(key)))
+            return Create(StatusCodes.Status403Forbidden, "Wrong API key", "The admin key is not valid.");
+        return await next(context);
+    }
+}

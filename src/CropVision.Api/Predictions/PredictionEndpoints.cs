@@ -1,0 +1,71 @@
+using CropVision.Api.Configuration;
+using CropVision.Api.Serving;
+using CropVision.Api.Uploads;
+using CropVision.Core.Preprocessing;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using static CropVision.Api.Problems.Problems;
+
+namespace CropVision.Api.Predictions;
+
+public static class PredictionEndpoints
+{
+    public static IEndpointRouteBuilder MapPredictions(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/predict").WithTags("Predict")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        group.MapPost("/", PredictAsync).WithName("Predict")
+            .Accepts<IFormFile>("multipart/form-data", "image/jpeg", "image/png", "image/webp", "application/octet-stream")
+            .WithSummary("Diagnose one leaf photo")
+            .WithDescription("Multipart field 'image', or the raw image as the body. JPEG, PNG or WebP; the format is read from the bytes.");
+        group.MapPost("/batch", PredictBatchAsync).WithName("PredictBatch")
+            .Accepts<IFormFile>("multipart/form-data")
+            .WithSummary("Diagnose several leaf photos (multipart parts named 'image'); one result or error per image, in order");
+        return app;
+    }
+
+    private static async Task<Results<Ok<PredictionResponse>, ProblemHttpResult>> PredictAsync(
+        [FromQuery] string crop, HttpContext http, PredictionService predictions, ModelRegistry registry, IOptions<LimitsOptions> limits)
+    {
+        if (registry.Get(crop) is null) return NoModel(crop, registry.Served.Select(s => s.Crop));
+        List<UploadedImage> images;
+        try { images = await ImageUploads.ReadAsync(http.Request, limits.Value, maxImages: 1, http.RequestAborted); }
+        catch (UploadException e) { return Create(e.Status, e.Title, e.Message); }
+        try { return TypedResults.Ok(await predictions.PredictAsync(crop, images[0].Bytes, http.RequestAborted)); }
+        catch (ImageDecodeException e) { return FromImage(e); }
+        catch (QueueFullException) { return QueueFull(http); }
+        catch (KeyNotFoundException) { return NoModel(crop, registry.Served.Select(s => s.Crop)); }
+    }
+
+    private static async Task<Results<Ok<BatchResponse>, ProblemHttpResult>> PredictBatchAsync(
+        [FromQuery] string crop, HttpContext http, PredictionService predictions, ModelRegistry registry, IOptions<LimitsOptions> limits)
+    {
+        if (registry.Get(crop) is null) return NoModel(crop, registry.Served.Select(s => s.Crop));
+        List<UploadedImage> images;
+        try { images = await ImageUploads.ReadAsync(http.Request, limits.Value, limits.Value.MaxImagesPerBatch, http.RequestAborted); }
+        catch (UploadException e) { return Create(e.Status, e.Title, e.Message); }
+
+        // Decode every image first, then queue them all at once so they share batches; each failure stays with its own image.
+        var prepared = images.Select((image, index) =>
+        {
+            try { return (index, image, predictions.Prepare(crop, image.Bytes), (ProblemDetails?)null); }
+            catch (ImageDecodeException e) { return (index, image, (PredictionService.Prepared?)null, Details(FromImage(e))); }
+        }).ToList();
+        var tasks = prepared.Select(async p =>
+        {
+            if (p.Item3 is null) return new BatchItem(p.index, p.image.FileName, null, p.Item4);
+            try { return new BatchItem(p.index, p.image.FileName, await predictions.CompleteAsync(p.Item3, http.RequestAborted), null); }
+            catch (QueueFullException) { return new BatchItem(p.index, p.image.FileName, null, Details(Create(503, "Busy", "The model's queue is full. Retry after a second."))); }
+        }).ToList();
+        var results = await Task.WhenAll(tasks);
+        return TypedResults.Ok(new BatchResponse(crop, results));
+    }
+
+    private static ProblemDetails Details(ProblemHttpResult r) => r.ProblemDetails;
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using CropVision.Api.Catalogue;
+using CropVision.Api.Configuration;
+using CropVision.Api.Serving;
+using CropVision.Core.Inference;
+using CropVision.Core.Models;
+using CropVision.Core.Preprocessing;
+using Microsoft.Extensions.Options;
+
+namespace CropVision.Api.Predictions;
+
+/// <summary>Image bytes to a diagnosis: shared preprocessing, the model's batching queue, then names and advice from the catalogue.</summary>
+public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue catalogue, IOptions<LimitsOptions> limits)
+{
+    private const int TopPredictions = 3;
+
+    /// <summary>A decoded image, ready for the model's queue.</summary>
+    public sealed record Prepared(ServedModel Model, byte[] Image, float[] Tensor, TimeSpan Decode);
+
+    /// <summary>Runs one image. Throws <see cref="ImageDecodeException"/>, <see cref="QueueFullException"/>, or <see cref="KeyNotFoundException"/> for an unknown crop.</summary>
+    public Task<PredictionResponse> PredictAsync(string crop, byte[] image, CancellationToken ct) => CompleteAsync(Prepare(crop, image), ct);
+
+    /// <summary>Bytes to tensor with the serving version's preprocessing (decode errors surface here, before queueing).</summary>
+    public Prepared Prepare(string crop, byte[] image)
+    {
+        var served = registry.Get(crop) ?? throw new KeyNotFoundException(crop);
+        var clock = Stopwatch.StartNew();
+        var tensor = ImagePreprocessor.Preprocess(image, served.Model.Spec, limits.Value.MaxPixelsPerImage);
+        ServingMetrics.DecodeSeconds.WithLabels(served.Crop).Observe(clock.Elapsed.TotalSeconds);
+        return new Prepared(served, image, tensor, clock.Elapsed);
+    }
+
+    public async Task<PredictionResponse> CompleteAsync(Prepared p, CancellationToken ct)
+    {
+        var (result, model) = await RunAsync(p.Model.Crop, p.Model, p.Tensor, p.Image, ct);
+        var response = Describe(model, result.Output, new Timings(Ms(p.Decode), Ms(result.Queue), Ms(result.Inference), result.BatchSize));
+        ServingMetrics.Predictions.WithLabels(model.Crop, response.Status).Inc();
+        return response;
+    }
+
+    /// <summary>
+    /// Queues on the serving version. If a reload retired it meanwhile, the image goes to its successor (preprocessed
+    /// again if the new version preprocesses differently), so a reload never fails a request.
+    /// </summary>
+    public async Task<(BatchedResult, ServedModel)> RunAsync(string crop, ServedModel served, float[] tensor, byte[]? image, CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try { return (await served.Batcher.EnqueueAsync(tensor, ct), served); }
+            catch (BatcherRetiredException) when (attempt < 3)
+            {
+                var current = registry.Get(crop) ?? throw new KeyNotFoundException(crop);
+                if (current.Model.Spec != served.Model.Spec)
+                {
+                    if (image is null) throw;
+                    tensor = ImagePreprocessor.Preprocess(image, current.Model.Spec, limits.Value.MaxPixelsPerImage);
+                }
+                served = current;
+            }
+        }
+    }
+
+    private PredictionResponse Describe(ServedModel model, ModelOutput output, Timings timings)
+    {
+        var m = model.Manifest;
+        var status = Verdict.Decide(output, m);
+        var ranked = Verdict.Ranked(output, m.Task(m.PrimaryOutput));
+        var top = ranked[0];
+        LabelProbability Named(RankedLabel r) { var e = catalogue.Label(m.Crop, r.Label); return new(r.Label, e.En, e.Vi, Math.Round(r.Probability, 4)); }
+
+        SeverityGrade? severity = null;
+        if (m.Tasks.FirstOrDefault(t => t.Output == "severity") is { } sevTask)
+        {
+            var best = Verdict.Ranked(output, sevTask)[0];
+            var e = catalogue.Severity(m.Crop, best.Label);
+            severity = new SeverityGrade(best.Label, e.En, e.Vi, Math.Round(best.Probability, 4));
+        }
+        var others = m.Tasks.Where(t => t.Kind == TaskSpec.MultiLabel)
+            .SelectMany(t => Verdict.Ranked(output, t))
+            .Where(r => r.Probability >= 0.5f && r.Label != top.Label)
+            .Select(Named).ToList();
+
+        var entry = catalogue.Label(m.Crop, top.Label);
+        var advice = status switch
+        {
+            PredictionStatus.Rejected => new Advice(catalogue.Rejected.En, catalogue.Rejected.Vi),
+            PredictionStatus.Uncertain => new Advice(catalogue.Uncertain.En, catalogue.Uncertain.Vi),
+            _ => entry.Advice is { } a ? new Advice(a.En, a.Vi) : new Advice(entry.En, entry.Vi),
+        };
+        return new PredictionResponse(m.Crop, new ModelRef($"{m.Crop}", m.Version), status.ToString().ToLowerInvariant(), top.Label,
+            Math.Round(top.Probability, 4), [.. ranked.Take(TopPredictions).Select(Named)], severity, others, advice, timings);
+    }
+
+    private static double Ms(TimeSpan t) => Math.Round(t.TotalMilliseconds, 2);
+}

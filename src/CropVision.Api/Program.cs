@@ -1,0 +1,44 @@
+using CropVision.Api.Catalogue;
+using CropVision.Api.Configuration;
+using CropVision.Api.ModelInfo;
+using CropVision.Api.OpenInference;
+using CropVision.Api.Predictions;
+using CropVision.Api.Serving;
+using Prometheus;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.Configure<ModelsOptions>(builder.Configuration.GetSection(ModelsOptions.Section));
+builder.Services.Configure<InferenceOptions>(builder.Configuration.GetSection(InferenceOptions.Section));
+builder.Services.Configure<LimitsOptions>(builder.Configuration.GetSection(LimitsOptions.Section));
+builder.Services.Configure<AdminOptions>(builder.Configuration.GetSection(AdminOptions.Section));
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<ModelRegistry>();
+builder.Services.AddSingleton(_ => DiseaseCatalogue.Load(Path.Combine(AppContext.BaseDirectory, "Catalogue", "diseases.json")));
+builder.Services.AddSingleton<PredictionService>();
+builder.Services.AddHostedService<ModelFolderWatcher>();
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
+// Uploads are streamed and limited by Limits:MaxUploadBytes in ImageUploads; Kestrel's own cap sits just above it.
+builder.WebHost.ConfigureKestrel((context, kestrel) =>
+    kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Limits:MaxUploadBytes") + 64 * 1024 ?? 21 * 1024 * 1024);
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseHttpMetrics();
+
+// Load the models before taking traffic: a start-up that cannot serve (Device=cuda without CUDA) fails here, loudly.
+app.Services.GetRequiredService<ModelRegistry>();
+
+app.MapOpenApi();
+app.MapPredictions();
+app.MapModels();
+app.MapOpenInference();
+app.MapMetrics("/metrics");
+app.MapGet("/", () => TypedResults.Redirect("/v1/models")).ExcludeFromDescription();
+
+app.Run();
+
+/// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

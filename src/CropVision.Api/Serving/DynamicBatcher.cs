@@ -1,0 +1,134 @@
+using System.Threading.Channels;
+using CropVision.Core.Inference;
+
+namespace CropVision.Api.Serving;
+
+/// <summary>One image's answer from the batcher, with where its time went.</summary>
+public sealed record BatchedResult(ModelOutput Output, TimeSpan Queue, TimeSpan Inference, int BatchSize);
+
+/// <summary>The queue is full: the caller should answer 503 with Retry-After.</summary>
+public sealed class QueueFullException() : Exception("The model's queue is full.");
+
+/// <summary>The batcher has been retired by a reload: the caller should enqueue on the current model.</summary>
+public sealed class BatcherRetiredException() : Exception("This model version was replaced.");
+
+public sealed record BatcherSettings(int MaxBatchSize, TimeSpan MaxQueueDelay, int QueueCapacity);
+
+/// <summary>
+/// Dynamic batching in the manner of Triton: one bounded queue per model; a batch runs when it holds MaxBatchSize
+/// images or when its oldest image has waited MaxQueueDelay. A full queue refuses at once. Requests whose client has
+/// gone are dropped before they cost compute. One worker runs batches one after another, which is what a CPU wants;
+/// while it computes, the next batch fills.
+/// </summary>
+public sealed class DynamicBatcher : IAsyncDisposable
+{
+    private sealed record Work(float[] Tensor, TaskCompletionSource<BatchedResult> Done, long EnqueuedAt, CancellationToken Cancel);
+
+    private readonly Channel<Work> _queue;
+    private readonly Func<float[], int, ModelOutput[]> _run;
+    private readonly BatcherSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly int _floatsPerImage;
+    private readonly string _crop;
+    private readonly Task _worker;
+    private int _depth;
+
+    public int Depth => Volatile.Read(ref _depth);
+    public long Batches { get; private set; }
+
+    public DynamicBatcher(string crop, int floatsPerImage, Func<float[], int, ModelOutput[]> run, BatcherSettings settings, TimeProvider? time = null)
+    {
+        if (settings.MaxBatchSize < 1 || settings.QueueCapacity < 1) throw new ArgumentException("Batch size and queue capacity must be at least 1.");
+        (_crop, _floatsPerImage, _run, _settings, _time) = (crop, floatsPerImage, run, settings, time ?? TimeProvider.System);
+        _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _worker = Task.Run(WorkAsync);
+    }
+
+    /// <summary>Queues one preprocessed image. Throws <see cref="QueueFullException"/> at once when the queue is full.</summary>
+    public Task<BatchedResult> EnqueueAsync(float[] tensor, CancellationToken cancel)
+    {
+        if (tensor.Length != _floatsPerImage) throw new ArgumentException($"Expected {_floatsPerImage} floats, got {tensor.Length}.", nameof(tensor));
+        var done = new TaskCompletionSource<BatchedResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var work = new Work(tensor, done, _time.GetTimestamp(), cancel);
+        if (!_queue.Writer.TryWrite(work))
+        {
+            if (_queue.Reader.Completion.IsCompleted || IsRetired) throw new BatcherRetiredException();
+            ServingMetrics.QueueFull.WithLabels(_crop).Inc();
+            throw new QueueFullException();
+        }
+        ServingMetrics.QueueDepth.WithLabels(_crop).Set(Interlocked.Increment(ref _depth));
+        // A client that disconnects leaves: its task ends now and the worker skips its image.
+        if (cancel.CanBeCanceled) cancel.Register(() => done.TrySetCanceled(cancel));
+        return done.Task;
+    }
+
+    private bool IsRetired { get; set; }
+
+    private async Task WorkAsync()
+    {
+        var batch = new List<Work>(_settings.MaxBatchSize);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            long deadline = 0;
+            while (batch.Count < _settings.MaxBatchSize)
+            {
+                if (reader.TryRead(out var work))
+                {
+                    ServingMetrics.QueueDepth.WithLabels(_crop).Set(Interlocked.Decrement(ref _depth));
+                    if (work.Done.Task.IsCompleted) continue; // cancelled while waiting
+                    if (batch.Count == 0) deadline = work.EnqueuedAt + (long)(_settings.MaxQueueDelay.TotalSeconds * _time.TimestampFrequency);
+                    batch.Add(work);
+                    continue;
+                }
+                if (batch.Count == 0) break;
+                var remaining = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
+                if (remaining <= TimeSpan.Zero) break;
+                // Wait for another image or for the oldest one's deadline, whichever comes first.
+                using var timeout = new CancellationTokenSource(remaining, _time);
+                try
+                {
+                    if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false)) break;
+                }
+                catch (OperationCanceledException) { break; }
+            }
+            if (batch.Count > 0) RunBatch(batch);
+        }
+    }
+
+    private void RunBatch(List<Work> batch)
+    {
+        batch.RemoveAll(w => w.Done.Task.IsCompleted);
+        if (batch.Count == 0) return;
+        long started = _time.GetTimestamp();
+        var input = new float[batch.Count * _floatsPerImage];
+        for (int i = 0; i < batch.Count; i++) batch[i].Tensor.CopyTo(input, i * _floatsPerImage);
+        try
+        {
+            var outputs = _run(input, batch.Count);
+            var compute = _time.GetElapsedTime(started);
+            Batches++;
+            ServingMetrics.InferenceSeconds.WithLabels(_crop).Observe(compute.TotalSeconds);
+            ServingMetrics.BatchSize.WithLabels(_crop).Observe(batch.Count);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                var queued = _time.GetElapsedTime(batch[i].EnqueuedAt, started);
+                ServingMetrics.QueueSeconds.WithLabels(_crop).Observe(queued.TotalSeconds);
+                batch[i].Done.TrySetResult(new BatchedResult(outputs[i], queued, compute, batch.Count));
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var w in batch) w.Done.TrySetException(e);
+        }
+    }
+
+    /// <summary>Stops taking work, finishes what is queued, then returns.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        IsRetired = true;
+        _queue.Writer.TryComplete();
+        await _worker.ConfigureAwait(false);
+    }
+}
