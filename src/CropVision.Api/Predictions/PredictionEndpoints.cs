@@ -31,8 +31,9 @@ public static class PredictionEndpoints
     }
 
     private static async Task<Results<Ok<PredictionResponse>, ProblemHttpResult>> PredictAsync(
-        [FromQuery] string crop, HttpContext http, PredictionService predictions, ModelRegistry registry, IOptions<LimitsOptions> limits)
+        [FromQuery] string? crop, HttpContext http, PredictionService predictions, ModelRegistry registry, IOptions<LimitsOptions> limits)
     {
+        if (string.IsNullOrWhiteSpace(crop)) return CropRequired(registry);
         if (registry.Get(crop) is null) return NoModel(crop, registry.Served.Select(s => s.Crop));
         List<UploadedImage> images;
         try { images = await ImageUploads.ReadAsync(http.Request, limits.Value, maxImages: 1, http.RequestAborted); }
@@ -44,8 +45,9 @@ public static class PredictionEndpoints
     }
 
     private static async Task<Results<Ok<BatchResponse>, ProblemHttpResult>> PredictBatchAsync(
-        [FromQuery] string crop, HttpContext http, PredictionService predictions, ModelRegistry registry, IOptions<LimitsOptions> limits)
+        [FromQuery] string? crop, HttpContext http, PredictionService predictions, ModelRegistry registry, IOptions<LimitsOptions> limits)
     {
+        if (string.IsNullOrWhiteSpace(crop)) return CropRequired(registry);
         if (registry.Get(crop) is null) return NoModel(crop, registry.Served.Select(s => s.Crop));
         List<UploadedImage> images;
         try { images = await ImageUploads.ReadAsync(http.Request, limits.Value, limits.Value.MaxImagesPerBatch, http.RequestAborted); }
@@ -66,6 +68,10 @@ public static class PredictionEndpoints
         var results = await Task.WhenAll(tasks);
         return TypedResults.Ok(new BatchResponse(crop, results));
     }
+
+    private static ProblemHttpResult CropRequired(ModelRegistry registry) =>
+        Create(StatusCodes.Status400BadRequest, "Crop required",
+            $"Say which crop the leaf is from: ?crop=NAME. Crops with a model: {string.Join(", ", registry.Served.Select(s => s.Crop).DefaultIfEmpty("(none)"))}.");
 
     private static ProblemDetails Details(ProblemHttpResult r) => r.ProblemDetails;
 }
