@@ -1,32 +1,148 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
 using CropVision.Bench;
+using CropVision.Core.Inference;
+using CropVision.Core.Models;
 
-// cropvision-bench decode [--photo FILE] [--iterations N]
-var argsList = args.ToList();
-string? Arg(string name) { int i = argsList.IndexOf(name); return i >= 0 && i + 1 < argsList.Count ? argsList[i + 1] : null; }
-var command = args.FirstOrDefault() ?? "decode";
-if (command != "decode") { Console.Error.WriteLine("usage: cropvision-bench decode [--photo FILE] [--iterations N]"); return 2; }
+// cropvision-bench all|raw|http|decode [options]; see README "Benchmarks".
+var opts = Options.Parse(args);
+var repo = Options.RepoRoot();
+var modelFolder = ModelRepository.ResolveVersionFolder(opts.Get("--model", Path.Combine(repo, "models", "coffee")));
+var log = Console.Out;
+// The service's session settings (appsettings.json): all cores, full graph optimisation, CUDA when it loads.
+var device = opts.Get("--device", "auto");
+var cuda = device != "cpu" && CudaLoads();
+var session = new SessionSettings { UseCuda = cuda };
 
-var photoPath = Arg("--photo") ?? FindBracolPhoto();
-var photo = photoPath is null ? null : File.ReadAllBytes(photoPath);
-Console.WriteLine(photo is null ? "source: synthetic leaf (no BRACOL photo found)" : $"source: real photo {photoPath}, re-encoded at each size");
-int iterations = int.Parse(Arg("--iterations") ?? "15", System.Globalization.CultureInfo.InvariantCulture);
-var inputs = new (string, byte[])[]
+switch (opts.Command)
 {
-    ("4000x3000 JPEG q90", DecodeBenchmark.Jpeg(photo, 4000, 3000, noise: 12)),
-    ("2048x1024 JPEG q90", DecodeBenchmark.Jpeg(photo, 2048, 1024, noise: 12)),
-    ("512x256 JPEG q90", DecodeBenchmark.Jpeg(photo, 512, 256)),
-};
-foreach (var (name, bytes) in inputs) Console.WriteLine($"{name}: {bytes.Length / 1024} KiB");
-Console.WriteLine($"one thread each, median of {iterations} after one warm-up, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
-DecodeBenchmark.Run(inputs, iterations, Console.Out);
-return 0;
-
-static string? FindBracolPhoto()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    case "raw":
+        RawBenchmark.Run(modelFolder, session, opts.Ints("--batches", [1, 4, 8, 16]), TimeSpan.FromSeconds(opts.Double("--seconds", 5)), log);
+        return 0;
+    case "decode":
+        RunDecode(opts.Int("--iterations", 15));
+        return 0;
+    case "http":
     {
-        var rust = Path.Combine(dir.FullName, "shared", "datasets", "bracol-leaf", "rust");
-        if (Directory.Exists(rust)) return Directory.GetFiles(rust, "*.jpg").Order().FirstOrDefault();
+        var images = Uploads(opts.Int("--upload-kb", 100));
+        using var client = HttpLoad.Client(opts.Get("--url", "http://localhost:5000"), 256);
+        var result = opts.Has("--rate")
+            ? await HttpLoad.OpenLoop(client, images, opts.Double("--rate", 10), TimeSpan.FromSeconds(opts.Double("--duration", 30)))
+            : await HttpLoad.ClosedLoop(client, images, opts.Int("--concurrency", 8), TimeSpan.FromSeconds(opts.Double("--duration", 30)));
+        Print(result);
+        return 0;
     }
-    return null;
+    case "all":
+        return await All();
+    default:
+        Console.Error.WriteLine("usage: cropvision-bench all [--overload] [--soak-minutes N] | raw [--batches 1,4,8,16] | http --url URL [--concurrency C | --rate R] [--duration S] | decode");
+        return 2;
+}
+
+async Task<int> All()
+{
+    var report = new Results(DateTimeOffset.UtcNow, modelFolder, session.ProviderName);
+    log.WriteLine($"== raw ONNX Runtime ({session.ProviderName}), model {Path.GetRelativePath(repo, modelFolder)}");
+    report.Raw = RawBenchmark.Run(modelFolder, session, opts.Ints("--batches", [1, 4, 8, 16]), TimeSpan.FromSeconds(opts.Double("--seconds", 5)), log);
+
+    var images = Uploads(opts.Int("--upload-kb", 100));
+    report.UploadBytes = (int)images.Average(i => i.Length);
+    log.WriteLine($"== service (child process), {images.Count} real BRACOL photos re-encoded to ~{report.UploadBytes / 1024} KB JPEGs");
+    await using (var service = await ServiceProcess.StartAsync(repo, new Dictionary<string, string> { ["Inference:Device"] = device }, log))
+    {
+        using var client = HttpLoad.Client(service.BaseUrl, 256);
+        await HttpLoad.ClosedLoop(client, images, 2, TimeSpan.FromSeconds(3)); // warm-up
+        report.C1 = Print(await HttpLoad.ClosedLoop(client, images, 1, TimeSpan.FromSeconds(opts.Double("--duration", 20))));
+        report.C8 = Print(await HttpLoad.ClosedLoop(client, images, 8, TimeSpan.FromSeconds(opts.Double("--duration", 20))));
+        report.IdleRssBytes = service.RssBytes();
+        if (opts.Has("--overload"))
+        {
+            var rate = 3 * report.C8.Throughput;
+            log.WriteLine($"== overload: {rate:F1} requests/s (3x measured capacity) for 60 s");
+            (report.Overload, report.OverloadMaxRss) = await Sampled(service, () => HttpLoad.OpenLoop(client, images, rate, TimeSpan.FromSeconds(60)));
+            Print(report.Overload);
+        }
+        if (opts.Int("--soak-minutes", 0) is > 0 and var minutes)
+        {
+            var rate = 0.7 * report.C8.Throughput;
+            log.WriteLine($"== soak: {rate:F1} requests/s (70% of capacity) for {minutes} min, one window per minute");
+            for (int m = 0; m < minutes; m++)
+            {
+                var (r, rss) = await Sampled(service, () => HttpLoad.OpenLoop(client, images, rate, TimeSpan.FromSeconds(60)));
+                report.Soak.Add((r, rss));
+                log.WriteLine($"  minute {m + 1}: p50 {r.P50:F0} ms  p99 {r.P99:F0} ms  rss {rss / 1e6:F0} MB  {r.Statuses}");
+            }
+        }
+    }
+    log.WriteLine("== decode (one thread)");
+    report.Decode = RunDecode(opts.Int("--iterations", 15));
+
+    var path = report.Write(Path.Combine(repo, "bench", "results"), session);
+    log.WriteLine();
+    log.WriteLine(report.Table());
+    log.WriteLine($"results written to {path}");
+    return 0;
+}
+
+async Task<(HttpLoad.Result, long)> Sampled(ServiceProcess service, Func<Task<HttpLoad.Result>> run)
+{
+    long max = 0;
+    using var stop = new CancellationTokenSource();
+    var sampler = Task.Run(async () => { while (!stop.IsCancellationRequested) { max = Math.Max(max, service.RssBytes()); await Task.Delay(250); } });
+    var result = await run();
+    stop.Cancel();
+    await sampler;
+    return (result, max);
+}
+
+List<DecodeBenchmark.Row> RunDecode(int iterations)
+{
+    var photo = BenchInputs.Photos(1)[0].Bytes;
+    var inputs = new (string, byte[])[]
+    {
+        ("4000x3000 JPEG q90", DecodeBenchmark.Jpeg(photo, 4000, 3000, noise: 12)),
+        ("2048x1024 JPEG q90", DecodeBenchmark.Jpeg(photo, 2048, 1024, noise: 12)),
+        ("512x256 JPEG q90", DecodeBenchmark.Jpeg(photo, 512, 256)),
+    };
+    foreach (var (name, bytes) in inputs) log.WriteLine($"  {name}: {bytes.Length / 1024} KiB (a real BRACOL photo re-encoded; sensor-like noise on the large ones)");
+    var rows = new List<DecodeBenchmark.Row>();
+    // One thread, as the target asks: the measuring thread runs alone on core 0 where the OS allows it.
+    var thread = new Thread(() => rows = DecodeBenchmark.Run(inputs, iterations, log));
+    thread.Start();
+    thread.Join();
+    return rows;
+}
+
+List<byte[]> Uploads(int kb) => [.. BenchInputs.Photos(20).Select(p => BenchInputs.ReencodeTo(p.Bytes, kb * 1024))];
+
+HttpLoad.Result Print(HttpLoad.Result r)
+{
+    log.WriteLine($"  {r.Mode}: {r.Throughput:F2} answers/s, p50 {r.P50:F1} ms, p90 {r.P90:F1} ms, p99 {r.P99:F1} ms, max {r.Max:F1} ms, statuses {r.Statuses}, unanswered {r.Unanswered}");
+    return r;
+}
+
+static bool CudaLoads()
+{
+    try { using var o = new Microsoft.ML.OnnxRuntime.SessionOptions(); o.AppendExecutionProvider_CUDA(0); return true; }
+    catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException) { return false; }
+}
+
+sealed class Options
+{
+    private readonly List<string> _args;
+    public string Command { get; }
+    private Options(string[] args) { _args = [.. args]; Command = args.FirstOrDefault() ?? "all"; }
+    public static Options Parse(string[] args) => new(args);
+    public bool Has(string name) => _args.Contains(name);
+    public string Get(string name, string fallback) { int i = _args.IndexOf(name); return i >= 0 && i + 1 < _args.Count ? _args[i + 1] : fallback; }
+    public int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+    public double Double(string name, double fallback) => double.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+    public int[] Ints(string name, int[] fallback) => Has(name) ? [.. Get(name, "").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : fallback;
+
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "CropVision.sln"))) return dir.FullName;
+        throw new InvalidOperationException("CropVision.sln not found above the benchmark's folder.");
+    }
 }

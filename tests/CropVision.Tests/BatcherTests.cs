@@ -14,11 +14,12 @@ public class BatcherTests
     {
         public List<int> BatchSizes { get; } = [];
         public ManualResetEventSlim Gate { get; } = new(true);
-        public ModelOutput[] Run(float[] input, int count)
+        public ModelOutput[] Run(Memory<float> input, int count)
         {
             Gate.Wait(TimeSpan.FromSeconds(30));
+            var values = input.ToArray();
             lock (BatchSizes) BatchSizes.Add(count);
-            return [.. Enumerable.Range(0, count).Select(i => new ModelOutput(new Dictionary<string, float[]>(), input[i * Floats], []))];
+            return [.. Enumerable.Range(0, count).Select(i => new ModelOutput(new Dictionary<string, float[]>(), values[i * Floats], []))];
         }
     }
 
@@ -83,6 +84,27 @@ public class BatcherTests
         model.Gate.Set();
         await Task.WhenAll([first, .. queued]).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(3, model.BatchSizes.Sum());
+    }
+
+    [Fact]
+    public async Task Work_that_would_wait_longer_than_MaxQueueWait_is_refused_at_once()
+    {
+        var time = new FakeTimeProvider();
+        var model = new EchoModel();
+        // Each image "computes" for 100 ms of fake time, so the batcher learns the model's speed.
+        ModelOutput[] Slow(Memory<float> input, int count) { time.Advance(TimeSpan.FromMilliseconds(100 * count)); return model.Run(input, count); }
+        await using var batcher = new DynamicBatcher("test", Floats, Slow, new BatcherSettings(1, TimeSpan.Zero, 64, TimeSpan.FromMilliseconds(250)), time);
+        await batcher.EnqueueAsync(Tensor(1), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        model.Gate.Reset();
+        var running = batcher.EnqueueAsync(Tensor(2), CancellationToken.None);  // computing: 100 ms ahead of the next
+        await WaitUntil(() => batcher.Depth == 0 && batcher.EstimatedWait > TimeSpan.Zero);
+        var waiting = batcher.EnqueueAsync(Tensor(3), CancellationToken.None);  // 100 ms ahead + its own 100 ms: fits 250 ms
+        Assert.False(batcher.HasRoom);                                           // a third would be done only after 300 ms
+        Assert.Throws<QueueFullException>(() => { _ = batcher.EnqueueAsync(Tensor(4), CancellationToken.None); });
+        model.Gate.Set();
+        await Task.WhenAll(running, waiting).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(batcher.HasRoom);
     }
 
     [Fact]

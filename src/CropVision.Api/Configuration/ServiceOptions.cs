@@ -21,12 +21,23 @@ public sealed class InferenceOptions
     public int CudaDeviceId { get; set; }
     /// <summary>Threads per operator on the CPU; 0 = one per core.</summary>
     public int IntraOpThreads { get; set; }
-    /// <summary>A batch runs when it holds this many images...</summary>
-    public int MaxBatchSize { get; set; } = 8;
-    /// <summary>...or when its oldest image has waited this long (as Triton's max_queue_delay_microseconds).</summary>
-    public int MaxQueueDelayMicroseconds { get; set; } = 2000;
+    /// <summary>A batch runs when it holds this many images (0 = by provider: 4 on the CPU, 32 on CUDA)...</summary>
+    public int MaxBatchSize { get; set; }
+    /// <summary>
+    /// ...or when its oldest image has waited this long (as Triton's max_queue_delay_microseconds; -1 = by provider:
+    /// 0 on the CPU, where a batch gains nothing and requests that arrive during a batch form the next one anyway;
+    /// 2000 on CUDA, where a fuller batch costs little more than one image).
+    /// </summary>
+    public int MaxQueueDelayMicroseconds { get; set; } = -1;
     /// <summary>Images waiting per model; beyond it requests get 503 with Retry-After at once.</summary>
     public int QueueCapacity { get; set; } = 64;
+    /// <summary>Refuse (503) when the work already queued would take longer than this to compute; 0 = only the capacity limits.</summary>
+    public int MaxQueueWaitMilliseconds { get; set; } = 1000;
+    /// <summary>Let ONNX Runtime's idle threads spin; off by default so they leave the cores to decoding and HTTP.</summary>
+    public bool AllowSpinning { get; set; }
+
+    public int BatchSizeFor(bool cuda) => MaxBatchSize > 0 ? MaxBatchSize : cuda ? 32 : 4;
+    public TimeSpan QueueDelayFor(bool cuda) => TimeSpan.FromMicroseconds(MaxQueueDelayMicroseconds >= 0 ? MaxQueueDelayMicroseconds : cuda ? 2000 : 0);
     /// <summary>Folder for ONNX Runtime's optimized graphs (faster restarts); empty disables.</summary>
     public string? OptimizedModelCache { get; set; }
 }

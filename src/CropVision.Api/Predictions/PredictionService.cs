@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using CropVision.Api.Catalogue;
 using CropVision.Api.Configuration;
@@ -20,19 +21,43 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
     /// <summary>Runs one image. Throws <see cref="ImageDecodeException"/>, <see cref="QueueFullException"/>, or <see cref="KeyNotFoundException"/> for an unknown crop.</summary>
     public Task<PredictionResponse> PredictAsync(string crop, byte[] image, CancellationToken ct) => CompleteAsync(Prepare(crop, image), ct);
 
-    /// <summary>Bytes to tensor with the serving version's preprocessing (decode errors surface here, before queueing).</summary>
+    /// <summary>
+    /// Bytes to tensor with the serving version's preprocessing (decode errors surface here, before queueing). A full
+    /// queue is refused first, so overload costs no decoding. The tensor comes from the array pool.
+    /// </summary>
     public Prepared Prepare(string crop, byte[] image)
     {
         var served = registry.Get(crop) ?? throw new KeyNotFoundException(crop);
+        if (!served.Batcher.HasRoom)
+        {
+            ServingMetrics.QueueFull.WithLabels(served.Crop).Inc();
+            throw new QueueFullException();
+        }
         var clock = Stopwatch.StartNew();
-        var tensor = ImagePreprocessor.Preprocess(image, served.Model.Spec, limits.Value.MaxPixelsPerImage);
+        var tensor = Preprocess(image, served);
         ServingMetrics.DecodeSeconds.WithLabels(served.Crop).Observe(clock.Elapsed.TotalSeconds);
         return new Prepared(served, image, tensor, clock.Elapsed);
     }
 
+    private float[] Preprocess(byte[] image, ServedModel served)
+    {
+        var spec = served.Model.Spec;
+        var tensor = ArrayPool<float>.Shared.Rent(spec.FloatsPerImage);
+        try
+        {
+            ImagePreprocessor.Preprocess(image, spec, tensor.AsSpan(0, spec.FloatsPerImage), limits.Value.MaxPixelsPerImage);
+            return tensor;
+        }
+        catch
+        {
+            ArrayPool<float>.Shared.Return(tensor);
+            throw;
+        }
+    }
+
     public async Task<PredictionResponse> CompleteAsync(Prepared p, CancellationToken ct)
     {
-        var (result, model) = await RunAsync(p.Model.Crop, p.Model, p.Tensor, p.Image, ct);
+        var (result, model) = await RunAsync(p.Model.Crop, p.Model, p.Tensor, p.Image, ct, pooled: true);
         var response = Describe(model, result.Output, new Timings(Ms(p.Decode), Ms(result.Queue), Ms(result.Inference), result.BatchSize));
         ServingMetrics.Predictions.WithLabels(model.Crop, response.Status).Inc();
         return response;
@@ -42,21 +67,31 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
     /// Queues on the serving version. If a reload retired it meanwhile, the image goes to its successor (preprocessed
     /// again if the new version preprocesses differently), so a reload never fails a request.
     /// </summary>
-    public async Task<(BatchedResult, ServedModel)> RunAsync(string crop, ServedModel served, float[] tensor, byte[]? image, CancellationToken ct)
+    public async Task<(BatchedResult, ServedModel)> RunAsync(string crop, ServedModel served, float[] tensor, byte[]? image, CancellationToken ct, bool pooled = false)
     {
         for (int attempt = 0; ; attempt++)
         {
-            try { return (await served.Batcher.EnqueueAsync(tensor, ct), served); }
+            Task<BatchedResult> queued;
+            try { queued = served.Batcher.EnqueueAsync(tensor, ct, pooled); }
             catch (BatcherRetiredException) when (attempt < 3)
             {
                 var current = registry.Get(crop) ?? throw new KeyNotFoundException(crop);
                 if (current.Model.Spec != served.Model.Spec)
                 {
                     if (image is null) throw;
-                    tensor = ImagePreprocessor.Preprocess(image, current.Model.Spec, limits.Value.MaxPixelsPerImage);
+                    if (pooled) ArrayPool<float>.Shared.Return(tensor);
+                    tensor = Preprocess(image, current);
+                    pooled = true;
                 }
                 served = current;
+                continue;
             }
+            catch when (pooled)
+            {
+                ArrayPool<float>.Shared.Return(tensor); // refused: the tensor is still ours to give back
+                throw;
+            }
+            return (await queued, served);
         }
     }
 

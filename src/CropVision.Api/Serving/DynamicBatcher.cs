@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using CropVision.Core.Inference;
 
@@ -12,20 +13,24 @@ public sealed class QueueFullException() : Exception("The model's queue is full.
 /// <summary>The batcher has been retired by a reload: the caller should enqueue on the current model.</summary>
 public sealed class BatcherRetiredException() : Exception("This model version was replaced.");
 
-public sealed record BatcherSettings(int MaxBatchSize, TimeSpan MaxQueueDelay, int QueueCapacity);
+/// <param name="MaxQueueWait">Refuse new work when the queue ahead of it would take longer than this to clear (zero: no such limit).</param>
+public sealed record BatcherSettings(int MaxBatchSize, TimeSpan MaxQueueDelay, int QueueCapacity, TimeSpan MaxQueueWait = default);
 
 /// <summary>
 /// Dynamic batching in the manner of Triton: one bounded queue per model; a batch runs when it holds MaxBatchSize
 /// images or when its oldest image has waited MaxQueueDelay. A full queue refuses at once. Requests whose client has
 /// gone are dropped before they cost compute. One worker runs batches one after another, which is what a CPU wants;
-/// while it computes, the next batch fills.
+/// while it computes, the next batch fills. Admission also looks ahead: when the images already waiting would take
+/// longer than MaxQueueWait to compute (measured per image as batches run), new work is refused at once, so accepted
+/// requests keep a bounded latency under overload instead of waiting behind a long queue.
+/// Tensors may be pooled (ArrayPool): the batcher then returns them after use, whatever happens to the request.
 /// </summary>
 public sealed class DynamicBatcher : IAsyncDisposable
 {
-    private sealed record Work(float[] Tensor, TaskCompletionSource<BatchedResult> Done, long EnqueuedAt, CancellationToken Cancel);
+    private sealed record Work(float[] Tensor, bool Pooled, TaskCompletionSource<BatchedResult> Done, long EnqueuedAt, CancellationToken Cancel);
 
     private readonly Channel<Work> _queue;
-    private readonly Func<float[], int, ModelOutput[]> _run;
+    private readonly Func<Memory<float>, int, ModelOutput[]> _run;
     private readonly BatcherSettings _settings;
     private readonly TimeProvider _time;
     private readonly int _floatsPerImage;
@@ -33,10 +38,21 @@ public sealed class DynamicBatcher : IAsyncDisposable
     private readonly Task _worker;
     private int _depth;
 
+    private double _secondsPerImage; // moving average of compute time per image, 0 until the first batch
+    private int _running;             // images in the batch being computed
+
     public int Depth => Volatile.Read(ref _depth);
     public long Batches { get; private set; }
+    public BatcherSettings Settings => _settings;
 
-    public DynamicBatcher(string crop, int floatsPerImage, Func<float[], int, ModelOutput[]> run, BatcherSettings settings, TimeProvider? time = null)
+    /// <summary>How long the work already accepted would take to compute, from measured speed.</summary>
+    public TimeSpan EstimatedWait => TimeSpan.FromSeconds((Depth + Volatile.Read(ref _running)) * Volatile.Read(ref _secondsPerImage));
+
+    /// <summary>Whether new work would be accepted now; checked before decoding, so refusals cost almost nothing.</summary>
+    public bool HasRoom => Depth < _settings.QueueCapacity
+        && (_settings.MaxQueueWait <= TimeSpan.Zero || EstimatedWait + TimeSpan.FromSeconds(Volatile.Read(ref _secondsPerImage)) <= _settings.MaxQueueWait);
+
+    public DynamicBatcher(string crop, int floatsPerImage, Func<Memory<float>, int, ModelOutput[]> run, BatcherSettings settings, TimeProvider? time = null)
     {
         if (settings.MaxBatchSize < 1 || settings.QueueCapacity < 1) throw new ArgumentException("Batch size and queue capacity must be at least 1.");
         (_crop, _floatsPerImage, _run, _settings, _time) = (crop, floatsPerImage, run, settings, time ?? TimeProvider.System);
@@ -44,13 +60,18 @@ public sealed class DynamicBatcher : IAsyncDisposable
         _worker = Task.Run(WorkAsync);
     }
 
-    /// <summary>Queues one preprocessed image. Throws <see cref="QueueFullException"/> at once when the queue is full.</summary>
-    public Task<BatchedResult> EnqueueAsync(float[] tensor, CancellationToken cancel)
+    /// <summary>
+    /// Queues one preprocessed image (its first FloatsPerImage values). Throws <see cref="QueueFullException"/> at once
+    /// when there is no room. With <paramref name="pooled"/>, the batcher owns the array once this returns a task and
+    /// gives it back to <see cref="ArrayPool{T}.Shared"/>; when this throws, the caller still owns it.
+    /// </summary>
+    public Task<BatchedResult> EnqueueAsync(float[] tensor, CancellationToken cancel, bool pooled = false)
     {
-        if (tensor.Length != _floatsPerImage) throw new ArgumentException($"Expected {_floatsPerImage} floats, got {tensor.Length}.", nameof(tensor));
+        if (tensor.Length < _floatsPerImage) throw new ArgumentException($"Expected {_floatsPerImage} floats, got {tensor.Length}.", nameof(tensor));
+        if (IsRetired) throw new BatcherRetiredException();
         var done = new TaskCompletionSource<BatchedResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var work = new Work(tensor, done, _time.GetTimestamp(), cancel);
-        if (!_queue.Writer.TryWrite(work))
+        var work = new Work(tensor, pooled, done, _time.GetTimestamp(), cancel);
+        if (!HasRoom || !_queue.Writer.TryWrite(work))
         {
             if (_queue.Reader.Completion.IsCompleted || IsRetired) throw new BatcherRetiredException();
             ServingMetrics.QueueFull.WithLabels(_crop).Inc();
@@ -62,7 +83,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
         return done.Task;
     }
 
-    private bool IsRetired { get; set; }
+    private volatile bool _retired;
+    private bool IsRetired { get => _retired; set => _retired = value; }
 
     private async Task WorkAsync()
     {
@@ -77,7 +99,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
                 if (reader.TryRead(out var work))
                 {
                     ServingMetrics.QueueDepth.WithLabels(_crop).Set(Interlocked.Decrement(ref _depth));
-                    if (work.Done.Task.IsCompleted) continue; // cancelled while waiting
+                    if (work.Done.Task.IsCompleted) { Release(work); continue; } // cancelled while waiting
                     if (batch.Count == 0) deadline = work.EnqueuedAt + (long)(_settings.MaxQueueDelay.TotalSeconds * _time.TimestampFrequency);
                     batch.Add(work);
                     continue;
@@ -99,16 +121,22 @@ public sealed class DynamicBatcher : IAsyncDisposable
 
     private void RunBatch(List<Work> batch)
     {
+        foreach (var w in batch.Where(w => w.Done.Task.IsCompleted)) Release(w);
         batch.RemoveAll(w => w.Done.Task.IsCompleted);
         if (batch.Count == 0) return;
         long started = _time.GetTimestamp();
-        var input = new float[batch.Count * _floatsPerImage];
-        for (int i = 0; i < batch.Count; i++) batch[i].Tensor.CopyTo(input, i * _floatsPerImage);
+        int n = _floatsPerImage;
+        // One image runs straight from its own tensor; several are laid end to end in a pooled buffer (no large-heap churn).
+        float[]? joined = batch.Count == 1 ? null : ArrayPool<float>.Shared.Rent(batch.Count * n);
+        if (joined is not null) for (int i = 0; i < batch.Count; i++) batch[i].Tensor.AsSpan(0, n).CopyTo(joined.AsSpan(i * n, n));
+        Volatile.Write(ref _running, batch.Count);
         try
         {
-            var outputs = _run(input, batch.Count);
+            var outputs = _run((joined ?? batch[0].Tensor).AsMemory(0, batch.Count * n), batch.Count);
             var compute = _time.GetElapsedTime(started);
             Batches++;
+            double perImage = compute.TotalSeconds / batch.Count;
+            Volatile.Write(ref _secondsPerImage, _secondsPerImage == 0 ? perImage : 0.8 * _secondsPerImage + 0.2 * perImage);
             ServingMetrics.InferenceSeconds.WithLabels(_crop).Observe(compute.TotalSeconds);
             ServingMetrics.BatchSize.WithLabels(_crop).Observe(batch.Count);
             for (int i = 0; i < batch.Count; i++)
@@ -122,6 +150,17 @@ public sealed class DynamicBatcher : IAsyncDisposable
         {
             foreach (var w in batch) w.Done.TrySetException(e);
         }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+            if (joined is not null) ArrayPool<float>.Shared.Return(joined);
+            foreach (var w in batch) Release(w);
+        }
+    }
+
+    private static void Release(Work w)
+    {
+        if (w.Pooled) ArrayPool<float>.Shared.Return(w.Tensor);
     }
 
     /// <summary>Stops taking work, finishes what is queued, then returns.</summary>

@@ -39,6 +39,10 @@ public sealed class ModelRegistry : IAsyncDisposable
         foreach (var crop in CropFolders()) TryLoad(crop, out _);
     }
 
+    /// <summary>Batching settings in force, with the provider-dependent defaults resolved.</summary>
+    public BatcherSettings BatcherSettings => new(_inference.BatchSizeFor(Provider.IsCuda), _inference.QueueDelayFor(Provider.IsCuda),
+        _inference.QueueCapacity, TimeSpan.FromMilliseconds(_inference.MaxQueueWaitMilliseconds));
+
     public IReadOnlyCollection<ServedModel> Served => [.. _served.Values.OrderBy(s => s.Crop, StringComparer.Ordinal)];
     public IReadOnlyCollection<LoadFailure> Failures => [.. _failures.Values];
     public ServedModel? Get(string crop) => _served.TryGetValue(crop, out var m) ? m : null;
@@ -82,6 +86,7 @@ public sealed class ModelRegistry : IAsyncDisposable
                 UseCuda = Provider.IsCuda,
                 CudaDeviceId = _inference.CudaDeviceId,
                 OptimizedModelCache = _inference.OptimizedModelCache is { Length: > 0 } c ? Path.GetFullPath(c) : null,
+                AllowSpinning = _inference.AllowSpinning,
             };
             var model = CropModel.Load(folder, _backbone, settings);
             if (!string.Equals(model.Manifest.Crop, crop, StringComparison.OrdinalIgnoreCase))
@@ -91,8 +96,8 @@ public sealed class ModelRegistry : IAsyncDisposable
             }
             // One warm-up run so the first farmer's request does not pay for ONNX Runtime's first-call allocations.
             model.Run(new float[model.Spec.FloatsPerImage], 1);
-            var batcher = new DynamicBatcher(crop, model.Spec.FloatsPerImage, model.Run,
-                new BatcherSettings(_inference.MaxBatchSize, TimeSpan.FromMicroseconds(_inference.MaxQueueDelayMicroseconds), _inference.QueueCapacity), _time);
+            _log.LogInformation("Batching for {Crop}: {Settings}.", crop, BatcherSettings);
+            var batcher = new DynamicBatcher(crop, model.Spec.FloatsPerImage, model.Run, BatcherSettings, _time);
             var served = new ServedModel(model, batcher, _time.GetUtcNow());
             if (_served.TryGetValue(crop, out var previous)) ServingMetrics.ModelInfo.RemoveLabelled(crop, previous.Version.ToString(CultureInfo.InvariantCulture));
             _served[crop] = served;

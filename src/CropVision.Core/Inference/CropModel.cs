@@ -32,7 +32,9 @@ public sealed class CropModel : IDisposable
         Run(ImagePreprocessor.Preprocess(imageBytes, Spec, maxPixels), 1)[0];
 
     /// <summary>Runs <paramref name="count"/> preprocessed images laid end to end in <paramref name="tensors"/>.</summary>
-    public ModelOutput[] Run(float[] tensors, int count)
+    public ModelOutput[] Run(float[] tensors, int count) => Run(tensors.AsMemory(0, count * Spec.FloatsPerImage), count);
+
+    public ModelOutput[] Run(Memory<float> tensors, int count)
     {
         var s = Spec;
         var outputs = _session.Run(tensors, [count, s.ViewCount, 3, s.TileSize, s.TileSize]);

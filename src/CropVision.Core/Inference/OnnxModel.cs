@@ -19,9 +19,12 @@ public sealed class OnnxModel : IDisposable
     }
 
     /// <summary>Runs <paramref name="input"/> shaped <paramref name="shape"/>; returns output name to row-major values.</summary>
-    public Dictionary<string, float[]> Run(float[] input, long[] shape)
+    public Dictionary<string, float[]> Run(float[] input, long[] shape) => Run(input.AsMemory(), shape);
+
+    /// <summary>As above, over a slice (e.g. of a pooled buffer): ONNX Runtime reads the memory in place, without a copy.</summary>
+    public Dictionary<string, float[]> Run(Memory<float> input, long[] shape)
     {
-        using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
+        using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, shape);
         using var runOptions = new RunOptions();
         using var outputs = _session.Run(runOptions, [_input], [value], [.. OutputNames]);
         var result = new Dictionary<string, float[]>(OutputNames.Count);

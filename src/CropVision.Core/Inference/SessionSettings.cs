@@ -14,6 +14,12 @@ public sealed record SessionSettings
     /// <summary>Folder for graphs ONNX Runtime has already optimized, so a restart skips that work; null disables it.</summary>
     public string? OptimizedModelCache { get; init; }
 
+    /// <summary>
+    /// Let idle ONNX Runtime worker threads spin waiting for work. Fastest for a lone benchmark; in a service the
+    /// spinning steals cores from decoding and HTTP, so the service turns it off.
+    /// </summary>
+    public bool AllowSpinning { get; init; } = true;
+
     public string ProviderName => UseCuda ? "CUDA" : "CPU";
 
     public SessionOptions Create()
@@ -25,6 +31,11 @@ public sealed record SessionSettings
             IntraOpNumThreads = IntraOpThreads,
             InterOpNumThreads = 1,
         };
+        if (!AllowSpinning)
+        {
+            o.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            o.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
+        }
         try
         {
             if (UseCuda) o.AppendExecutionProvider_CUDA(CudaDeviceId);

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using CropVision.Core.Inference;
+
+namespace CropVision.Bench;
+
+/// <summary>One run of `all`: every figure, the five targets as ratios, and the markdown written to bench/results/.</summary>
+public sealed class Results(DateTimeOffset at, string modelFolder, string provider)
+{
+    public List<RawBenchmark.Row> Raw { get; set; } = [];
+    public HttpLoad.Result? C1 { get; set; }
+    public HttpLoad.Result? C8 { get; set; }
+    public HttpLoad.Result? Overload { get; set; }
+    public long OverloadMaxRss { get; set; }
+    public long IdleRssBytes { get; set; }
+    public List<(HttpLoad.Result Window, long Rss)> Soak { get; } = [];
+    public List<DecodeBenchmark.Row> Decode { get; set; } = [];
+    public int UploadBytes { get; set; }
+
+    private static string F(double v, string format = "F1") => double.IsNaN(v) ? "n/a" : v.ToString(format, CultureInfo.InvariantCulture);
+
+    public string Table()
+    {
+        var sb = new StringBuilder();
+        double rawBest = Raw.Max(r => r.ImagesPerSecond);
+        var rawBatch1 = Raw.First(r => r.Batch == 1).MsPerBatchMedian;
+        var decode4k = Decode.First(d => d.Input.StartsWith("4000") && d.Method.StartsWith("CropVision")).MedianMs;
+        var imageSharp4k = Decode.First(d => d.Input.StartsWith("4000") && d.Method.StartsWith("ImageSharp")).MedianMs;
+        sb.AppendLine("| # | target | measured | met |");
+        sb.AppendLine("| --- | --- | --- | --- |");
+        sb.AppendLine($"| 1 | service throughput at concurrency 8 (~{UploadBytes / 1024} KB uploads) >= 0.9 x raw | {F(C8!.Throughput, "F2")} vs raw {F(rawBest, "F2")} images/s = **{F(C8.Throughput / rawBest, "F2")} x** | {(C8.Throughput >= 0.9 * rawBest ? "yes" : "no")} |");
+        sb.AppendLine($"| 2 | median latency at concurrency 1 <= raw batch-1 + 5 ms | {F(C1!.P50)} ms vs raw {F(rawBatch1)} ms = **+{F(C1.P50 - rawBatch1)} ms** | {(C1.P50 <= rawBatch1 + 5 ? "yes" : "no")} |");
+        sb.AppendLine($"| 3 | 4000x3000 JPEG to tensor <= 45 ms median, one thread | **{F(decode4k)} ms** (ImageSharp full decode {F(imageSharp4k)} ms) | {(decode4k <= 45 ? "yes" : "no")} |");
+        if (Overload is { } o)
+        {
+            bool met = (double.IsNaN(o.RefusedP99) || o.RefusedP99 < 50) && (double.IsNaN(o.P99) || o.P99 < 2000) && OverloadMaxRss < 1.5e9 && o.Unanswered == 0;
+            sb.AppendLine($"| 4 | overload at 3x capacity, 60 s: refusals < 50 ms, accepted p99 < 2 s, memory < 1.5 GB, none unanswered | refused p99 {F(o.RefusedP99)} ms; accepted p99 {F(o.P99)} ms; max RSS {F(OverloadMaxRss / 1e6, "F0")} MB; unanswered {o.Unanswered}; {o.Statuses} | {(met ? "yes" : "no")} |");
+        }
+        else sb.AppendLine("| 4 | overload at 3x capacity | not run (add --overload) | |");
+        if (Soak.Count > 1)
+        {
+            var first = Soak[0]; var last = Soak[^1];
+            sb.AppendLine($"| 5 | steady for {Soak.Count} min at 70% of capacity | p50 {F(first.Window.P50)} -> {F(last.Window.P50)} ms; p99 {F(first.Window.P99)} -> {F(last.Window.P99)} ms; RSS {F(first.Rss / 1e6, "F0")} -> {F(last.Rss / 1e6, "F0")} MB | see per-minute table |");
+        }
+        else sb.AppendLine("| 5 | 10 minutes at 70% of capacity | not run (add --soak-minutes 10) | |");
+        return sb.ToString();
+    }
+
+    public string Write(string folder, SessionSettings session)
+    {
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, $"{at:yyyy-MM-dd}.md");
+        var sb = new StringBuilder();
+        sb.AppendLine($"# Benchmark results, {at:yyyy-MM-dd HH:mm} UTC");
+        sb.AppendLine();
+        sb.AppendLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.OSDescription}, {CpuModel()}, .NET {Environment.Version}.");
+        sb.AppendLine($"Model: `{modelFolder}`; ONNX Runtime 1.31.0 ({provider}); session as the service configures it (intra-op threads {session.IntraOpThreads} = all cores, {session.Optimization}).");
+        sb.AppendLine($"Service: Release build as a child process on loopback, appsettings defaults (MaxBatchSize 8, MaxQueueDelay 2000 us, queue 64). Load: real BRACOL photos re-encoded as ~{UploadBytes / 1024} KB JPEGs. Command: `dotnet run -c Release --project bench/CropVision.Bench -- all{(Overload is null ? "" : " --overload")}{(Soak.Count > 0 ? $" --soak-minutes {Soak.Count}" : "")}`.");
+        sb.AppendLine();
+        sb.AppendLine("## Targets");
+        sb.AppendLine();
+        sb.Append(Table());
+        sb.AppendLine();
+        sb.AppendLine("## Raw ONNX Runtime (the ceiling)");
+        sb.AppendLine();
+        sb.AppendLine("| batch | ms per batch (median) | p90 | images/s |");
+        sb.AppendLine("| --- | --- | --- | --- |");
+        foreach (var r in Raw) sb.AppendLine($"| {r.Batch} | {F(r.MsPerBatchMedian)} | {F(r.MsPerBatchP90)} | {F(r.ImagesPerSecond, "F2")} |");
+        sb.AppendLine();
+        sb.AppendLine("## Service over HTTP");
+        sb.AppendLine();
+        sb.AppendLine("| load | answers/s | p50 ms | p90 ms | p99 ms | max ms | statuses | unanswered |");
+        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var r in new[] { C1, C8, Overload }.Where(r => r is not null).Select(r => r!))
+            sb.AppendLine($"| {r.Mode} | {F(r.Throughput, "F2")} | {F(r.P50)} | {F(r.P90)} | {F(r.P99)} | {F(r.Max)} | {r.Statuses} | {r.Unanswered} |");
+        if (Soak.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Soak, one line per minute:");
+            sb.AppendLine();
+            sb.AppendLine("| minute | p50 ms | p99 ms | RSS MB | statuses |");
+            sb.AppendLine("| --- | --- | --- | --- | --- |");
+            for (int i = 0; i < Soak.Count; i++) sb.AppendLine($"| {i + 1} | {F(Soak[i].Window.P50)} | {F(Soak[i].Window.P99)} | {F(Soak[i].Rss / 1e6, "F0")} | {Soak[i].Window.Statuses} |");
+        }
+        sb.AppendLine();
+        sb.AppendLine("## Decode: image bytes to tensor, one thread");
+        sb.AppendLine();
+        sb.AppendLine("| input | method | median ms | p90 ms |");
+        sb.AppendLine("| --- | --- | --- | --- |");
+        foreach (var d in Decode) sb.AppendLine($"| {d.Input} | {d.Method} | {F(d.MedianMs)} | {F(d.P90Ms)} |");
+        File.WriteAllText(path, sb.ToString());
+        return path;
+    }
+
+    private static string CpuModel()
+    {
+        try { return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':')[1].Trim() ?? "unknown CPU"; }
+        catch (IOException) { return "unknown CPU"; }
+    }
+}
