@@ -12,7 +12,7 @@ public static class HttpLoad
         public string Statuses => string.Join(" ", ByStatus.OrderBy(k => k.Key).Select(k => $"{k.Key}:{k.Value}"));
     }
 
-    private sealed record Sample(double Ms, int Status);
+    private sealed record Sample(double Ms, int Status, TimeSpan? RetryAfter = null);
 
     public static HttpClient Client(string baseUrl, int connections) =>
         new(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(1, connections), PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
@@ -29,7 +29,7 @@ public static class HttpLoad
         {
             using var response = await client.PostAsync($"/v1/predict?crop={crop}", form);
             await response.Content.ReadAsByteArrayAsync();
-            return new Sample(sw.Elapsed.TotalMilliseconds, (int)response.StatusCode);
+            return new Sample(sw.Elapsed.TotalMilliseconds, (int)response.StatusCode, response.Headers.RetryAfter?.Delta);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
@@ -37,14 +37,22 @@ public static class HttpLoad
         }
     }
 
-    /// <summary>C clients, each sending its next request as soon as the last is answered, for <paramref name="duration"/>.</summary>
+    /// <summary>
+    /// C clients, each sending its next request as soon as the last is answered (after the Retry-After a 503 asks for,
+    /// as a well-behaved client would), for <paramref name="duration"/>.
+    /// </summary>
     public static async Task<Result> ClosedLoop(HttpClient client, IReadOnlyList<byte[]> images, int concurrency, TimeSpan duration, string crop = "coffee")
     {
         var samples = new System.Collections.Concurrent.ConcurrentBag<Sample>();
         var clock = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(async w =>
         {
-            for (int i = w; clock.Elapsed < duration; i += concurrency) samples.Add(await Send(client, images[i % images.Count], crop));
+            for (int i = w; clock.Elapsed < duration; i += concurrency)
+            {
+                var sample = await Send(client, images[i % images.Count], crop);
+                samples.Add(sample);
+                if (sample.RetryAfter is { } wait) await Task.Delay(wait);
+            }
         });
         await Task.WhenAll(workers);
         return Summarize($"closed loop, concurrency {concurrency}", clock.Elapsed.TotalSeconds, [.. samples], samples.Count);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using CropVision.Bench;
 using CropVision.Core.Inference;
@@ -11,7 +12,7 @@ var modelFolder = ModelRepository.ResolveVersionFolder(opts.Get("--model", Path.
 var log = Console.Out;
 // The service's session settings (appsettings.json): all cores, full graph optimisation, CUDA when it loads.
 var device = opts.Get("--device", "auto");
-var cuda = device != "cpu" && CudaLoads();
+var cuda = device != "cpu" && opts.Command is "raw" or "all" && CudaLoads();
 var session = new SessionSettings { UseCuda = cuda };
 
 switch (opts.Command)
@@ -51,6 +52,7 @@ async Task<int> All()
     await using (var service = await ServiceProcess.StartAsync(repo, new Dictionary<string, string> { ["Inference:Device"] = device }, log))
     {
         using var client = HttpLoad.Client(service.BaseUrl, 256);
+        report.ServiceBatching = (await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/v1/models")).GetProperty("batching").ToString();
         await HttpLoad.ClosedLoop(client, images, 2, TimeSpan.FromSeconds(3)); // warm-up
         report.C1 = Print(await HttpLoad.ClosedLoop(client, images, 1, TimeSpan.FromSeconds(opts.Double("--duration", 20))));
         report.C8 = Print(await HttpLoad.ClosedLoop(client, images, 8, TimeSpan.FromSeconds(opts.Double("--duration", 20))));

@@ -8,6 +8,8 @@ namespace CropVision.Bench;
 /// <summary>One run of `all`: every figure, the five targets as ratios, and the markdown written to bench/results/.</summary>
 public sealed class Results(DateTimeOffset at, string modelFolder, string provider)
 {
+    /// <summary>The service's batching settings as it reported them (GET /v1/models).</summary>
+    public string ServiceBatching { get; set; } = "";
     public List<RawBenchmark.Row> Raw { get; set; } = [];
     public HttpLoad.Result? C1 { get; set; }
     public HttpLoad.Result? C8 { get; set; }
@@ -40,8 +42,12 @@ public sealed class Results(DateTimeOffset at, string modelFolder, string provid
         else sb.AppendLine("| 4 | overload at 3x capacity | not run (add --overload) | |");
         if (Soak.Count > 1)
         {
-            var first = Soak[0]; var last = Soak[^1];
-            sb.AppendLine($"| 5 | steady for {Soak.Count} min at 70% of capacity | p50 {F(first.Window.P50)} -> {F(last.Window.P50)} ms; p99 {F(first.Window.P99)} -> {F(last.Window.P99)} ms; RSS {F(first.Rss / 1e6, "F0")} -> {F(last.Rss / 1e6, "F0")} MB | see per-minute table |");
+            // Steady: the last minutes are no slower and no bigger than the first ones (10% for noise), nothing refused or lost.
+            var early = Soak.Take(3).ToList(); var late = Soak.TakeLast(3).ToList();
+            double p99Early = early.Average(w => w.Window.P99), p99Late = late.Average(w => w.Window.P99);
+            double rssEarly = early.Average(w => (double)w.Rss), rssLate = late.Average(w => (double)w.Rss);
+            bool steady = p99Late <= 1.1 * p99Early && rssLate <= 1.1 * rssEarly && Soak.All(w => w.Window.Unanswered == 0 && w.Window.ByStatus.Keys.All(k => k == 200));
+            sb.AppendLine($"| 5 | steady for {Soak.Count} min at 70% of capacity | p99 first 3 min {F(p99Early)} ms, last 3 min {F(p99Late)} ms; RSS {F(rssEarly / 1e6, "F0")} -> {F(rssLate / 1e6, "F0")} MB; all answered 200 | {(steady ? "yes" : "no")} |");
         }
         else sb.AppendLine("| 5 | 10 minutes at 70% of capacity | not run (add --soak-minutes 10) | |");
         return sb.ToString();
@@ -55,8 +61,8 @@ public sealed class Results(DateTimeOffset at, string modelFolder, string provid
         sb.AppendLine($"# Benchmark results, {at:yyyy-MM-dd HH:mm} UTC");
         sb.AppendLine();
         sb.AppendLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.OSDescription}, {CpuModel()}, .NET {Environment.Version}.");
-        sb.AppendLine($"Model: `{modelFolder}`; ONNX Runtime 1.31.0 ({provider}); session as the service configures it (intra-op threads {session.IntraOpThreads} = all cores, {session.Optimization}).");
-        sb.AppendLine($"Service: Release build as a child process on loopback, appsettings defaults (MaxBatchSize 8, MaxQueueDelay 2000 us, queue 64). Load: real BRACOL photos re-encoded as ~{UploadBytes / 1024} KB JPEGs. Command: `dotnet run -c Release --project bench/CropVision.Bench -- all{(Overload is null ? "" : " --overload")}{(Soak.Count > 0 ? $" --soak-minutes {Soak.Count}" : "")}`.");
+        sb.AppendLine($"Model: `models/{Path.GetFileName(Path.GetDirectoryName(modelFolder))}/{Path.GetFileName(modelFolder)}`; ONNX Runtime 1.31.0 ({provider}); raw session as the service configures it (intra-op threads {session.IntraOpThreads} = all cores, {session.Optimization}).");
+        sb.AppendLine($"Service: Release build as a child process on loopback with its appsettings defaults; batching as it reported: {ServiceBatching}. Load: real BRACOL photos re-encoded as ~{UploadBytes / 1024} KB JPEGs; the load generator runs on the same machine. Command: `dotnet run -c Release --project bench/CropVision.Bench -- all{(Overload is null ? "" : " --overload")}{(Soak.Count > 0 ? $" --soak-minutes {Soak.Count}" : "")}`.");
         sb.AppendLine();
         sb.AppendLine("## Targets");
         sb.AppendLine();

@@ -92,6 +92,39 @@ public class ServiceConfigurationTests
         Assert.Equal(2, (await client.GetFromJsonAsync<JsonElement>("/v1/models/coffee")).GetProperty("servingVersion").GetInt32());
     }
 
+    [Fact]
+    public async Task A_full_queue_answers_503_with_retry_after_and_loses_nothing()
+    {
+        var settings = ServiceFactory.Defaults(ServiceFactory.CommittedModels);
+        settings["Inference:QueueCapacity"] = "1";
+        settings["Inference:MaxBatchSize"] = "1";
+        using var factory = new ServiceFactory(settings);
+        var client = factory.CreateClient();
+        var image = ServiceTests.LeafJpeg(9);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => client.PostAsync("/v1/predict?crop=coffee", ServiceTests.Form((image, "leaf.jpg")))));
+        var busy = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+        Assert.NotEmpty(busy);
+        Assert.All(busy, r => Assert.Equal(TimeSpan.FromSeconds(1), r.Headers.RetryAfter?.Delta));
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable }));
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_pinned_version_serves_instead_of_the_newest()
+    {
+        using var tmp = new TempFolder();
+        CopyCommittedCoffee(tmp.Sub("models", "coffee", "1"));
+        CopyCommittedCoffee(tmp.Sub("models", "coffee", "2"), version: 2);
+        var settings = ServiceFactory.Defaults(tmp.Sub("models"));
+        using (var newest = new ServiceFactory(settings))
+            Assert.Equal(2, (await newest.CreateClient().GetFromJsonAsync<JsonElement>("/v1/models/coffee")).GetProperty("servingVersion").GetInt32());
+        settings["Models:Pinned:coffee"] = "1";
+        using var pinned = new ServiceFactory(settings);
+        var coffee = await pinned.CreateClient().GetFromJsonAsync<JsonElement>("/v1/models/coffee");
+        Assert.Equal(1, coffee.GetProperty("servingVersion").GetInt32());
+        Assert.Equal([1, 2], coffee.GetProperty("availableVersions").EnumerateArray().Select(v => v.GetInt32()));
+    }
+
     private static HttpRequestMessage Reload() =>
         new(HttpMethod.Post, "/v1/models/coffee/reload") { Headers = { { "X-Api-Key", ServiceFactory.AdminKey } } };
 

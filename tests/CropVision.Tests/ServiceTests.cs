@@ -158,6 +158,9 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
         Assert.Equal("CPU", provider.GetProperty("name").GetString()); // no GPU on this machine
         Assert.Equal("auto", provider.GetProperty("requested").GetString());
         Assert.Contains("CUDA", provider.GetProperty("fallbackReason").GetString());
+        var batching = body.GetProperty("batching");
+        Assert.Equal(4, batching.GetProperty("maxBatchSize").GetInt32());              // CPU default
+        Assert.Equal(0, batching.GetProperty("maxQueueDelayMicroseconds").GetDouble());
         var crops = body.GetProperty("crops").EnumerateArray().ToDictionary(c => c.GetProperty("crop").GetString()!);
         Assert.Equal("serving", crops["coffee"].GetProperty("status").GetString());
         Assert.Equal(1, crops["coffee"].GetProperty("servingVersion").GetInt32());

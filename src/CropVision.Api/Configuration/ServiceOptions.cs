@@ -32,7 +32,7 @@ public sealed class InferenceOptions
     /// <summary>Images waiting per model; beyond it requests get 503 with Retry-After at once.</summary>
     public int QueueCapacity { get; set; } = 64;
     /// <summary>Refuse (503) when the work already queued would take longer than this to compute; 0 = only the capacity limits.</summary>
-    public int MaxQueueWaitMilliseconds { get; set; } = 1000;
+    public int MaxQueueWaitMilliseconds { get; set; } = 1200;
     /// <summary>Let ONNX Runtime's idle threads spin; off by default so they leave the cores to decoding and HTTP.</summary>
     public bool AllowSpinning { get; set; }
 

@@ -13,7 +13,8 @@ public sealed record ProviderInfo(string Name, string Requested, string? Fallbac
 public sealed record ModelSummary(
     string Crop, string NameEn, string NameVi, string Status, int? ServingVersion, IReadOnlyList<int> AvailableVersions,
     IReadOnlyList<TaskInfo> Tasks, object? Metrics, int? QueueDepth, string? LoadError, DateTimeOffset? LoadedAt);
-public sealed record ModelsResponse(ProviderInfo ExecutionProvider, IReadOnlyList<ModelSummary> Crops);
+public sealed record BatchingInfo(int MaxBatchSize, double MaxQueueDelayMicroseconds, int QueueCapacity, double MaxQueueWaitMilliseconds);
+public sealed record ModelsResponse(ProviderInfo ExecutionProvider, BatchingInfo Batching, IReadOnlyList<ModelSummary> Crops);
 public sealed record ReloadResponse(string Crop, int Version, string Message);
 
 public static class ModelEndpoints
@@ -39,7 +40,9 @@ public static class ModelEndpoints
     {
         var crops = registry.CropFolders().Concat(catalogue.Crops.Keys).Concat(registry.Served.Select(s => s.Crop))
             .Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal);
-        return TypedResults.Ok(new ModelsResponse(Provider(registry), [.. crops.Select(c => Summarize(c, registry, catalogue))]));
+        var b = registry.BatcherSettings;
+        var batching = new BatchingInfo(b.MaxBatchSize, b.MaxQueueDelay.TotalMicroseconds, b.QueueCapacity, b.MaxQueueWait.TotalMilliseconds);
+        return TypedResults.Ok(new ModelsResponse(Provider(registry), batching, [.. crops.Select(c => Summarize(c, registry, catalogue))]));
     }
 
     private static Results<Ok<ModelSummary>, ProblemHttpResult> Get(string crop, ModelRegistry registry, DiseaseCatalogue catalogue) =>

@@ -44,8 +44,13 @@ public sealed class OnnxModel : IDisposable
         var cached = Path.Combine(folder, $"{key}-{settings.ProviderName.ToLowerInvariant()}-opt{(int)settings.Optimization}.onnx");
         if (File.Exists(cached))
         {
+            // The file holds an already optimized graph: optimizing it again would rewrite its rewritten layout
+            // (measured slower), so it is loaded as it is.
+            var level = options.GraphOptimizationLevel;
+            options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
             try { return new InferenceSession(cached, options); }
             catch (OnnxRuntimeException) { File.Delete(cached); } // a stale or torn file: rebuild it
+            options.GraphOptimizationLevel = level;
         }
         options.OptimizedModelFilePath = cached;
         return new InferenceSession(model, options);
