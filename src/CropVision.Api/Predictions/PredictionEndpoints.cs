@@ -40,7 +40,7 @@ public static class PredictionEndpoints
         catch (UploadException e) { return Create(e.Status, e.Title, e.Message); }
         try { return TypedResults.Ok(await predictions.PredictAsync(crop, images[0].Bytes, http.RequestAborted)); }
         catch (ImageDecodeException e) { return FromImage(e); }
-        catch (QueueFullException) { return QueueFull(http); }
+        catch (Exception e) when (e is QueueFullException or BatcherRetiredException) { return QueueFull(http); }
         catch (KeyNotFoundException) { return NoModel(crop, registry.Served.Select(s => s.Crop)); }
     }
 
@@ -58,12 +58,13 @@ public static class PredictionEndpoints
         {
             try { return (index, image, predictions.Prepare(crop, image.Bytes), (ProblemDetails?)null); }
             catch (ImageDecodeException e) { return (index, image, (PredictionService.Prepared?)null, Details(FromImage(e))); }
+            catch (QueueFullException) { return (index, image, (PredictionService.Prepared?)null, Details(Busy())); }
         }).ToList();
         var tasks = prepared.Select(async p =>
         {
             if (p.Item3 is null) return new BatchItem(p.index, p.image.FileName, null, p.Item4);
             try { return new BatchItem(p.index, p.image.FileName, await predictions.CompleteAsync(p.Item3, http.RequestAborted), null); }
-            catch (QueueFullException) { return new BatchItem(p.index, p.image.FileName, null, Details(Create(503, "Busy", "The model's queue is full. Retry after a second."))); }
+            catch (Exception e) when (e is QueueFullException or BatcherRetiredException) { return new BatchItem(p.index, p.image.FileName, null, Details(Busy())); }
         }).ToList();
         var results = await Task.WhenAll(tasks);
         return TypedResults.Ok(new BatchResponse(crop, results));
@@ -72,6 +73,8 @@ public static class PredictionEndpoints
     private static ProblemHttpResult CropRequired(ModelRegistry registry) =>
         Create(StatusCodes.Status400BadRequest, "Crop required",
             $"Say which crop the leaf is from: ?crop=NAME. Crops with a model: {string.Join(", ", registry.Served.Select(s => s.Crop).DefaultIfEmpty("(none)"))}.");
+
+    private static ProblemHttpResult Busy() => Create(StatusCodes.Status503ServiceUnavailable, "Busy", "The model's queue is full. Retry after a second.");
 
     private static ProblemDetails Details(ProblemHttpResult r) => r.ProblemDetails;
 }
