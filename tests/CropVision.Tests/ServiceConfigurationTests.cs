@@ -125,6 +125,27 @@ public class ServiceConfigurationTests
         Assert.Equal([1, 2], coffee.GetProperty("availableVersions").EnumerateArray().Select(v => v.GetInt32()));
     }
 
+    [Fact]
+    public async Task A_new_version_copied_into_the_models_folder_is_picked_up()
+    {
+        using var tmp = new TempFolder();
+        CopyCommittedCoffee(tmp.Sub("models", "coffee", "1"));
+        var settings = ServiceFactory.Defaults(tmp.Sub("models"));
+        settings["Models:WatchForChanges"] = "true";
+        using var factory = new ServiceFactory(settings);
+        var client = factory.CreateClient();
+        Assert.Equal(1, (await client.GetFromJsonAsync<JsonElement>("/v1/models/coffee")).GetProperty("servingVersion").GetInt32());
+
+        CopyCommittedCoffee(tmp.Sub("models", "coffee", "2"), version: 2);
+        int serving = 1;
+        for (var waited = TimeSpan.Zero; serving != 2 && waited < TimeSpan.FromSeconds(60); waited += TimeSpan.FromMilliseconds(250))
+        {
+            await Task.Delay(250);
+            serving = (await client.GetFromJsonAsync<JsonElement>("/v1/models/coffee")).GetProperty("servingVersion").GetInt32();
+        }
+        Assert.Equal(2, serving);
+    }
+
     private static HttpRequestMessage Reload() =>
         new(HttpMethod.Post, "/v1/models/coffee/reload") { Headers = { { "X-Api-Key", ServiceFactory.AdminKey } } };
 

@@ -39,7 +39,6 @@ public sealed class FeatureExtractor : IDisposable
     public (List<ImageFeatures> Features, List<UnreadableImage> Unreadable) ExtractAll(
         string root, IReadOnlyList<string> relativePaths, FeatureCache? cache, Action<int>? onProgress = null, CancellationToken ct = default)
     {
-        int i = 0;
         var (results, unreadable) = ImagePipeline.Run(root, relativePaths, _spec,
             sha => cache is not null && cache.TryGet(sha, out var hit) ? new ImageFeatures("", sha, hit) : null,
             (sha, tensor) =>
@@ -49,7 +48,7 @@ public sealed class FeatureExtractor : IDisposable
                 return new ImageFeatures("", sha, values);
             }, onProgress, ct);
         var features = new List<ImageFeatures>(results.Length);
-        for (i = 0; i < results.Length; i++)
+        for (int i = 0; i < results.Length; i++)
             if (results[i] is { } r) features.Add(r with { RelativePath = relativePaths[i] });
         return (features, unreadable);
     }

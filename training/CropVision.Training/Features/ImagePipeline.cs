@@ -23,11 +23,13 @@ public static class ImagePipeline
         int done = 0;
         void Done() => onProgress?.Invoke(Interlocked.Increment(ref done));
 
+        // The producer stops when the consumer fails or the caller cancels, so neither side is left blocked.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var producer = Task.Run(() =>
         {
             try
             {
-                for (int i = 0; i < relativePaths.Count && !ct.IsCancellationRequested; i++)
+                for (int i = 0; i < relativePaths.Count && !stop.IsCancellationRequested; i++)
                 {
                     var rel = relativePaths[i];
                     try
@@ -35,7 +37,7 @@ public static class ImagePipeline
                         var bytes = File.ReadAllBytes(Path.Combine(root, rel));
                         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
                         if (shortcut(sha) is { } hit) { results[i] = hit; Done(); continue; }
-                        queue.Add((i, sha, ImagePreprocessor.Preprocess(bytes, spec)), ct);
+                        queue.Add((i, sha, ImagePreprocessor.Preprocess(bytes, spec)), stop.Token);
                     }
                     catch (Exception e) when (e is ImageDecodeException or IOException or UnauthorizedAccessException)
                     {
@@ -45,7 +47,7 @@ public static class ImagePipeline
                 }
             }
             finally { queue.CompleteAdding(); }
-        }, ct);
+        }, CancellationToken.None);
 
         try
         {
@@ -55,8 +57,14 @@ public static class ImagePipeline
                 Done();
             }
         }
-        finally { producer.Wait(CancellationToken.None); }
-        producer.GetAwaiter().GetResult();
+        catch
+        {
+            stop.Cancel();
+            try { producer.Wait(CancellationToken.None); } catch (AggregateException) { } // its error is secondary
+            throw;
+        }
+        producer.GetAwaiter().GetResult(); // a failure of the producer itself surfaces here
+        ct.ThrowIfCancellationRequested();
         return (results, [.. unreadable.OrderBy(u => u.RelativePath, StringComparer.Ordinal)]);
     }
 }
