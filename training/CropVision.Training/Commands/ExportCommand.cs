@@ -23,9 +23,10 @@ public static class ExportCommand
             File.Move(temp, file.FullName, overwrite: true);
             var m = package.Manifest;
             AnsiConsole.MarkupLine($"[green]Exported[/] {ModelOption.Name(m)} to {Markup.Escape(file.FullName)} ({new FileInfo(file.FullName).Length / 1e6:F1} MB)");
-            AnsiConsole.MarkupLine($"input  image: float32 [N, {m.Preprocessing.ViewCount}, 3, {m.Preprocessing.TileSize}, {m.Preprocessing.TileSize}] (RGB 0..255; see metadata 'cropvision.input')");
-            foreach (var t in m.Tasks) AnsiConsole.MarkupLine($"output {t.Output}: [[N, {t.Labels.Count}]] {Markup.Escape(string.Join(", ", t.Labels))}");
-            AnsiConsole.MarkupLine($"output {HeadParameters.DistanceOutput}: [[N, 1]], features: [[N, {m.Backbone.FeatureSize}]]");
+            // Plain text: shapes contain brackets, which are markup to Spectre.
+            AnsiConsole.WriteLine($"input  image: float32 [N, {m.Preprocessing.ViewCount}, 3, {m.Preprocessing.TileSize}, {m.Preprocessing.TileSize}] (RGB 0..255; see metadata 'cropvision.input')");
+            foreach (var t in m.Tasks) AnsiConsole.WriteLine($"output {t.Output}: [N, {t.Labels.Count}] {string.Join(", ", t.Labels)}");
+            AnsiConsole.WriteLine($"output {HeadParameters.DistanceOutput}: [N, 1], features: [N, {m.Backbone.FeatureSize}]");
             return 0;
         })));
         return command;

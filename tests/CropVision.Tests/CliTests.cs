@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Text.Json;
+using CropVision.Core.Preprocessing;
+using CropVision.Tests.Support;
+using CropVision.Training.Commands;
+using CropVision.Training.Heads;
+
+namespace CropVision.Tests;
+
+/// <summary>The console commands as a user runs them: arguments in, exit code and files out.</summary>
+public class CliTests
+{
+    private static int Run(params string[] args) =>
+        new RootCommand { TrainCommand.Create(), EvaluateCommand.Create(), ExportCommand.Create(), PredictCommand.Create() }.Parse(args).Invoke();
+
+    [Fact]
+    public void Evaluate_export_and_predict_work_from_the_command_line()
+    {
+        using var tmp = new TempFolder();
+        var data = SyntheticDataset.Write(tmp.Sub("data"), perClass: 6);
+        var models = tmp.Sub("models", "coffee");
+        Assert.Equal(0, Run("train", "--data", data, "--crop", "coffee", "--out", models, "--flips", "none", "--l2", "16", "--cache", tmp.Sub("cache")));
+        Assert.True(File.Exists(Path.Combine(models, "1", "report.html")));
+
+        var json = tmp.Sub("metrics.json");
+        Assert.Equal(0, Run("evaluate", "--model", models, "--data", data, "--json", json, "--report", tmp.Sub("report")));
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            Assert.Equal(18, doc.RootElement.GetProperty("images").GetInt32()); // every image in the folder
+            foreach (var key in new[] { "accuracy", "macroF1", "severityAccuracy", "ece", "confusion" }) Assert.True(doc.RootElement.TryGetProperty(key, out _), key);
+        }
+        Assert.True(File.Exists(tmp.Sub("report", "report.html")));
+
+        var onnx = tmp.Sub("out", "coffee.onnx");
+        Assert.Equal(0, Run("export", "--model", Path.Combine(models, "1"), "--out", onnx));
+        Assert.True(new FileInfo(onnx).Length > 40_000_000); // the backbone is inside
+        Assert.False(File.Exists(onnx + ".partial"));
+
+        var leaf = Path.Combine(data, "rust", "1.jpg");
+        Assert.Equal(0, Run("predict", "--model", models, leaf));
+        var junk = tmp.Sub("junk.jpg");
+        File.WriteAllText(junk, "not an image");
+        Assert.Equal(1, Run("predict", "--model", models, leaf, junk)); // the bad file is reported, the good one still answered
+    }
+
+    [Fact]
+    public void Bad_arguments_are_clear_errors_not_crashes()
+    {
+        using var tmp = new TempFolder();
+        Assert.Equal(1, Run("train", "--data", tmp.Sub("missing"), "--crop", "coffee", "--out", tmp.Sub("m")));
+        Assert.Equal(1, Run("evaluate", "--model", tmp.Sub("no-model"), "--data", tmp.Path));
+        Assert.Equal(1, Run("train", "--data", tmp.Path, "--crop", "coffee", "--flips", "sideways"));
+        Assert.NotEqual(0, Run("train", "--crop", "coffee")); // --data is required
+    }
+}
