@@ -69,7 +69,10 @@ public class ServiceConfigurationTests
     {
         using var tmp = new TempFolder();
         CopyCommittedCoffee(tmp.Sub("models", "coffee", "1"));
-        using var factory = new ServiceFactory(ServiceFactory.Defaults(tmp.Sub("models")));
+        var settings = ServiceFactory.Defaults(tmp.Sub("models"));
+        // This test is about reloads, not admission: every request must be let in, however slow the machine.
+        settings["Inference:MaxQueueWaitMilliseconds"] = "0";
+        using var factory = new ServiceFactory(settings);
         var client = factory.CreateClient();
         var image = ServiceTests.LeafJpeg(8);
 
