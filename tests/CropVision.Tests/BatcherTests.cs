@@ -108,6 +108,20 @@ public class BatcherTests
     }
 
     [Fact]
+    public async Task Two_workers_compute_two_batches_at_once()
+    {
+        var model = new EchoModel();
+        await using var batcher = new DynamicBatcher("test", Floats, model.Run, new BatcherSettings(1, TimeSpan.Zero, 64, Workers: 2), new FakeTimeProvider());
+        model.Gate.Reset();
+        var tasks = Enumerable.Range(1, 3).Select(id => batcher.EnqueueAsync(Tensor(id), CancellationToken.None)).ToList();
+        await WaitUntil(() => batcher.Depth == 1); // both workers hold an image while the gate is shut
+        model.Gate.Set();
+        var results = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([1f, 2f, 3f], results.Select(r => r.Output.Distance));
+        Assert.Equal(3, model.BatchSizes.Sum());
+    }
+
+    [Fact]
     public async Task A_client_that_disconnects_leaves_the_queue()
     {
         var model = new EchoModel();

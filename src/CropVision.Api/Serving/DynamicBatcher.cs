@@ -14,7 +14,8 @@ public sealed class QueueFullException() : Exception("The model's queue is full.
 public sealed class BatcherRetiredException() : Exception("This model version was replaced.");
 
 /// <param name="MaxQueueWait">Refuse new work when the queue ahead of it would take longer than this to clear (zero: no such limit).</param>
-public sealed record BatcherSettings(int MaxBatchSize, TimeSpan MaxQueueDelay, int QueueCapacity, TimeSpan MaxQueueWait = default);
+/// <param name="Workers">Batches computed at the same time on the one session (each with its own batch); 1 on a GPU.</param>
+public sealed record BatcherSettings(int MaxBatchSize, TimeSpan MaxQueueDelay, int QueueCapacity, TimeSpan MaxQueueWait = default, int Workers = 1);
 
 /// <summary>
 /// Dynamic batching in the manner of Triton: one bounded queue per model; a batch runs when it holds MaxBatchSize
@@ -35,29 +36,30 @@ public sealed class DynamicBatcher : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly int _floatsPerImage;
     private readonly string _crop;
-    private readonly Task _worker;
+    private readonly Task[] _workers;
     private int _depth;
 
     private double _secondsPerImage; // moving average of compute time per image, 0 until the first batch
-    private int _running;             // images in the batch being computed
+    private int _running;             // images in the batches being computed
+    private long _batches;
 
     public int Depth => Volatile.Read(ref _depth);
-    public long Batches { get; private set; }
+    public long Batches => Interlocked.Read(ref _batches);
     public BatcherSettings Settings => _settings;
 
     /// <summary>How long the work already accepted would take to compute, from measured speed.</summary>
-    public TimeSpan EstimatedWait => TimeSpan.FromSeconds((Depth + Volatile.Read(ref _running)) * Volatile.Read(ref _secondsPerImage));
+    public TimeSpan EstimatedWait => TimeSpan.FromSeconds((Depth + Volatile.Read(ref _running)) * Volatile.Read(ref _secondsPerImage) / _settings.Workers);
 
     /// <summary>Whether new work would be accepted now; checked before decoding, so refusals cost almost nothing.</summary>
     public bool HasRoom => Depth < _settings.QueueCapacity
-        && (_settings.MaxQueueWait <= TimeSpan.Zero || EstimatedWait + TimeSpan.FromSeconds(Volatile.Read(ref _secondsPerImage)) <= _settings.MaxQueueWait);
+        && (_settings.MaxQueueWait <= TimeSpan.Zero || EstimatedWait + TimeSpan.FromSeconds(Volatile.Read(ref _secondsPerImage) / _settings.Workers) <= _settings.MaxQueueWait);
 
     public DynamicBatcher(string crop, int floatsPerImage, Func<Memory<float>, int, ModelOutput[]> run, BatcherSettings settings, TimeProvider? time = null)
     {
-        if (settings.MaxBatchSize < 1 || settings.QueueCapacity < 1) throw new ArgumentException("Batch size and queue capacity must be at least 1.");
+        if (settings.MaxBatchSize < 1 || settings.QueueCapacity < 1 || settings.Workers < 1) throw new ArgumentException("Batch size, queue capacity and workers must be at least 1.");
         (_crop, _floatsPerImage, _run, _settings, _time) = (crop, floatsPerImage, run, settings, time ?? TimeProvider.System);
-        _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _worker = Task.Run(WorkAsync);
+        _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = settings.Workers == 1, FullMode = BoundedChannelFullMode.Wait });
+        _workers = [.. Enumerable.Range(0, settings.Workers).Select(_ => Task.Run(WorkAsync))];
     }
 
     /// <summary>
@@ -129,12 +131,12 @@ public sealed class DynamicBatcher : IAsyncDisposable
         // One image runs straight from its own tensor; several are laid end to end in a pooled buffer (no large-heap churn).
         float[]? joined = batch.Count == 1 ? null : ArrayPool<float>.Shared.Rent(batch.Count * n);
         if (joined is not null) for (int i = 0; i < batch.Count; i++) batch[i].Tensor.AsSpan(0, n).CopyTo(joined.AsSpan(i * n, n));
-        Volatile.Write(ref _running, batch.Count);
+        Interlocked.Add(ref _running, batch.Count);
         try
         {
             var outputs = _run((joined ?? batch[0].Tensor).AsMemory(0, batch.Count * n), batch.Count);
             var compute = _time.GetElapsedTime(started);
-            Batches++;
+            Interlocked.Increment(ref _batches);
             double perImage = compute.TotalSeconds / batch.Count;
             Volatile.Write(ref _secondsPerImage, _secondsPerImage == 0 ? perImage : 0.8 * _secondsPerImage + 0.2 * perImage);
             ServingMetrics.InferenceSeconds.WithLabels(_crop).Observe(compute.TotalSeconds);
@@ -152,7 +154,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
         }
         finally
         {
-            Volatile.Write(ref _running, 0);
+            Interlocked.Add(ref _running, -batch.Count);
             if (joined is not null) ArrayPool<float>.Shared.Return(joined);
             foreach (var w in batch) Release(w);
         }
@@ -168,6 +170,6 @@ public sealed class DynamicBatcher : IAsyncDisposable
     {
         IsRetired = true;
         _queue.Writer.TryComplete();
-        await _worker.ConfigureAwait(false);
+        await Task.WhenAll(_workers).ConfigureAwait(false);
     }
 }

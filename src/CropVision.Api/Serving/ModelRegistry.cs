@@ -41,7 +41,7 @@ public sealed class ModelRegistry : IAsyncDisposable
 
     /// <summary>Batching settings in force, with the provider-dependent defaults resolved.</summary>
     public BatcherSettings BatcherSettings => new(_inference.BatchSizeFor(Provider.IsCuda), _inference.QueueDelayFor(Provider.IsCuda),
-        _inference.QueueCapacity, TimeSpan.FromMilliseconds(_inference.MaxQueueWaitMilliseconds));
+        _inference.QueueCapacity, TimeSpan.FromMilliseconds(_inference.MaxQueueWaitMilliseconds), Math.Max(1, _inference.Workers));
 
     public IReadOnlyCollection<ServedModel> Served => [.. _served.Values.OrderBy(s => s.Crop, StringComparer.Ordinal)];
     public IReadOnlyCollection<LoadFailure> Failures => [.. _failures.Values];
