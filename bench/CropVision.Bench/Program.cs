@@ -12,7 +12,7 @@ var modelFolder = ModelRepository.ResolveVersionFolder(opts.Get("--model", Path.
 var log = Console.Out;
 // The service's session settings (appsettings.json): all cores, full graph optimisation, CUDA when it loads.
 var device = opts.Get("--device", "auto");
-var cuda = device != "cpu" && opts.Command is "raw" or "all" && CudaLoads();
+var cuda = device != "cpu" && opts.Command is "raw" or "all" && CudaProbe.TryLoad(0, out _);
 var session = new SessionSettings { UseCuda = cuda };
 
 switch (opts.Command)
@@ -121,12 +121,6 @@ HttpLoad.Result Print(HttpLoad.Result r)
 {
     log.WriteLine($"  {r.Mode}: {r.Throughput:F2} answers/s, p50 {r.P50:F1} ms, p90 {r.P90:F1} ms, p99 {r.P99:F1} ms, max {r.Max:F1} ms, statuses {r.Statuses}, unanswered {r.Unanswered}");
     return r;
-}
-
-static bool CudaLoads()
-{
-    try { using var o = new Microsoft.ML.OnnxRuntime.SessionOptions(); o.AppendExecutionProvider_CUDA(0); return true; }
-    catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException) { return false; }
 }
 
 sealed class Options

@@ -74,7 +74,5 @@ public static class PredictionEndpoints
         Create(StatusCodes.Status400BadRequest, "Crop required",
             $"Say which crop the leaf is from: ?crop=NAME. Crops with a model: {string.Join(", ", registry.Served.Select(s => s.Crop).DefaultIfEmpty("(none)"))}.");
 
-    private static ProblemHttpResult Busy() => Create(StatusCodes.Status503ServiceUnavailable, "Busy", "The model's queue is full. Retry after a second.");
-
     private static ProblemDetails Details(ProblemHttpResult r) => r.ProblemDetails;
 }

@@ -14,11 +14,16 @@ public static class Problems
             $"No model is deployed for '{crop}'. Crops with a model: {string.Join(", ", served.DefaultIfEmpty("(none)"))}.",
             new Dictionary<string, object?> { ["crop"] = crop, ["cropsWithModel"] = served.ToArray() });
 
+    /// <summary>503 with Retry-After, for a whole request refused because the model's queue is full.</summary>
     public static ProblemHttpResult QueueFull(HttpContext http)
     {
         http.Response.Headers.RetryAfter = "1";
-        return Create(StatusCodes.Status503ServiceUnavailable, "Busy", "The model's queue is full. Retry after a second.");
+        return Busy();
     }
+
+    /// <summary>The busy problem itself (also used per image inside a batch answer).</summary>
+    public static ProblemHttpResult Busy() =>
+        Create(StatusCodes.Status503ServiceUnavailable, "Busy", "The model's queue is full. Retry after a second.");
 
     /// <summary>Maps why an image could not be read to its status: 415 unsupported, 413 too large, 400 otherwise.</summary>
     public static ProblemHttpResult FromImage(ImageDecodeException e) => e.Problem switch

@@ -12,7 +12,14 @@ public static class ImageDecoder
     public const long DefaultMaxPixels = 50_000_000;
 
     /// <summary>Decode so that the upright image is at least <paramref name="minWidth"/> x <paramref name="minHeight"/> where the source allows.</summary>
-    public static SKBitmap DecodeUpright(ReadOnlySpan<byte> bytes, int minWidth, int minHeight, long maxPixels = DefaultMaxPixels)
+    public static SKBitmap DecodeUpright(ReadOnlySpan<byte> bytes, int minWidth, int minHeight, long maxPixels = DefaultMaxPixels) =>
+        DecodeUpright(bytes, (_, _) => (minWidth, minHeight), maxPixels);
+
+    /// <summary>
+    /// Decode with the minimum size chosen from the upright size (the header is read once: <paramref name="minimumFor"/>
+    /// gets the upright width and height before any pixel is decoded).
+    /// </summary>
+    public static SKBitmap DecodeUpright(ReadOnlySpan<byte> bytes, Func<int, int, (int Width, int Height)> minimumFor, long maxPixels = DefaultMaxPixels)
     {
         var format = CheckHeader(bytes, maxPixels);
         using var data = SKData.CreateCopy(bytes);
@@ -24,7 +31,8 @@ public static class ImageDecoder
         CheckPixels(info.Width, info.Height, maxPixels);
 
         var origin = codec.EncodedOrigin;
-        bool swapsAxes = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        bool swapsAxes = Orientation.SwapsAxes(origin);
+        var (minWidth, minHeight) = swapsAxes ? minimumFor(info.Height, info.Width) : minimumFor(info.Width, info.Height);
         // Stored-orientation size that the upright target corresponds to.
         int needW = swapsAxes ? minHeight : minWidth, needH = swapsAxes ? minWidth : minHeight;
         var size = ChooseDecodeSize(codec, needW, needH);
@@ -68,16 +76,6 @@ public static class ImageDecoder
         if ((long)width * height > maxPixels)
             throw new ImageDecodeException(ImageProblem.TooManyPixels,
                 $"The image is {width}x{height} = {(long)width * height:N0} pixels; the limit is {maxPixels:N0}.");
-    }
-
-    /// <summary>Reads only the header: the upright size, without decoding pixels.</summary>
-    public static (int Width, int Height, ImageFormat Format) ReadHeader(ReadOnlySpan<byte> bytes, long maxPixels = DefaultMaxPixels)
-    {
-        var format = CheckHeader(bytes, maxPixels);
-        using var data = SKData.CreateCopy(bytes);
-        using var codec = SKCodec.Create(data) ?? throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} header cannot be read.");
-        var swaps = codec.EncodedOrigin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-        return swaps ? (codec.Info.Height, codec.Info.Width, format) : (codec.Info.Width, codec.Info.Height, format);
     }
 
     /// <summary>The smallest size the codec can produce natively (JPEG: 1/8 steps) that still covers the target.</summary>

@@ -27,11 +27,13 @@ public static class ImagePreprocessor
     /// <summary>Decoded, upright, turned landscape if the spec asks, and resized to the spec's size.</summary>
     public static SKBitmap DecodeAndResize(ReadOnlySpan<byte> imageBytes, PreprocessingSpec spec, long maxPixels = ImageDecoder.DefaultMaxPixels)
     {
-        var (w, h, _) = ImageDecoder.ReadHeader(imageBytes, maxPixels);
-        bool turn = spec.LongSideHorizontal && h > w && spec.ResizeWidth > spec.ResizeHeight;
+        bool turn = false;
         // Ask the decoder for enough pixels for the target in the image's own (upright) orientation.
-        int needW = turn ? spec.ResizeHeight : spec.ResizeWidth, needH = turn ? spec.ResizeWidth : spec.ResizeHeight;
-        SKBitmap image = ImageDecoder.DecodeUpright(imageBytes, needW, needH, maxPixels);
+        SKBitmap image = ImageDecoder.DecodeUpright(imageBytes, (w, h) =>
+        {
+            turn = spec.LongSideHorizontal && h > w && spec.ResizeWidth > spec.ResizeHeight;
+            return turn ? (spec.ResizeHeight, spec.ResizeWidth) : (spec.ResizeWidth, spec.ResizeHeight);
+        }, maxPixels);
         if (turn)
         {
             var turned = Orientation.RotateClockwise(image);

@@ -9,7 +9,7 @@ public static class Orientation
     public static SKBitmap ApplyExif(SKBitmap stored, SKEncodedOrigin origin)
     {
         int w = stored.Width, h = stored.Height;
-        bool swaps = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        bool swaps = SwapsAxes(origin);
         int outW = swaps ? h : w, outH = swaps ? w : h;
         // For each displayed (x, y): which stored pixel it shows.
         Func<int, int, (int, int)> source = origin switch
@@ -25,6 +25,10 @@ public static class Orientation
         };
         return Remap(stored, outW, outH, source);
     }
+
+    /// <summary>Whether the displayed image has width and height swapped relative to the stored pixels.</summary>
+    public static bool SwapsAxes(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 
     /// <summary>Turns the image a quarter clockwise.</summary>
     public static SKBitmap RotateClockwise(SKBitmap image) => ApplyExif(image, SKEncodedOrigin.RightTop);
