@@ -46,8 +46,7 @@ public class ServiceConfigurationTests
     public async Task A_corrupt_new_version_is_refused_and_the_old_one_keeps_serving()
     {
         using var tmp = new TempFolder();
-        CopyCommittedCoffee(tmp.Sub("models", "coffee", "1"));
-        using var factory = new ServiceFactory(ServiceFactory.Defaults(tmp.Sub("models")));
+        using var factory = CoffeeService(tmp);
         var client = factory.CreateClient();
 
         Directory.CreateDirectory(tmp.Sub("models", "coffee", "2"));
@@ -68,11 +67,8 @@ public class ServiceConfigurationTests
     public async Task Reload_under_load_fails_no_request()
     {
         using var tmp = new TempFolder();
-        CopyCommittedCoffee(tmp.Sub("models", "coffee", "1"));
-        var settings = ServiceFactory.Defaults(tmp.Sub("models"));
         // This test is about reloads, not admission: every request must be let in, however slow the machine.
-        settings["Inference:MaxQueueWaitMilliseconds"] = "0";
-        using var factory = new ServiceFactory(settings);
+        using var factory = CoffeeService(tmp, ("Inference:MaxQueueWaitMilliseconds", "0"));
         var client = factory.CreateClient();
         var image = ServiceTests.LeafJpeg(8);
 
@@ -132,10 +128,7 @@ public class ServiceConfigurationTests
     public async Task A_new_version_copied_into_the_models_folder_is_picked_up()
     {
         using var tmp = new TempFolder();
-        CopyCommittedCoffee(tmp.Sub("models", "coffee", "1"));
-        var settings = ServiceFactory.Defaults(tmp.Sub("models"));
-        settings["Models:WatchForChanges"] = "true";
-        using var factory = new ServiceFactory(settings);
+        using var factory = CoffeeService(tmp, ("Models:WatchForChanges", "true"));
         var client = factory.CreateClient();
         Assert.Equal(1, (await client.GetFromJsonAsync<JsonElement>("/v1/models/coffee")).GetProperty("servingVersion").GetInt32());
 
@@ -147,6 +140,15 @@ public class ServiceConfigurationTests
             serving = (await client.GetFromJsonAsync<JsonElement>("/v1/models/coffee")).GetProperty("servingVersion").GetInt32();
         }
         Assert.Equal(2, serving);
+    }
+
+    /// <summary>A service over a temporary models folder holding a copy of the committed coffee/1.</summary>
+    private static ServiceFactory CoffeeService(TempFolder tmp, params (string Key, string Value)[] overrides)
+    {
+        CopyCommittedCoffee(tmp.Sub("models", "coffee", "1"));
+        var settings = ServiceFactory.Defaults(tmp.Sub("models"));
+        foreach (var (key, value) in overrides) settings[key] = value;
+        return new ServiceFactory(settings);
     }
 
     private static HttpRequestMessage Reload() =>

@@ -1,3 +1,4 @@
+using CropVision.Core.Models;
 using CropVision.Api.Catalogue;
 using CropVision.Api.Configuration;
 using CropVision.Api.Serving;
@@ -60,7 +61,7 @@ public static class ModelEndpoints
         var m = served.Manifest;
         var tasks = m.Tasks.Select(t => new TaskInfo(t.Output, t.Kind, [.. t.Labels.Select(l =>
         {
-            var e = t.Output == "severity" ? catalogue.Severity(crop, l) : catalogue.Label(crop, l);
+            var e = t.Output == TaskNames.Severity ? catalogue.Severity(crop, l) : catalogue.Label(crop, l);
             return new ClassInfo(l, e.En, e.Vi);
         })])).ToList();
         return new ModelSummary(served.Crop, name.En, name.Vi, "serving", served.Version, registry.AvailableVersions(crop), tasks,

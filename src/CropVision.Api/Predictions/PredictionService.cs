@@ -104,7 +104,7 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
         LabelProbability Named(RankedLabel r) { var e = catalogue.Label(m.Crop, r.Label); return new(r.Label, e.En, e.Vi, Math.Round(r.Probability, 4)); }
 
         SeverityGrade? severity = null;
-        if (m.Tasks.FirstOrDefault(t => t.Output == "severity") is { } sevTask)
+        if (m.Tasks.FirstOrDefault(t => t.Output == TaskNames.Severity) is { } sevTask)
         {
             var best = Verdict.Ranked(output, sevTask)[0];
             var e = catalogue.Severity(m.Crop, best.Label);

@@ -70,12 +70,12 @@ public sealed class DynamicBatcher : IAsyncDisposable
     public Task<BatchedResult> EnqueueAsync(float[] tensor, CancellationToken cancel, bool pooled = false)
     {
         if (tensor.Length < _floatsPerImage) throw new ArgumentException($"Expected {_floatsPerImage} floats, got {tensor.Length}.", nameof(tensor));
-        if (IsRetired) throw new BatcherRetiredException();
+        if (_retired) throw new BatcherRetiredException();
         var done = new TaskCompletionSource<BatchedResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var work = new Work(tensor, pooled, done, _time.GetTimestamp(), cancel);
         if (!HasRoom || !_queue.Writer.TryWrite(work))
         {
-            if (_queue.Reader.Completion.IsCompleted || IsRetired) throw new BatcherRetiredException();
+            if (_queue.Reader.Completion.IsCompleted || _retired) throw new BatcherRetiredException();
             ServingMetrics.QueueFull.WithLabels(_crop).Inc();
             throw new QueueFullException();
         }
@@ -86,7 +86,6 @@ public sealed class DynamicBatcher : IAsyncDisposable
     }
 
     private volatile bool _retired;
-    private bool IsRetired { get => _retired; set => _retired = value; }
 
     private async Task WorkAsync()
     {
@@ -168,7 +167,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
     /// <summary>Stops taking work, finishes what is queued, then returns.</summary>
     public async ValueTask DisposeAsync()
     {
-        IsRetired = true;
+        _retired = true;
         _queue.Writer.TryComplete();
         await Task.WhenAll(_workers).ConfigureAwait(false);
     }

@@ -4,7 +4,6 @@ using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Training.Data;
 using CropVision.Training.Features;
-using CropVision.Training.Heads;
 
 namespace CropVision.Training.Evaluation;
 

@@ -1,6 +1,6 @@
-namespace CropVision.Training.Heads;
+namespace CropVision.Core.Models;
 
-/// <summary>Output names of the heads the console trains.</summary>
+/// <summary>Output names of the heads the console trains; the service reads them by these names too.</summary>
 public static class TaskNames
 {
     public const string Stress = "stress";
