@@ -1,9 +1,11 @@
+using CropVision.Api.Accounts;
 using CropVision.Api.Catalogue;
 using CropVision.Api.Configuration;
 using CropVision.Api.ModelInfo;
 using CropVision.Api.OpenInference;
 using CropVision.Api.Predictions;
 using CropVision.Api.Serving;
+using CropVision.Api.Surveys;
 using CropVision.FieldStore;
 using Prometheus;
 
@@ -19,6 +21,8 @@ builder.Services.AddSingleton(_ => DiseaseCatalogue.Load(Path.Combine(AppContext
 builder.Services.AddSingleton<PredictionService>();
 builder.Services.AddHostedService<ModelFolderWatcher>();
 builder.AddFieldStore();
+builder.AddAccounts();
+builder.Services.AddScoped<ObservationIntake>();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 // Uploads are streamed and limited by Limits:MaxUploadBytes in ImageUploads; Kestrel's own cap sits just above it.
@@ -29,6 +33,8 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseHttpMetrics();
+app.UseAuthentication();
+app.UseAuthorization();
 
 // Load the models before taking traffic: a start-up that cannot serve (Device=cuda without CUDA) fails here, loudly.
 app.Services.GetRequiredService<ModelRegistry>();
@@ -37,6 +43,9 @@ app.MapOpenApi();
 app.MapPredictions();
 app.MapModels();
 app.MapOpenInference();
+app.MapAuth();
+app.MapAccounts();
+app.MapSurveys();
 app.MapMetrics("/metrics");
 app.MapGet("/", () => TypedResults.Redirect("/v1/models")).ExcludeFromDescription();
 

@@ -21,7 +21,15 @@ public static class ImageUploads
 {
     public const string FieldName = "image";
 
-    public static async Task<List<UploadedImage>> ReadAsync(HttpRequest request, LimitsOptions limits, int maxImages, CancellationToken ct)
+    /// <summary>Longest text field kept from a multipart form (<paramref name="fields"/> of <see cref="ReadAsync"/>).</summary>
+    public const int MaxFieldLength = 4096;
+
+    /// <summary>
+    /// Reads the images; when <paramref name="fields"/> is given, the form's text parts are collected into it too
+    /// (name to value, at most <see cref="MaxFieldLength"/> characters each).
+    /// </summary>
+    public static async Task<List<UploadedImage>> ReadAsync(HttpRequest request, LimitsOptions limits, int maxImages, CancellationToken ct,
+        Dictionary<string, string>? fields = null)
     {
         if (request.ContentLength > limits.MaxUploadBytes) throw TooLarge(limits);
         var contentType = request.ContentType ?? "";
@@ -44,7 +52,14 @@ public static class ImageUploads
         {
             for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || disposition.Name.Value != FieldName) continue;
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
+                if (fields is not null && disposition.Name.HasValue && !disposition.FileName.HasValue && !disposition.FileNameStar.HasValue && HeaderUtilities.RemoveQuotes(disposition.Name).Value != FieldName)
+                {
+                    var text = await ReadLimitedAsync(section.Body, MaxFieldLength, limits, ct);
+                    fields[HeaderUtilities.RemoveQuotes(disposition.Name).Value!] = System.Text.Encoding.UTF8.GetString(text);
+                    continue;
+                }
+                if (HeaderUtilities.RemoveQuotes(disposition.Name).Value != FieldName) continue;
                 if (images.Count == maxImages)
                     throw new UploadException(StatusCodes.Status413PayloadTooLarge, "Too many images", $"At most {maxImages} image(s) per request.");
                 var bytes = await ReadLimitedAsync(section.Body, limits.MaxUploadBytes - total, limits, ct);
