@@ -24,6 +24,8 @@ builder.AddFieldStore();
 builder.AddAccounts();
 builder.Services.AddScoped<ObservationIntake>();
 builder.Services.AddProblemDetails();
+// A body or parameter that does not bind is a 400 problem in every environment (Development would otherwise throw: a 500).
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
 builder.Services.AddOpenApi();
 // Uploads are streamed and limited by Limits:MaxUploadBytes in ImageUploads; Kestrel's own cap sits just above it.
 builder.WebHost.ConfigureKestrel((context, kestrel) =>

@@ -44,8 +44,7 @@ public static class AccountsExtensions
 
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "Bearer token or cookie", o => o.ForwardDefaultSelector = http =>
-                http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                    ? IdentityConstants.BearerScheme : IdentityConstants.ApplicationScheme)
+                HasBearerHeader(http) ? IdentityConstants.BearerScheme : IdentityConstants.ApplicationScheme)
             .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = accounts.TokenLifetime)
             .AddCookie(IdentityConstants.ApplicationScheme, o =>
             {
@@ -78,6 +77,9 @@ public static class AccountsExtensions
         services.AddHostedService<AdminBootstrap>();
         return builder;
     }
+
+    public static bool HasBearerHeader(HttpContext http) =>
+        http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Officer endpoints: an authenticated officer or admin whose account still exists and is not locked out; anti-forgery on cookie posts.</summary>
     public static TBuilder RequireOfficer<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.AspNetCore.Identity;
 using static CropVision.Api.Problems.Problems;
 
 namespace CropVision.Api.Accounts;
@@ -30,7 +29,12 @@ public static class CookieAntiforgery
         return await next(context);
     }
 
+    /// <summary>
+    /// A state-changing request authenticated by the cookie. A request with a bearer header is authenticated by that
+    /// header alone (the scheme selector never falls back to the cookie), and a browser cannot add one cross-site.
+    /// </summary>
     public static bool RequiresToken(HttpContext http) =>
         !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !HttpMethods.IsOptions(http.Request.Method)
-        && http.User.Identity is { IsAuthenticated: true, AuthenticationType: var type } && type == IdentityConstants.ApplicationScheme;
+        && http.User.Identity is { IsAuthenticated: true }
+        && !AccountsExtensions.HasBearerHeader(http);
 }
