@@ -1,6 +1,7 @@
 using CropVision.Api.Accounts;
 using CropVision.Api.Catalogue;
 using CropVision.Api.Configuration;
+using CropVision.Api.Jobs;
 using CropVision.Api.ModelInfo;
 using CropVision.Api.OpenInference;
 using CropVision.Api.Predictions;
@@ -23,6 +24,7 @@ builder.Services.AddHostedService<ModelFolderWatcher>();
 builder.AddFieldStore();
 builder.AddAccounts();
 builder.Services.AddScoped<ObservationIntake>();
+builder.AddImports();
 builder.Services.AddProblemDetails();
 // A body or parameter that does not bind is a 400 problem in every environment (Development would otherwise throw: a 500).
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
@@ -48,6 +50,7 @@ app.MapOpenInference();
 app.MapAuth();
 app.MapAccounts();
 app.MapSurveys();
+app.MapJobs();
 app.MapMetrics("/metrics");
 app.MapGet("/", () => TypedResults.Redirect("/v1/models")).ExcludeFromDescription();
 

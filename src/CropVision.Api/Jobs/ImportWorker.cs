@@ -1,0 +1,172 @@
+using System.IO.Compression;
+using CropVision.Api.Surveys;
+using CropVision.Core.Preprocessing;
+using CropVision.FieldStore;
+using CropVision.FieldStore.Infrastructure;
+using CropVision.FieldStore.Model;
+using CropVision.FieldStore.Observations;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CropVision.Api.Jobs;
+
+/// <summary>
+/// Runs import jobs in the background. A job is claimed with a lease; each zip entry's observation is committed in the
+/// same transaction as the job's progress (next entry, counts), so a killed service resumes at the first entry not
+/// committed, and the unique (survey, photo) index makes a repeated entry a duplicate, never a second observation.
+/// Several processes on one database share the work: a job whose lease lapsed (its process died) is taken over.
+/// </summary>
+public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptions> options, FieldStorePaths paths, ImportSignal signal,
+    TimeProvider clock, ILogger<ImportWorker> log) : BackgroundService
+{
+    /// <summary>How long to wait for a busy model per photo before trying again (imports are patient; the queue is for people).</summary>
+    private const int BusyWaits = 40;
+    private readonly string _owner = Clip($"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}", 200);
+    private TimeSpan Lease => TimeSpan.FromSeconds(Math.Max(1, options.Value.LeaseSeconds));
+
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        await Task.Yield();
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var job = await ClaimAsync(stopping);
+                if (job is not null) { await RunAsync(job.Value, stopping); continue; }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                log.LogError(e, "Import worker error; retrying");
+            }
+            try { await signal.WaitAsync(TimeSpan.FromSeconds(Math.Max(1, options.Value.PollSeconds)), stopping); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>Claims the oldest queued job, or a running one whose lease lapsed; the conditional update makes the claim atomic across processes.</summary>
+    private async Task<Guid?> ClaimAsync(CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
+        var now = clock.GetUtcNow();
+        var candidates = await db.ImportJobs.AsNoTracking()
+            .Where(j => (j.State == ImportJobState.Queued || j.State == ImportJobState.Running) && (j.LeaseUntil == null || j.LeaseUntil < now))
+            .OrderBy(j => j.CreatedAt).Select(j => j.Id).Take(5).ToListAsync(ct);
+        foreach (var id in candidates)
+        {
+            var until = now + Lease;
+            var claimed = await db.ImportJobs
+                .Where(j => j.Id == id && (j.State == ImportJobState.Queued || j.State == ImportJobState.Running) && (j.LeaseUntil == null || j.LeaseUntil < now))
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, ImportJobState.Running).SetProperty(j => j.LeaseOwner, _owner)
+                    .SetProperty(j => j.LeaseUntil, until).SetProperty(j => j.UpdatedAt, now), ct);
+            if (claimed == 1) return id;
+        }
+        return null;
+    }
+
+    private async Task RunAsync(Guid jobId, CancellationToken ct)
+    {
+        ImportJob job;
+        Survey? survey;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
+            job = await db.ImportJobs.AsNoTracking().FirstAsync(j => j.Id == jobId, ct);
+            survey = await db.Surveys.AsNoTracking().FirstOrDefaultAsync(s => s.Id == job.SurveyId, ct);
+        }
+        if (survey is null) { await FinishAsync(jobId, ImportJobState.Failed, "The survey was deleted.", ct); return; }
+        var archivePath = paths.Resolve(job.ArchivePath);
+        if (!File.Exists(archivePath)) { await FinishAsync(jobId, ImportJobState.Failed, "The uploaded zip is missing from the data folder.", ct); return; }
+
+        log.LogInformation("Import {Job}: {Next}/{Total} entries done, continuing", jobId, job.NextEntry, job.TotalEntries);
+        var limits = options.Value;
+        using (var zip = ZipFile.OpenRead(archivePath))
+        {
+            var entries = zip.Entries;
+            long totalRead = 0;
+            for (int i = 0; i < entries.Count; i++)
+            {
+                var entry = entries[i];
+                if (i < job.NextEntry) { totalRead += Math.Max(0, entry.Length); continue; }
+                ct.ThrowIfCancellationRequested();
+                if (ImportArchive.IsNoise(entry)) { await ProgressAsync(jobId, i, null, null, ct); continue; }
+                byte[] bytes;
+                try { bytes = ImportArchive.Read(entry, limits, ref totalRead); }
+                catch (EntryRefusedException e) { await ProgressAsync(jobId, i, entry.FullName, e.Message, ct); continue; }
+                catch (ArchiveRefusedException e) { await FinishAsync(jobId, ImportJobState.Failed, e.Message, ct); return; }
+                catch (InvalidDataException e) { await ProgressAsync(jobId, i, entry.FullName, $"Damaged in the zip: {e.Message}", ct); continue; }
+
+                await using var scope = services.CreateAsyncScope();
+                var intake = scope.ServiceProvider.GetRequiredService<ObservationIntake>();
+                var input = new ObservationInput
+                {
+                    Crop = survey.Crop, SurveyId = survey.Id, OriginalName = entry.FullName, Commune = survey.Commune, Officer = job.Officer,
+                };
+                int index = i;
+                try
+                {
+                    await intake.AddAsync(input, bytes, BusyWaits, ct, (db, duplicate) => CountAsync(db, jobId, index, duplicate, ct));
+                }
+                catch (ImageDecodeException e) { await ProgressAsync(jobId, i, entry.FullName, e.Message, ct); }
+                catch (FieldStoreValidationException e) { await ProgressAsync(jobId, i, entry.FullName, e.Message, ct); }
+                catch (LeaseLostException) { log.LogWarning("Import {Job}: another process took the job over", jobId); return; }
+            }
+        }
+        await FinishAsync(jobId, ImportJobState.Completed, null, ct);
+        try { File.Delete(archivePath); } catch (IOException e) { log.LogWarning(e, "Could not delete the imported zip {Path}", archivePath); }
+    }
+
+    /// <summary>Counts an imported entry, in the observation's own transaction (also renews the lease).</summary>
+    private async Task CountAsync(FieldStoreContext db, Guid jobId, int index, bool duplicate, CancellationToken ct)
+    {
+        var job = await db.ImportJobs.FirstAsync(j => j.Id == jobId, ct);
+        if (job.LeaseOwner != _owner) throw new LeaseLostException();
+        if (index < job.NextEntry) return; // already counted (never happens with one owner; kept safe)
+        job.NextEntry = index + 1;
+        if (duplicate) job.Duplicates++; else job.Added++;
+        Touch(job);
+    }
+
+    /// <summary>Moves past an entry that adds nothing: skipped noise, or a bad file listed with its reason.</summary>
+    private async Task ProgressAsync(Guid jobId, int index, string? name, string? reason, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
+        var job = await db.ImportJobs.FirstAsync(j => j.Id == jobId, ct);
+        if (job.LeaseOwner != _owner) throw new LeaseLostException();
+        if (index < job.NextEntry) return;
+        job.NextEntry = index + 1;
+        if (reason is not null)
+        {
+            job.FailedEntries++;
+            db.ImportJobProblems.Add(new ImportJobProblem { JobId = jobId, EntryIndex = index, EntryName = Clip(name ?? "?", 500), Reason = Clip(reason, 1000) });
+        }
+        Touch(job);
+        await db.SaveChangesAsync(ct);
+    }
+
+    private async Task FinishAsync(Guid jobId, ImportJobState state, string? error, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
+        var job = await db.ImportJobs.FirstAsync(j => j.Id == jobId, ct);
+        job.State = state;
+        job.Error = error is null ? null : Clip(error, 2000);
+        job.CompletedAt = job.UpdatedAt = clock.GetUtcNow();
+        job.LeaseOwner = null;
+        job.LeaseUntil = null;
+        await db.SaveChangesAsync(ct);
+        log.LogInformation("Import {Job} {State}: {Added} added, {Duplicates} duplicates, {Failed} bad files", jobId, state, job.Added, job.Duplicates, job.FailedEntries);
+    }
+
+    private void Touch(ImportJob job)
+    {
+        job.UpdatedAt = clock.GetUtcNow();
+        job.LeaseUntil = job.UpdatedAt + Lease;
+    }
+
+    private static string Clip(string s, int max) => s.Length <= max ? s : s[..max];
+
+    private sealed class LeaseLostException : Exception;
+}
