@@ -5,6 +5,7 @@ using CropVision.Api.Jobs;
 using CropVision.Api.ModelInfo;
 using CropVision.Api.OpenInference;
 using CropVision.Api.Predictions;
+using CropVision.Api.Reports;
 using CropVision.Api.Serving;
 using CropVision.Api.Surveys;
 using CropVision.FieldStore;
@@ -51,6 +52,7 @@ app.MapAuth();
 app.MapAccounts();
 app.MapSurveys();
 app.MapJobs();
+app.MapReports();
 app.MapMetrics("/metrics");
 app.MapGet("/", () => TypedResults.Redirect("/v1/models")).ExcludeFromDescription();
 
