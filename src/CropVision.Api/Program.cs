@@ -4,6 +4,7 @@ using CropVision.Api.ModelInfo;
 using CropVision.Api.OpenInference;
 using CropVision.Api.Predictions;
 using CropVision.Api.Serving;
+using CropVision.Api.WebApp;
 using Prometheus;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -19,6 +20,7 @@ builder.Services.AddSingleton<PredictionService>();
 builder.Services.AddHostedService<ModelFolderWatcher>();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
+builder.AddWebApp();
 // Uploads are streamed and limited by Limits:MaxUploadBytes in ImageUploads; Kestrel's own cap sits just above it.
 builder.WebHost.ConfigureKestrel((context, kestrel) =>
     kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Limits:MaxUploadBytes") + 64 * 1024 ?? 21 * 1024 * 1024);
@@ -27,6 +29,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseHttpMetrics();
+app.UseWebApp();
 
 // Load the models before taking traffic: a start-up that cannot serve (Device=cuda without CUDA) fails here, loudly.
 app.Services.GetRequiredService<ModelRegistry>();
@@ -36,7 +39,6 @@ app.MapPredictions();
 app.MapModels();
 app.MapOpenInference();
 app.MapMetrics("/metrics");
-app.MapGet("/", () => TypedResults.Redirect("/v1/models")).ExcludeFromDescription();
 
 app.Run();
 
