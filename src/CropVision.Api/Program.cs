@@ -1,5 +1,6 @@
 using CropVision.Api.Catalogue;
 using CropVision.Api.Configuration;
+using CropVision.Api.Feedback;
 using CropVision.Api.ModelInfo;
 using CropVision.Api.OpenInference;
 using CropVision.Api.Predictions;
@@ -21,6 +22,7 @@ builder.Services.AddHostedService<ModelFolderWatcher>();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.AddWebApp();
+builder.AddFeedback();
 // Uploads are streamed and limited by Limits:MaxUploadBytes in ImageUploads; Kestrel's own cap sits just above it.
 builder.WebHost.ConfigureKestrel((context, kestrel) =>
     kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Limits:MaxUploadBytes") + 64 * 1024 ?? 21 * 1024 * 1024);
@@ -30,6 +32,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseHttpMetrics();
 app.UseWebApp();
+app.UseRateLimiter();
 
 // Load the models before taking traffic: a start-up that cannot serve (Device=cuda without CUDA) fails here, loudly.
 app.Services.GetRequiredService<ModelRegistry>();
@@ -38,6 +41,7 @@ app.MapOpenApi();
 app.MapPredictions();
 app.MapModels();
 app.MapOpenInference();
+app.MapFeedback();
 app.MapMetrics("/metrics");
 
 app.Run();

@@ -20,8 +20,14 @@ public sealed class UploadException(int status, string title, string detail) : E
 public static class ImageUploads
 {
     public const string FieldName = "image";
+    /// <summary>Text fields beside the images (when a caller asks for them): at most this many, each at most MaxFieldBytes.</summary>
+    public const int MaxFields = 32, MaxFieldBytes = 1024;
 
-    public static async Task<List<UploadedImage>> ReadAsync(HttpRequest request, LimitsOptions limits, int maxImages, CancellationToken ct)
+    /// <summary>
+    /// The images; when <paramref name="fields"/> is given, also the multipart text fields (parts without a file name),
+    /// which are otherwise skipped.
+    /// </summary>
+    public static async Task<List<UploadedImage>> ReadAsync(HttpRequest request, LimitsOptions limits, int maxImages, CancellationToken ct, IDictionary<string, string>? fields = null)
     {
         if (request.ContentLength > limits.MaxUploadBytes) throw TooLarge(limits);
         var contentType = request.ContentType ?? "";
@@ -44,7 +50,16 @@ public static class ImageUploads
         {
             for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || disposition.Name.Value != FieldName) continue;
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
+                if (fields is not null && disposition.Name.Value is { Length: > 0 } name && name != FieldName && !disposition.FileName.HasValue)
+                {
+                    if (fields.Count == MaxFields) throw new UploadException(StatusCodes.Status400BadRequest, "Too many fields", $"At most {MaxFields} form fields.");
+                    var text = await ReadLimitedAsync(section.Body, MaxFieldBytes, limits, ct, $"Form field '{name}' is longer than {MaxFieldBytes} bytes.");
+                    fields[name] = System.Text.Encoding.UTF8.GetString(text);
+                    total += text.Length;
+                    continue;
+                }
+                if (disposition.Name.Value != FieldName) continue;
                 if (images.Count == maxImages)
                     throw new UploadException(StatusCodes.Status413PayloadTooLarge, "Too many images", $"At most {maxImages} image(s) per request.");
                 var bytes = await ReadLimitedAsync(section.Body, limits.MaxUploadBytes - total, limits, ct);
@@ -67,14 +82,15 @@ public static class ImageUploads
     private static UploadException TooLarge(LimitsOptions limits) =>
         new(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"The upload exceeds {limits.MaxUploadBytes / (1024 * 1024.0):0.#} MB.");
 
-    private static async Task<byte[]> ReadLimitedAsync(Stream body, long remaining, LimitsOptions limits, CancellationToken ct)
+    private static async Task<byte[]> ReadLimitedAsync(Stream body, long remaining, LimitsOptions limits, CancellationToken ct, string? fieldTooLong = null)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int n;
         while ((n = await body.ReadAsync(chunk, ct)) > 0)
         {
-            if (buffer.Length + n > remaining) throw TooLarge(limits);
+            if (buffer.Length + n > remaining)
+                throw fieldTooLong is null ? TooLarge(limits) : new UploadException(StatusCodes.Status400BadRequest, "Field too long", fieldTooLong);
             buffer.Write(chunk, 0, n);
         }
         return buffer.ToArray();

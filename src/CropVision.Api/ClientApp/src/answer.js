@@ -23,7 +23,7 @@ export const photoTips = () =>
 
 /** cropName: {en, vi}. */
 export function answerCard(answer, cropName) {
-  const card = h('article', { class: `answer ${answer.status}`, 'data-testid': 'answer', 'data-status': answer.status });
+  const card = h('article', { class: `answer ${answer.status}`, 'data-testid': 'answer', 'data-status': answer.status, 'data-label': answer.label });
   const advice = () => h('section', { class: 'advice' }, h('h3', {}, t('answer.advice')), h('p', { 'data-testid': 'advice' }, pick(answer.advice)));
   if (answer.status === 'rejected') {
     card.append(

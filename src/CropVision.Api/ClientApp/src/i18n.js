@@ -1,5 +1,6 @@
 // Language: follows the phone (navigator.languages) until the user picks one with the switch; the pick sticks.
-import { strings } from './strings.js';
+// The one string table (strings.json): every text a user sees, vi and en; tests read the same file.
+import strings from './strings.json';
 
 const storageKey = 'cropvision.lang';
 const listeners = new Set();

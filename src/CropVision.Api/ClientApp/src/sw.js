@@ -6,7 +6,12 @@ const shellCache = `shell-${SHELL_VERSION}`;
 const dataCache = 'data-v1';
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(shellCache).then((c) => c.addAll(SHELL_FILES)).then(() => self.skipWaiting()));
+  event.waitUntil((async () => {
+    await (await caches.open(shellCache)).addAll(SHELL_FILES);
+    // The crop list too, so that a phone that goes offline right after its first visit still shows it.
+    await (await caches.open(dataCache)).add('/v1/models').catch(() => {});
+    await self.skipWaiting();
+  })());
 });
 
 self.addEventListener('activate', (event) => {
@@ -23,7 +28,7 @@ self.addEventListener('fetch', (event) => {
   if (url.pathname === '/v1/models') {
     event.respondWith(networkFirst(request));
   } else if (request.mode === 'navigate' && url.pathname === '/') {
-    event.respondWith(caches.match('/', { cacheName: shellCache }).then((hit) => hit ?? fetch(request)));
+    event.respondWith(caches.match('/', { cacheName: shellCache, ignoreSearch: true }).then((hit) => hit ?? fetch(request)));
   } else if (SHELL_FILES.includes(url.pathname)) {
     event.respondWith(caches.match(request, { cacheName: shellCache }).then((hit) => hit ?? fetch(request)));
   }

@@ -1,0 +1,203 @@
+using System.Net;
+using System.Text.Json;
+using CropVision.Api.Catalogue;
+using CropVision.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace CropVision.Tests.Browser;
+
+/// <summary>
+/// The farmer's page in headless Chromium at phone size, against the real service on Kestrel. Set
+/// CROPVISION_SCREENSHOTS to a folder to save the main screens there (how docs/ screenshots are made).
+/// </summary>
+public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) : IClassFixture<WebAppFixture>
+{
+    private static string LeafPhoto => Path.Combine(SharedData.Bracol, "rust", "99.jpg"); // val split, rust, clear answer
+    private static string FlowerPhoto => Path.Combine(SharedData.Bracol, "..", "not-leaf", "rose-01551791bc.jpg");
+    private static readonly string? ScreenshotFolder = Environment.GetEnvironmentVariable("CROPVISION_SCREENSHOTS");
+
+    private DiseaseCatalogue Catalogue => app.Service.Services.GetRequiredService<DiseaseCatalogue>();
+
+    private static async Task<IPage> OpenAsync(IBrowserContext phone, List<string>? errors = null)
+    {
+        var page = await phone.NewPageAsync();
+        if (errors is not null)
+        {
+            page.Console += (_, m) => { if (m.Type == "error") errors.Add($"console: {m.Text}"); };
+            page.PageError += (_, e) => errors.Add($"page error: {e}");
+        }
+        await page.GotoAsync("/");
+        await page.Locator("[data-crop=coffee][aria-checked=true]").WaitForAsync();
+        return page;
+    }
+
+    private static async Task<ILocator> DiagnoseAsync(IPage page, string photo)
+    {
+        await page.GetByTestId("camera-input").SetInputFilesAsync(photo);
+        var answer = page.GetByTestId("answer");
+        await answer.WaitForAsync(new() { Timeout = 60_000 });
+        return answer;
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        if (ScreenshotFolder is null) return;
+        Directory.CreateDirectory(ScreenshotFolder);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, name), FullPage = true });
+    }
+
+    [BrowserFact]
+    public async Task A_BRACOL_leaf_is_answered_in_Vietnamese_and_the_switch_turns_it_to_English()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await OpenAsync(phone);
+        Assert.Equal("vi", await page.EvaluateAsync<string>("document.documentElement.lang"));
+        await Expect(page.GetByTestId("tips")).ToBeVisibleAsync(); // tips before the first shot
+        Assert.Equal(2, await page.GetByTestId("no-model").CountAsync()); // rubber and ginseng, from /v1/models
+        await ScreenshotAsync(page, "farmer-start.png");
+
+        var answer = await DiagnoseAsync(page, LeafPhoto);
+        Assert.Equal("ok", await answer.GetAttributeAsync("data-status"));
+        Assert.Equal("rust", await answer.GetAttributeAsync("data-label"));
+        var rust = Catalogue.Label("coffee", "rust");
+        Assert.Equal(rust.Vi, await page.GetByTestId("answer-name").TextContentAsync());
+        Assert.Equal(rust.Advice!.Vi, await page.GetByTestId("advice").TextContentAsync());
+        Assert.Contains("Mức độ", await page.GetByTestId("severity").TextContentAsync());
+        Assert.DoesNotContain("0.", await page.GetByTestId("confidence").TextContentAsync()); // words, not a bare 0.99
+        await ScreenshotAsync(page, "farmer-answer-vi.png");
+
+        await page.GetByTestId("lang-switch").ClickAsync();
+        Assert.Equal(rust.En, await page.GetByTestId("answer-name").TextContentAsync());
+        Assert.Equal(rust.Advice!.En, await page.GetByTestId("advice").TextContentAsync());
+        await page.ReloadAsync();
+        await page.Locator("[data-crop=coffee][aria-checked=true]").WaitForAsync();
+        Assert.Equal("en", await page.EvaluateAsync<string>("document.documentElement.lang")); // the switch sticks
+        await ScreenshotAsync(page, "farmer-start-en.png");
+    }
+
+    [BrowserFact]
+    public async Task A_flower_photo_is_not_a_coffee_leaf_and_the_tips_show_again()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await OpenAsync(phone);
+        var answer = await DiagnoseAsync(page, FlowerPhoto);
+        Assert.Equal("rejected", await answer.GetAttributeAsync("data-status"));
+        Assert.Equal(WebStrings.Vi("answer.rejected").Replace("{crop}", Catalogue.Crops["coffee"].Name.Vi.ToLowerInvariant()),
+            await page.GetByTestId("rejected").TextContentAsync());
+        await Expect(answer.GetByTestId("tips")).ToBeVisibleAsync();
+        await ScreenshotAsync(page, "farmer-rejected-vi.png");
+        await page.GetByTestId("lang-switch").ClickAsync();
+        Assert.Equal("This does not look like a leaf of arabica coffee.", await page.GetByTestId("rejected").TextContentAsync());
+    }
+
+    [BrowserFact]
+    public async Task Wrong_feedback_is_stored_with_the_farmers_label()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await OpenAsync(phone);
+        await DiagnoseAsync(page, LeafPhoto);
+        await page.GetByTestId("feedback-wrong").ClickAsync();
+        await page.Locator("[data-testid=feedback-picker] [data-label=phoma]").ClickAsync();
+        await Expect(page.GetByTestId("feedback-note")).ToHaveTextAsync(WebStrings.Vi("feedback.thanks"));
+        await ScreenshotAsync(page, "farmer-feedback-vi.png");
+        await FeedbackStoreProbe.AssertStoredAsync(app.Service, "coffee", verdict: "wrong", farmerLabel: "phoma", modelLabel: "rust");
+    }
+
+    [BrowserFact]
+    public async Task A_photo_taken_offline_is_queued_across_a_reload_and_answered_when_online()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await OpenAsync(phone);
+        // The service worker has cached the shell (install finished) and controls the page.
+        await page.EvaluateAsync("navigator.serviceWorker.ready");
+        await page.WaitForFunctionAsync("navigator.serviceWorker.controller !== null", null, new() { Timeout = 30_000 });
+
+        await phone.SetOfflineAsync(true);
+        await page.GetByTestId("camera-input").SetInputFilesAsync(LeafPhoto);
+        await Expect(page.GetByTestId("message")).ToHaveTextAsync(WebStrings.Vi("photo.queued"));
+
+        await page.ReloadAsync(); // offline: the shell comes from the service worker, the queue from IndexedDB
+        await page.GetByRole(AriaRole.Link, new() { Name = WebStrings.Vi("nav.history") }).ClickAsync();
+        var entry = page.GetByTestId("history-entry");
+        await Expect(entry).ToHaveAttributeAsync("data-pending", "true");
+        await Expect(page.GetByTestId("offline-banner")).ToBeVisibleAsync();
+        await ScreenshotAsync(page, "farmer-history-pending-vi.png");
+
+        await phone.SetOfflineAsync(false);
+        await Expect(entry).ToHaveAttributeAsync("data-pending", "false", new() { Timeout = 60_000 });
+        Assert.Equal(Catalogue.Label("coffee", "rust").Vi, await entry.GetByTestId("history-title").TextContentAsync());
+        await Expect(page.GetByTestId("notice")).ToHaveTextAsync(WebStrings.Vi("history.arrived"));
+        await ScreenshotAsync(page, "farmer-history-vi.png");
+    }
+
+    [BrowserFact(needsBracol: false)]
+    public async Task The_shell_is_within_budget_with_no_console_errors_and_a_CSP()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var errors = new List<string>();
+        var page = await phone.NewPageAsync();
+        page.Console += (_, m) => { if (m.Type == "error") errors.Add($"console: {m.Text}"); };
+        page.PageError += (_, e) => errors.Add($"page error: {e}");
+        var responses = new List<IResponse>();
+        page.Response += (_, r) => responses.Add(r);
+        var document = await page.GotoAsync("/");
+        await page.Locator("[data-crop=coffee][aria-checked=true]").WaitForAsync();
+        await page.EvaluateAsync("navigator.serviceWorker.ready");
+        await page.GetByRole(AriaRole.Link, new() { Name = WebStrings.Vi("nav.history") }).ClickAsync();
+        await page.GetByText(WebStrings.Vi("history.empty")).WaitForAsync();
+
+        var csp = await document!.HeaderValueAsync("content-security-policy");
+        Assert.NotNull(csp);
+        Assert.Contains("script-src 'self'", csp);
+        Assert.DoesNotContain("unsafe-inline", csp);
+
+        // What the page load transferred (headers + compressed bodies), API calls apart.
+        long pageLoad = 0;
+        foreach (var r in responses.Where(r => !new Uri(r.Url).AbsolutePath.StartsWith("/v1/", StringComparison.Ordinal)))
+        {
+            var sizes = await r.Request.SizesAsync();
+            pageLoad += sizes.ResponseBodySize + sizes.ResponseHeadersSize;
+        }
+        // Everything the service worker keeps (HTML, JS, CSS, manifest, icons) plus sw.js itself, as sent compressed.
+        var shell = await ShellSize.MeasureAsync(app.BaseUrl);
+        output.WriteLine($"page load transferred {pageLoad} bytes; whole shell {shell.Total} bytes compressed: {shell.Describe()}");
+        Assert.InRange(pageLoad, 1, 150 * 1024);
+        Assert.InRange(shell.Total, 1, 150 * 1024);
+        Assert.Empty(errors);
+    }
+
+    [BrowserFact]
+    public async Task A_large_photo_is_shrunk_upright_before_upload()
+    {
+        // A 4000x3000 phone-like JPEG made from a real BRACOL leaf, stored sideways with EXIF orientation 6 (as phones do).
+        var source = await File.ReadAllBytesAsync(LeafPhoto);
+        var upright = PhoneLikePhoto.Jpeg(source, 4000, 3000);
+        var sideways = TestImages.WithExifOrientation(PhoneLikePhoto.Jpeg(source, 3000, 4000, rotate: true), 6);
+        using var folder = new TempFolder();
+        var file = folder.Sub("IMG_0001.jpg");
+        await File.WriteAllBytesAsync(file, sideways);
+
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await OpenAsync(phone);
+        long sentBytes = 0;
+        page.Request += (_, r) => { if (r.Url.Contains("/v1/predict")) sentBytes = r.PostDataBuffer?.Length ?? 0; };
+        var answer = await DiagnoseAsync(page, file);
+        Assert.Equal("rust", await answer.GetAttributeAsync("data-label"));
+
+        var sent = await page.EvaluateAsync<JsonElement>(@"async () => {
+            const db = await new Promise((ok, fail) => { const r = indexedDB.open('cropvision'); r.onsuccess = () => ok(r.result); r.onerror = fail; });
+            const all = await new Promise((ok) => { const r = db.transaction('history').objectStore('history').getAll(); r.onsuccess = () => ok(r.result); });
+            const bmp = await createImageBitmap(all[0].photo);
+            return { width: bmp.width, height: bmp.height, bytes: all[0].photo.size, original: all[0].originalBytes };
+        }");
+        // Upright (EXIF applied): landscape like the leaf, longest side 1600.
+        Assert.Equal(1600, sent.GetProperty("width").GetInt32());
+        Assert.Equal(1200, sent.GetProperty("height").GetInt32());
+        Assert.Equal(sideways.Length, sent.GetProperty("original").GetInt64());
+        Assert.True(sent.GetProperty("bytes").GetInt64() < sideways.Length / 4);
+        output.WriteLine($"4000x3000 q90 photo {sideways.Length} bytes (upright copy {upright.Length}) -> sent {sent.GetProperty("bytes").GetInt64()} bytes of JPEG, multipart request {sentBytes} bytes");
+    }
+}
