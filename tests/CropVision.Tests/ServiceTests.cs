@@ -26,7 +26,7 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
         return form;
     }
 
-    private static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode expected)
+    internal static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode expected)
     {
         Assert.Equal(expected, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
