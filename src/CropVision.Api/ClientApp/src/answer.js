@@ -23,15 +23,15 @@ export const photoTips = () =>
 
 /** cropName: {en, vi}. */
 export function answerCard(answer, cropName) {
-  const card = h('article', { class: `answer ${answer.status}`, 'data-testid': 'answer', 'data-status': answer.status, 'data-label': answer.label });
+  const parts = [];
   const advice = () => h('section', { class: 'advice' }, h('h3', {}, t('answer.advice')), h('p', { 'data-testid': 'advice' }, pick(answer.advice)));
   if (answer.status === 'rejected') {
-    card.append(
+    parts.push(
       h('p', { class: 'verdict', 'data-testid': 'rejected' }, t('answer.rejected', { crop: pick(cropName).toLowerCase() })),
       h('p', {}, t('answer.rejectedHelp')),
       photoTips());
   } else if (answer.status === 'uncertain') {
-    card.append(
+    parts.push(
       h('p', { class: 'verdict', 'data-testid': 'uncertain' }, t('answer.uncertain')),
       h('ol', { class: 'candidates' }, answer.predictions.slice(0, 2).map((p) =>
         h('li', {}, twoNames(p), h('span', { class: 'confidence' }, `${confidenceWords(p.probability)} (${Math.round(p.probability * 100)}%)`)))),
@@ -39,15 +39,15 @@ export function answerCard(answer, cropName) {
       photoTips());
   } else {
     const top = answer.predictions[0];
-    card.append(
+    parts.push(
       twoNames(top),
       h('p', { class: 'confidence', 'data-testid': 'confidence' }, `${confidenceWords(answer.confidence)} (${Math.round(answer.confidence * 100)}%)`),
       answer.severity && h('p', { class: 'severity', 'data-testid': 'severity' }, t('answer.severity', { grade: pick(answer.severity) })),
       answer.otherStresses?.length > 0 && h('p', { class: 'others', 'data-testid': 'others' }, t('answer.others', { list: answer.otherStresses.map((s) => pick(s)).join(', ') })),
       advice());
   }
-  card.append(h('p', { class: 'model' }, t('answer.model', { name: answer.model.name, version: answer.model.version })));
-  return card;
+  parts.push(h('p', { class: 'model' }, t('answer.model', { name: answer.model.name, version: answer.model.version })));
+  return h('article', { class: `answer ${answer.status}`, 'data-testid': 'answer', 'data-status': answer.status, 'data-label': answer.label }, parts);
 }
 
 /**

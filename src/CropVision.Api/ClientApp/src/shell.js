@@ -28,6 +28,7 @@ export function refresh() {
 
 /** A short message at the bottom of the screen (read out by screen readers). */
 export function notify(text, ms = 6000) {
+  if (!notices) return;
   const note = h('p', { class: 'notice', 'data-testid': 'notice' }, text);
   notices.append(note);
   setTimeout(() => note.remove(), ms);

@@ -33,7 +33,7 @@ function cameraButtons() {
     onchange: (e) => { const file = e.target.files[0]; e.target.value = ''; if (file) run(file); },
   });
   return h('div', { class: 'camera' },
-    h('label', { class: 'button primary' }, input('environment', 'camera-input'), t('photo.take')),
+    h('label', { class: 'button primary' }, input('environment', 'camera-input'), t(state.record ? 'photo.again' : 'photo.take')),
     h('label', { class: 'button' }, input(null, 'gallery-input'), t('photo.gallery')));
 }
 
@@ -61,6 +61,7 @@ async function run(file) {
   }
   state.busy = null;
   refresh();
+  if (state.record) window.scrollTo(0, 0); // the answer is at the top
 }
 
 async function onFeedback(feedback) {
@@ -83,16 +84,24 @@ function show(main) {
   }
   const info = findCrop(state.models, state.crop);
   const answer = state.record?.answer;
-  const tipsFirst = !answer; // tips before the first shot; after rejected/uncertain the card shows them itself
-  render(main,
-    cropPicker(),
-    trainedOn(info),
-    tipsFirst && photoTips(),
-    state.busy ? progressView() : cameraButtons(),
+  const status = [
+    state.busy && progressView(),
     state.message && h('p', { class: 'message', role: 'alert', 'data-testid': 'message' }, state.message),
-    answer && answerCard(answer, state.record.cropName),
-    answer && feedbackBox(state.record, classesOf(info), onFeedback),
-    state.feedbackNote && h('p', { class: 'message', role: 'status', 'data-testid': 'feedback-note' }, state.feedbackNote));
+  ];
+  if (!answer) {
+    // Before a shot: crop, then the tips, then the camera.
+    render(main, cropPicker(), trainedOn(info), photoTips(), status, !state.busy && cameraButtons());
+    return;
+  }
+  // After a shot the answer comes first (a rejected or uncertain card carries the tips itself), then the next shot.
+  render(main,
+    status,
+    answerCard(answer, state.record.cropName),
+    feedbackBox(state.record, classesOf(info), onFeedback),
+    state.feedbackNote && h('p', { class: 'message', role: 'status', 'data-testid': 'feedback-note' }, state.feedbackNote),
+    !state.busy && cameraButtons(),
+    cropPicker(),
+    trainedOn(info));
 }
 
 async function load() {

@@ -26,7 +26,7 @@ function entry(r) {
     h('details', {},
       h('summary', {},
         h('img', { src: thumbUrl(r), alt: '', width: '56', height: '56' }),
-        h('span', { class: 'what' }, h('span', { class: 'main', 'data-testid': 'history-title' }, title), h('span', { class: 'second' }, when))),
+        h('span', { class: 'what' }, h('span', { class: 'main', 'data-testid': 'history-title' }, title), h('span', { class: 'second' }, r.feedback ? `${when} · ${t(r.feedback.verdict === 'right' ? 'feedback.right' : 'feedback.wrong')}` : when))),
       a && answerCard(a, r.cropName),
       a && feedbackBox(r, classesOf(findCrop(models, r.crop)), async (f) => { await giveFeedback(r, f).catch(() => {}); load(); })));
 }
