@@ -6,6 +6,7 @@ using CropVision.Api.OpenInference;
 using CropVision.Api.Predictions;
 using CropVision.Api.Serving;
 using CropVision.Api.WebApp;
+using CropVision.FieldStore;
 using Prometheus;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -19,6 +20,7 @@ builder.Services.AddSingleton<ModelRegistry>();
 builder.Services.AddSingleton(_ => DiseaseCatalogue.Load(Path.Combine(AppContext.BaseDirectory, "Catalogue", "diseases.json")));
 builder.Services.AddSingleton<PredictionService>();
 builder.Services.AddHostedService<ModelFolderWatcher>();
+builder.AddFieldStore();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.AddWebApp();

@@ -1,18 +1,16 @@
 using System.Net;
 using System.Net.Http.Headers;
+using CropVision.FieldStore.Model;
 using CropVision.Tests.Support;
 
 namespace CropVision.Tests;
 
-/// <summary>The service with a throw-away data folder for the field store, shared by the feedback tests.</summary>
+/// <summary>The service (with its own empty field store, as every ServiceFactory has) shared by the feedback tests.</summary>
 public sealed class FeedbackService() : ServiceFactory(Settings(1000))
 {
-    private static readonly TempFolder Data = new();
-
     public static Dictionary<string, string?> Settings(int permitLimit)
     {
         var settings = Defaults(CommittedModels);
-        settings["Store:DataFolder"] = Data.Path;
         settings["Feedback:PermitLimit"] = permitLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return settings;
     }
@@ -42,6 +40,35 @@ public class FeedbackTests(FeedbackService service) : IClassFixture<FeedbackServ
 
     private async Task<System.Text.Json.JsonElement> Refused(MultipartFormDataContent form, HttpStatusCode status) =>
         await ServiceTests.Problem(await _client.PostAsync("/v1/feedback", form), status);
+
+    [Fact]
+    public async Task A_verdict_is_stored_with_its_photo_and_the_answer_it_was_given()
+    {
+        var photo = ServiceTests.LeafJpeg(seed: 7);
+        var response = await _client.PostAsync("/v1/feedback", Form(photo));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var receipt = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var id = receipt.GetProperty("id").GetGuid();
+
+        var stored = (await StoredFeedback.AllAsync(service)).Single(o => o.Id == id);
+        Assert.Equal(("coffee", FarmerVerdict.Wrong, "phoma", (Guid?)null), (stored.Crop, stored.FarmerVerdict, stored.FarmerLabel, stored.SurveyId));
+        Assert.Equal((1, "rust", 0.87, "1", "ok"), (stored.ModelVersion!.Value, stored.ModelLabel, stored.ModelConfidence!.Value, stored.ModelSeverity, stored.ModelStatus));
+        Assert.Equal(photo, StoredFeedback.PhotoBytes(service, stored));
+    }
+
+    [Theory]
+    [InlineData("right", null, "rust")]     // right: the farmer's label is the model's
+    [InlineData("wrong", null, null)]       // wrong, "don't know"
+    [InlineData("WRONG", "healthy", "healthy")]
+    public async Task Right_and_dont_know_are_stored_as_such(string verdict, string? farmerLabel, string? storedLabel)
+    {
+        var response = await _client.PostAsync("/v1/feedback", Form(ServiceTests.LeafJpeg(seed: 8), ("verdict", verdict), ("farmerLabel", farmerLabel)));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        var stored = (await StoredFeedback.AllAsync(service)).Single(o => o.Id == id);
+        Assert.Equal(verdict.Equals("right", StringComparison.OrdinalIgnoreCase) ? FarmerVerdict.Right : FarmerVerdict.Wrong, stored.FarmerVerdict);
+        Assert.Equal(storedLabel, stored.FarmerLabel);
+    }
 
     [Theory]
     [InlineData("label", "leaf-spot")]            // not a coffee class

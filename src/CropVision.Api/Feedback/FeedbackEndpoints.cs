@@ -3,6 +3,9 @@ using CropVision.Api.Configuration;
 using CropVision.Api.Serving;
 using CropVision.Api.Uploads;
 using CropVision.Core.Preprocessing;
+using CropVision.FieldStore;
+using CropVision.FieldStore.Model;
+using CropVision.FieldStore.Observations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -11,7 +14,8 @@ using static CropVision.Api.Problems.Problems;
 
 namespace CropVision.Api.Feedback;
 
-public sealed record FeedbackReceipt(string Id, string Crop, string Verdict, string? FarmerLabel, DateTimeOffset ReceivedAt);
+/// <summary>What was stored: the observation's id in the field store.</summary>
+public sealed record FeedbackReceipt(Guid Id, string Crop, string Verdict, string? FarmerLabel, DateTimeOffset ReceivedAt);
 
 /// <summary>POST /v1/feedback: a farmer's "right / wrong" on an answer, with the photo, stored for retraining.</summary>
 public static class FeedbackEndpoints
@@ -64,7 +68,7 @@ public static class FeedbackEndpoints
     }
 
     private static async Task<Results<Created<FeedbackReceipt>, ValidationProblem, ProblemHttpResult>> PostAsync(
-        HttpContext http, ModelRegistry registry, IOptions<LimitsOptions> limits, TimeProvider time)
+        HttpContext http, ModelRegistry registry, FarmerFeedbackWriter store, IOptions<LimitsOptions> limits)
     {
         if (!(http.Request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
             return Create(StatusCodes.Status415UnsupportedMediaType, "Multipart form required",
@@ -83,10 +87,13 @@ public static class FeedbackEndpoints
 
         var (submission, errors) = FeedbackForm.Validate(fields, images[0].Bytes, model, registry.AvailableVersions(crop));
         if (submission is null) return TypedResults.ValidationProblem(errors, title: "Invalid feedback");
-        var receivedAt = time.GetUtcNow();
-        string id;
-        try { id = await FeedbackStore.SaveAsync(http.RequestServices, submission, receivedAt, http.RequestAborted); }
-        catch (FeedbackStoreUnavailableException e) { return Create(StatusCodes.Status503ServiceUnavailable, "Feedback store unavailable", e.Message); }
-        return TypedResults.Created((string?)null, new FeedbackReceipt(id, submission.Crop, submission.Verdict, submission.FarmerLabel, receivedAt));
+        var s = submission;
+        var feedback = new FarmerFeedback(s.Crop, new ModelAnswer(s.ModelVersion, s.Label, s.Confidence, s.Severity, s.Status),
+            s.Verdict == FeedbackForm.Right ? FarmerVerdict.Right : FarmerVerdict.Wrong, s.FarmerLabel);
+        Observation stored;
+        try { stored = await store.AddFarmerFeedbackAsync(feedback, s.Photo, http.RequestAborted); }
+        catch (ImageDecodeException e) { return FromImage(e); }
+        catch (FieldStoreValidationException e) { return Create(StatusCodes.Status400BadRequest, "Invalid feedback", e.Message); }
+        return TypedResults.Created((string?)null, new FeedbackReceipt(stored.Id, stored.Crop, s.Verdict, stored.FarmerLabel, stored.CreatedAt));
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using CropVision.Api.Catalogue;
+using CropVision.FieldStore.Model;
 using CropVision.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -103,7 +104,18 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
         await page.Locator("[data-testid=feedback-picker] [data-label=phoma]").ClickAsync();
         await Expect(page.GetByTestId("feedback-note")).ToHaveTextAsync(WebStrings.Vi("feedback.thanks"));
         await ScreenshotAsync(page, "farmer-feedback-vi.png");
-        await FeedbackStoreProbe.AssertStoredAsync(app.Service, "coffee", verdict: "wrong", farmerLabel: "phoma", modelLabel: "rust");
+
+        // Stored in the field store with the photo, the model version and the answer the farmer was shown.
+        var stored = (await StoredFeedback.AllAsync(app.Service)).First();
+        Assert.Equal(("coffee", FarmerVerdict.Wrong, "phoma"), (stored.Crop, stored.FarmerVerdict, stored.FarmerLabel));
+        Assert.Equal(("rust", "ok", 1), (stored.ModelLabel, stored.ModelStatus, stored.ModelVersion));
+        Assert.Null(stored.SurveyId);
+        Assert.Equal((512, 256), (stored.Photo!.Width, stored.Photo.Height));
+
+        // The history on the phone keeps the verdict too.
+        await page.GetByRole(AriaRole.Link, new() { Name = WebStrings.Vi("nav.history") }).ClickAsync();
+        await page.GetByTestId("history-entry").First.ClickAsync();
+        await Expect(page.GetByTestId("feedback-given").First).ToContainTextAsync(Catalogue.Label("coffee", "phoma").Vi);
     }
 
     [BrowserFact]
@@ -211,34 +223,43 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
     }
 
     [BrowserFact]
-    public async Task A_large_photo_is_shrunk_upright_before_upload()
+    public async Task Large_photos_are_shrunk_upright_before_upload()
     {
-        // A 4000x3000 phone-like JPEG made from a real BRACOL leaf, stored sideways with EXIF orientation 6 (as phones do).
+        // Phone-like JPEGs (quality 90, sensor-like noise) made from a real BRACOL val leaf: 12 MP, 8 MP, and the BRACOL
+        // camera's 2048x1024; the 12 MP one stored sideways with EXIF orientation 6, as a phone held upright stores it.
         var source = await File.ReadAllBytesAsync(LeafPhoto);
-        var upright = PhoneLikePhoto.Jpeg(source, 4000, 3000);
-        var sideways = TestImages.WithExifOrientation(PhoneLikePhoto.Jpeg(source, 3000, 4000, rotate: true), 6);
+        (string Name, byte[] Bytes, int Width, int Height)[] photos =
+        [
+            ("4000x3000, EXIF orientation 6", TestImages.WithExifOrientation(PhoneLikePhoto.Jpeg(source, 3000, 4000, rotate: true), 6), 1600, 1200),
+            ("3264x2448", PhoneLikePhoto.Jpeg(source, 3264, 2448), 1600, 1200),
+            ("2048x1024", PhoneLikePhoto.Jpeg(source, 2048, 1024), 1600, 800),
+        ];
         using var folder = new TempFolder();
-        var file = folder.Sub("IMG_0001.jpg");
-        await File.WriteAllBytesAsync(file, sideways);
-
         await using var phone = await app.NewPhoneAsync("vi-VN");
         var page = await OpenAsync(phone);
-        long sentBytes = 0;
-        page.Request += (_, r) => { if (r.Url.Contains("/v1/predict")) sentBytes = r.PostDataBuffer?.Length ?? 0; };
-        var answer = await DiagnoseAsync(page, file);
-        Assert.Equal("rust", await answer.GetAttributeAsync("data-label"));
+        foreach (var (name, bytes, width, height) in photos)
+        {
+            var file = folder.Sub($"IMG_{width}x{bytes.Length}.jpg");
+            await File.WriteAllBytesAsync(file, bytes);
+            await page.GetByTestId(bytes == photos[0].Bytes ? "camera-input" : "gallery-input").SetInputFilesAsync(file);
+            var answer = page.Locator($"[data-testid=answer]");
+            await Expect(page.GetByTestId("progress")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
+            Assert.Equal("rust", await answer.GetAttributeAsync("data-label"));
 
-        var sent = await page.EvaluateAsync<JsonElement>(@"async () => {
-            const db = await new Promise((ok, fail) => { const r = indexedDB.open('cropvision'); r.onsuccess = () => ok(r.result); r.onerror = fail; });
-            const all = await new Promise((ok) => { const r = db.transaction('history').objectStore('history').getAll(); r.onsuccess = () => ok(r.result); });
-            const bmp = await createImageBitmap(all[0].photo);
-            return { width: bmp.width, height: bmp.height, bytes: all[0].photo.size, original: all[0].originalBytes };
-        }");
-        // Upright (EXIF applied): landscape like the leaf, longest side 1600.
-        Assert.Equal(1600, sent.GetProperty("width").GetInt32());
-        Assert.Equal(1200, sent.GetProperty("height").GetInt32());
-        Assert.Equal(sideways.Length, sent.GetProperty("original").GetInt64());
-        Assert.True(sent.GetProperty("bytes").GetInt64() < sideways.Length / 4);
-        output.WriteLine($"4000x3000 q90 photo {sideways.Length} bytes (upright copy {upright.Length}) -> sent {sent.GetProperty("bytes").GetInt64()} bytes of JPEG, multipart request {sentBytes} bytes");
+            var sent = await page.EvaluateAsync<JsonElement>(@"async () => {
+                const db = await new Promise((ok, fail) => { const r = indexedDB.open('cropvision'); r.onsuccess = () => ok(r.result); r.onerror = fail; });
+                const all = await new Promise((ok) => { const r = db.transaction('history').objectStore('history').getAll(); r.onsuccess = () => ok(r.result); });
+                const last = all.sort((a, b) => a.at - b.at).at(-1);
+                const bmp = await createImageBitmap(last.photo);
+                return { width: bmp.width, height: bmp.height, bytes: last.photo.size, original: last.originalBytes };
+            }");
+            // Upright (EXIF applied) and no longer than 1600 px on its longest side.
+            Assert.Equal(width, sent.GetProperty("width").GetInt32());
+            Assert.Equal(height, sent.GetProperty("height").GetInt32());
+            Assert.Equal(bytes.Length, sent.GetProperty("original").GetInt64());
+            var sentBytes = sent.GetProperty("bytes").GetInt64();
+            Assert.True(sentBytes < bytes.Length / 2, $"{name}: sent {sentBytes} of {bytes.Length} bytes");
+            output.WriteLine($"{name}: {bytes.Length / 1024.0:0} KiB taken -> {sentBytes / 1024.0:0} KiB sent ({width}x{height} JPEG 0.85), {100.0 * (1 - (double)sentBytes / bytes.Length):0}% saved");
+        }
     }
 }

@@ -17,6 +17,8 @@ public class ServiceFactory(IDictionary<string, string?> settings) : WebApplicat
         ["Inference:OptimizedModelCache"] = "",
         ["Inference:IntraOpThreads"] = "2",
         ["Admin:ApiKey"] = AdminKey,
+        // Each service gets its own empty field store (SQLite), never the repository's data/ folder.
+        ["Store:DataFolder"] = Directory.CreateTempSubdirectory("cropvision-test-data-").FullName,
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -1,0 +1,84 @@
+using CropVision.FieldStore.Infrastructure;
+using CropVision.FieldStore.Observations;
+using CropVision.FieldStore.Photos;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace CropVision.FieldStore;
+
+public static class FieldStoreExtensions
+{
+    /// <summary>
+    /// Registers the field store: <see cref="FieldStoreContext"/> on SQLite (default) or PostgreSQL (<c>Store:Provider</c>,
+    /// <c>ConnectionStrings:FieldStore</c>), the photo files under <c>Store:DataFolder</c>, the observation store, the
+    /// farmer-feedback writer, and migrations applied on start.
+    /// </summary>
+    public static IHostApplicationBuilder AddFieldStore(this IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(FieldStoreOptions.Section);
+        builder.Services.Configure<FieldStoreOptions>(section);
+        var options = section.Get<FieldStoreOptions>() ?? new FieldStoreOptions();
+        var paths = new FieldStorePaths(Path.Combine(builder.Environment.ContentRootPath, options.DataFolder));
+        var connectionString = builder.Configuration.GetConnectionString(FieldStoreOptions.ConnectionStringName);
+
+        builder.Services.AddFieldStore(options.Provider, connectionString, paths);
+        if (options.MigrateOnStart) builder.Services.AddHostedService<FieldStoreMigrator>();
+        return builder;
+    }
+
+    /// <summary>The same registrations for a host without an <see cref="IHostApplicationBuilder"/> (the console, tests).</summary>
+    public static IServiceCollection AddFieldStore(this IServiceCollection services, string provider, string? connectionString, FieldStorePaths paths)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<FieldStoreOptions>();
+        services.AddSingleton(paths);
+        switch (provider.Trim().ToLowerInvariant())
+        {
+            case FieldStoreOptions.Sqlite:
+                var sqlite = string.IsNullOrWhiteSpace(connectionString)
+                    ? $"Data Source={Path.Combine(paths.Root, "fieldstore.db")}"
+                    : connectionString;
+                // Default Timeout: how long a writer waits for another's lock before giving up (seconds).
+                if (!sqlite.Contains("Timeout", StringComparison.OrdinalIgnoreCase)) sqlite += ";Default Timeout=30";
+                services.AddDbContext<FieldStoreContext, SqliteFieldStoreContext>(o => o.UseSqlite(sqlite));
+                break;
+            case FieldStoreOptions.Postgres:
+                if (string.IsNullOrWhiteSpace(connectionString))
+                    throw new InvalidOperationException("Store:Provider is 'postgres' but ConnectionStrings:FieldStore is empty: give the PostgreSQL connection string.");
+                services.AddDbContext<FieldStoreContext, PostgresFieldStoreContext>(o => o.UseNpgsql(connectionString));
+                break;
+            default:
+                throw new InvalidOperationException($"Store:Provider '{provider}' is not known: use 'sqlite' or 'postgres'.");
+        }
+        services.AddSingleton<PhotoFiles>();
+        services.AddScoped<ObservationStore>();
+        services.AddScoped<FarmerFeedbackWriter>();
+        return services;
+    }
+
+    /// <summary>Applies pending migrations (both providers take a lock, so two processes starting at once are safe).</summary>
+    public static async Task MigrateFieldStoreAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
+        await db.Database.MigrateAsync(ct);
+        // WAL lets readers work while one writer commits; the setting stays with the file.
+        if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+    }
+}
+
+/// <summary>Migrates the store before the service takes requests, and clears temporary files a crash left behind.</summary>
+sealed class FieldStoreMigrator(IServiceProvider services, PhotoFiles files) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await services.MigrateFieldStoreAsync(ct);
+        files.CleanTemporaryFiles(TimeSpan.FromHours(1));
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

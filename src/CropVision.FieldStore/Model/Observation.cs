@@ -1,0 +1,66 @@
+namespace CropVision.FieldStore.Model;
+
+/// <summary>Where an observation came from.</summary>
+public enum ObservationSource { Survey, FarmerFeedback }
+
+/// <summary>Which clock gave <see cref="Observation.TakenAt"/>.</summary>
+public enum TakenAtSource { Exif, Client, Upload }
+
+/// <summary>Which source gave the position.</summary>
+public enum PositionSource { None, Exif, Client }
+
+/// <summary>A farmer's answer to "was this right?".</summary>
+public enum FarmerVerdict { Right, Wrong }
+
+/// <summary>
+/// One photographed leaf: the photo (by SHA-256), when and where it was taken, the model's answer at upload and the
+/// officer's (or farmer's) verdict. Farmer feedback is an observation with no survey.
+/// </summary>
+public sealed class Observation
+{
+    public Guid Id { get; set; }
+    public ObservationSource Source { get; set; }
+    public Guid? SurveyId { get; set; }
+    public Survey? Survey { get; set; }
+
+    public required string PhotoSha256 { get; set; }
+    public StoredPhoto? Photo { get; set; }
+    /// <summary>File name the client gave (or the zip entry name), for the officer's reference only.</summary>
+    public string? OriginalName { get; set; }
+
+    public required string Crop { get; set; }
+    public DateTimeOffset TakenAt { get; set; }
+    public TakenAtSource TakenAtSource { get; set; }
+    public double? Latitude { get; set; }
+    public double? Longitude { get; set; }
+    public PositionSource PositionSource { get; set; }
+    public string? PlotCode { get; set; }
+    public string? Commune { get; set; }
+    /// <summary>User name of the officer who uploaded it (null for farmer feedback: farmers stay anonymous).</summary>
+    public string? Officer { get; set; }
+
+    // The model's answer at upload.
+    public int? ModelVersion { get; set; }
+    public string? ModelLabel { get; set; }
+    public double? ModelConfidence { get; set; }
+    public string? ModelSeverity { get; set; }
+    /// <summary>ok, uncertain, rejected; or "failed" when the model could not answer (the reason is in <see cref="ModelError"/>).</summary>
+    public string? ModelStatus { get; set; }
+    public string? ModelError { get; set; }
+
+    // The officer's review ("not reviewed" while ReviewedAt is null).
+    public string? ConfirmedLabel { get; set; }
+    public string? ConfirmedSeverity { get; set; }
+    public string? ReviewedBy { get; set; }
+    public DateTimeOffset? ReviewedAt { get; set; }
+    public string? Notes { get; set; }
+
+    // The farmer's verdict (farmer feedback only).
+    public FarmerVerdict? FarmerVerdict { get; set; }
+    /// <summary>What the farmer says it is (one of the crop's classes), or null for "don't know".</summary>
+    public string? FarmerLabel { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public bool IsReviewed => ReviewedAt is not null;
+}

@@ -1,0 +1,35 @@
+using CropVision.FieldStore.Model;
+
+namespace CropVision.FieldStore.Observations;
+
+/// <summary>The model's answer for a photo at upload (or why there is none).</summary>
+public sealed record ModelAnswer(int? Version, string? Label, double? Confidence, string? Severity, string Status, string? Error = null)
+{
+    public static ModelAnswer Failed(string reason) => new(null, null, null, null, "failed", reason);
+}
+
+/// <summary>What a client says about a photo; the store fills in the rest from the photo's EXIF and the clock.</summary>
+public sealed record ObservationInput
+{
+    public required string Crop { get; init; }
+    public ObservationSource Source { get; init; } = ObservationSource.Survey;
+    public Guid? SurveyId { get; init; }
+    public string? OriginalName { get; init; }
+    /// <summary>When the client says the photo was taken (used when the photo's EXIF has no DateTimeOriginal).</summary>
+    public DateTimeOffset? ClientTakenAt { get; init; }
+    /// <summary>The client's geolocation or typed coordinates (used when the EXIF has no GPS).</summary>
+    public double? ClientLatitude { get; init; }
+    public double? ClientLongitude { get; init; }
+    /// <summary>Read EXIF GPS from the photo (off for farmer feedback: farmers stay anonymous).</summary>
+    public bool UsePhotoPosition { get; init; } = true;
+    public string? PlotCode { get; init; }
+    public string? Commune { get; init; }
+    public string? Officer { get; init; }
+    public ModelAnswer? Model { get; init; }
+    public string? Notes { get; init; }
+    public FarmerVerdict? FarmerVerdict { get; init; }
+    public string? FarmerLabel { get; init; }
+}
+
+/// <summary>An observation as stored; <see cref="Duplicate"/> when the survey already had this photo (nothing was added).</summary>
+public sealed record AddedObservation(Observation Observation, bool Duplicate);

@@ -1,0 +1,171 @@
+using CropVision.FieldStore.Infrastructure;
+using CropVision.FieldStore.Model;
+using CropVision.FieldStore.Photos;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CropVision.FieldStore.Observations;
+
+/// <summary>
+/// Adds and deletes observations with their photo files. The photo is in place (temp file + move) before the row is
+/// committed; a photo's files go only when no observation uses them any more; the same photo twice in a survey is one
+/// observation, also when two processes add it at the same moment (the unique index decides).
+/// </summary>
+public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, IOptions<FieldStoreOptions> options, TimeProvider clock)
+{
+    public const int MaxTextLength = 4000;
+
+    /// <summary>The observation of a survey that already has this photo, if any.</summary>
+    public Task<Observation?> FindInSurveyAsync(Guid surveyId, string sha256, CancellationToken ct) =>
+        db.Observations.AsNoTracking().FirstOrDefaultAsync(o => o.SurveyId == surveyId && o.PhotoSha256 == sha256, ct);
+
+    /// <summary>
+    /// Stores the photo, then commits the observation (and whatever <paramref name="alsoCommit"/> adds to the context,
+    /// in the same transaction: an import's progress). Throws <see cref="CropVision.Core.Preprocessing.ImageDecodeException"/>
+    /// for a photo that is not a readable JPEG/PNG/WebP, <see cref="FieldStoreValidationException"/> for bad fields.
+    /// </summary>
+    public async Task<AddedObservation> AddAsync(ObservationInput input, ReadOnlyMemory<byte> photo, CancellationToken ct,
+        Func<FieldStoreContext, bool, Task>? alsoCommit = null)
+    {
+        Validate(input);
+        var file = await files.SaveAsync(photo, ct);
+        var observation = Build(input, file, PhotoMetadata.Read(photo, options.Value.PhotoClockOffset));
+
+        for (int attempt = 0; ; attempt++)
+        {
+            db.ChangeTracker.Clear();
+            if (input.SurveyId is { } surveyId && await FindInSurveyAsync(surveyId, file.Sha256, ct) is { } existing)
+            {
+                if (alsoCommit is not null) { await alsoCommit(db, true); await db.SaveChangesAsync(ct); }
+                return new AddedObservation(existing, Duplicate: true);
+            }
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            try
+            {
+                if (!await db.Photos.AnyAsync(p => p.Sha256 == file.Sha256, ct))
+                {
+                    db.Photos.Add(new StoredPhoto
+                    {
+                        Sha256 = file.Sha256, Extension = file.Extension, Length = file.Length, Width = file.Width, Height = file.Height,
+                        StoredAt = clock.GetUtcNow(),
+                    });
+                    await db.SaveChangesAsync(ct);
+                }
+                db.Observations.Add(observation);
+                if (alsoCommit is not null) await alsoCommit(db, false);
+                await db.SaveChangesAsync(ct);
+                await transaction.CommitAsync(ct);
+                db.Entry(observation).State = EntityState.Detached;
+                return new AddedObservation(observation, Duplicate: false);
+            }
+            catch (DbUpdateException) when (attempt < 3)
+            {
+                // Another writer added the same photo row or the same survey photo first: look again.
+                await transaction.RollbackAsync(CancellationToken.None);
+                observation.Id = Guid.NewGuid();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes an observation; its photo's row and files go too when no other observation uses them (files after the
+    /// commit, so a crash leaves at worst an unreferenced file, never a row without its file).
+    /// </summary>
+    public async Task<bool> DeleteAsync(Guid id, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var observation = await db.Observations.FirstOrDefaultAsync(o => o.Id == id, ct);
+        if (observation is null) return false;
+        db.Observations.Remove(observation);
+        await db.SaveChangesAsync(ct);
+        var orphan = await ReleasePhotoIfUnusedAsync(observation.PhotoSha256, ct);
+        await transaction.CommitAsync(ct);
+        if (orphan is not null) files.Delete(orphan.Sha256, orphan.Extension);
+        return true;
+    }
+
+    /// <summary>Deletes a survey with its observations, import jobs and the photos no one else uses.</summary>
+    public async Task<bool> DeleteSurveyAsync(Guid surveyId, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var survey = await db.Surveys.FirstOrDefaultAsync(s => s.Id == surveyId, ct);
+        if (survey is null) return false;
+        var shas = await db.Observations.Where(o => o.SurveyId == surveyId).Select(o => o.PhotoSha256).Distinct().ToListAsync(ct);
+        await db.Observations.Where(o => o.SurveyId == surveyId).ExecuteDeleteAsync(ct);
+        await db.ImportJobs.Where(j => j.SurveyId == surveyId).ExecuteDeleteAsync(ct);
+        db.Surveys.Remove(survey);
+        await db.SaveChangesAsync(ct);
+        var orphans = new List<StoredPhoto>();
+        foreach (var sha in shas)
+            if (await ReleasePhotoIfUnusedAsync(sha, ct) is { } orphan) orphans.Add(orphan);
+        await transaction.CommitAsync(ct);
+        foreach (var orphan in orphans) files.Delete(orphan.Sha256, orphan.Extension);
+        return true;
+    }
+
+    private async Task<StoredPhoto?> ReleasePhotoIfUnusedAsync(string sha256, CancellationToken ct)
+    {
+        if (await db.Observations.AnyAsync(o => o.PhotoSha256 == sha256, ct)) return null;
+        var photo = await db.Photos.FirstOrDefaultAsync(p => p.Sha256 == sha256, ct);
+        if (photo is null) return null;
+        db.Photos.Remove(photo);
+        await db.SaveChangesAsync(ct);
+        return photo;
+    }
+
+    private Observation Build(ObservationInput input, PhotoFile file, PhotoMetadata exif)
+    {
+        var now = clock.GetUtcNow();
+        var (takenAt, takenSource) = exif.TakenAt is { } e ? (e, TakenAtSource.Exif)
+            : input.ClientTakenAt is { } c ? (c, TakenAtSource.Client)
+            : (now, TakenAtSource.Upload);
+        var (lat, lon, positionSource) = input.UsePhotoPosition && exif.Latitude is { } elat && exif.Longitude is { } elon ? (elat, elon, PositionSource.Exif)
+            : input.ClientLatitude is { } clat && input.ClientLongitude is { } clon ? (clat, clon, PositionSource.Client)
+            : ((double?)null, (double?)null, PositionSource.None);
+        var model = input.Model;
+        return new Observation
+        {
+            Id = Guid.NewGuid(),
+            Source = input.Source,
+            SurveyId = input.SurveyId,
+            PhotoSha256 = file.Sha256,
+            OriginalName = Trim(input.OriginalName, 260),
+            Crop = input.Crop,
+            TakenAt = takenAt.ToUniversalTime(),
+            TakenAtSource = takenSource,
+            Latitude = lat,
+            Longitude = lon,
+            PositionSource = positionSource,
+            PlotCode = Trim(input.PlotCode, 100),
+            Commune = Trim(input.Commune, 100),
+            Officer = input.Officer,
+            ModelVersion = model?.Version,
+            ModelLabel = model?.Label,
+            ModelConfidence = model?.Confidence,
+            ModelSeverity = model?.Severity,
+            ModelStatus = model?.Status,
+            ModelError = Trim(model?.Error, 1000),
+            Notes = input.Notes,
+            FarmerVerdict = input.FarmerVerdict,
+            FarmerLabel = input.FarmerLabel,
+            CreatedAt = now,
+        };
+    }
+
+    private static void Validate(ObservationInput input)
+    {
+        if (string.IsNullOrWhiteSpace(input.Crop)) throw new FieldStoreValidationException("The crop is required.");
+        if (input.Source == ObservationSource.Survey && input.SurveyId is null) throw new FieldStoreValidationException("A survey observation needs its survey.");
+        if (input.Source == ObservationSource.FarmerFeedback && input.SurveyId is not null) throw new FieldStoreValidationException("Farmer feedback belongs to no survey.");
+        if ((input.ClientLatitude is null) != (input.ClientLongitude is null))
+            throw new FieldStoreValidationException("Give both latitude and longitude, or neither.");
+        if (input.ClientLatitude is { } lat && input.ClientLongitude is { } lon && !Positions.IsValid(lat, lon))
+            throw new FieldStoreValidationException($"Position {lat}, {lon} is out of range (latitude -90..90, longitude -180..180).");
+        if (input.Notes?.Length > MaxTextLength) throw new FieldStoreValidationException($"Notes are limited to {MaxTextLength} characters.");
+        if (input.PlotCode?.Length > 100) throw new FieldStoreValidationException("The plot code is limited to 100 characters.");
+    }
+
+    private static string? Trim(string? text, int max) => string.IsNullOrWhiteSpace(text) ? null : text.Length <= max ? text.Trim() : text[..max];
+}
