@@ -101,9 +101,9 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
         var page = await OpenAsync(phone);
         await DiagnoseAsync(page, LeafPhoto);
         await page.GetByTestId("feedback-wrong").ClickAsync();
+        await ScreenshotAsync(page, "farmer-feedback-vi.png");
         await page.Locator("[data-testid=feedback-picker] [data-label=phoma]").ClickAsync();
         await Expect(page.GetByTestId("feedback-note")).ToHaveTextAsync(WebStrings.Vi("feedback.thanks"));
-        await ScreenshotAsync(page, "farmer-feedback-vi.png");
 
         // Stored in the field store with the photo, the model version and the answer the farmer was shown.
         var stored = (await StoredFeedback.AllAsync(app.Service)).First();
