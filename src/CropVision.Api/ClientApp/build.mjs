@@ -41,7 +41,12 @@ const icons = {
   maskable: writeHashed('icon-maskable-512.png', renderIcon(512, { maskable: true })),
 };
 
+// Texts come from the string table, like everything a user reads (Vietnamese first).
+const strings = JSON.parse(readFileSync(join(here, 'src', 'strings.json'), 'utf8'));
+const both = (key) => `${strings.vi[key]} ${strings.en[key]}`;
 const manifest = JSON.parse(readFileSync(join(here, 'static', 'manifest.webmanifest'), 'utf8'));
+manifest.name = strings.vi['app.name'];
+manifest.description = both('app.description');
 manifest.icons = [
   { src: icons[192], sizes: '192x192', type: 'image/png', purpose: 'any' },
   { src: icons[512], sizes: '512x512', type: 'image/png', purpose: 'any' },
@@ -50,7 +55,7 @@ manifest.icons = [
 writeFileSync(join(out, 'manifest.webmanifest'), JSON.stringify(manifest));
 
 const html = readFileSync(join(here, 'static', 'index.html'), 'utf8')
-  .replaceAll('{{css}}', css).replaceAll('{{js}}', js).replaceAll('{{icon}}', icons[192]);
+  .replaceAll('{{css}}', css).replaceAll('{{js}}', js).replaceAll('{{icon}}', icons[192]).replaceAll('{{needsScript}}', both('app.needsScript'));
 writeFileSync(join(out, 'index.html'), html);
 
 // The service worker caches exactly these; its version changes whenever any of them does.

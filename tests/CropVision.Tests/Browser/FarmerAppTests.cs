@@ -43,6 +43,17 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
         return answer;
     }
 
+    /// <summary>Every visible button, link and control the page offers, smaller than 48x48 CSS px: none expected.</summary>
+    private static async Task AssertTouchTargetsAsync(IPage page)
+    {
+        var small = await page.EvaluateAsync<string[]>(@"() => [...document.querySelectorAll('button, a, label.button, summary, [role=radio]')]
+            .filter((e) => e.offsetParent !== null)
+            .map((e) => [e, e.getBoundingClientRect()])
+            .filter(([, r]) => r.width < 48 || r.height < 48)
+            .map(([e, r]) => `${e.tagName} '${e.textContent.trim()}' ${r.width}x${r.height}`)");
+        Assert.Empty(small);
+    }
+
     private static async Task ScreenshotAsync(IPage page, string name)
     {
         if (ScreenshotFolder is null) return;
@@ -69,6 +80,8 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
         Assert.Contains("Mức độ", await page.GetByTestId("severity").TextContentAsync());
         Assert.DoesNotContain("0.", await page.GetByTestId("confidence").TextContentAsync()); // words, not a bare 0.99
         await ScreenshotAsync(page, "farmer-answer-vi.png");
+        await page.GetByTestId("feedback-wrong").ClickAsync(); // the class picker too
+        await AssertTouchTargetsAsync(page);
 
         await page.GetByTestId("lang-switch").ClickAsync();
         Assert.Equal(rust.En, await page.GetByTestId("answer-name").TextContentAsync());
@@ -92,6 +105,20 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
         await ScreenshotAsync(page, "farmer-rejected-vi.png");
         await page.GetByTestId("lang-switch").ClickAsync();
         Assert.Equal("This does not look like a leaf of arabica coffee.", await page.GetByTestId("rejected").TextContentAsync());
+    }
+
+    [BrowserFact]
+    public async Task An_uncertain_answer_shows_two_candidates_the_tips_and_whom_to_ask()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await OpenAsync(phone);
+        var answer = await DiagnoseAsync(page, Path.Combine(SharedData.Bracol, "phoma", "657.jpg")); // val; the model is unsure of it
+        Assert.Equal("uncertain", await answer.GetAttributeAsync("data-status"));
+        await Expect(page.GetByTestId("uncertain")).ToHaveTextAsync(WebStrings.Vi("answer.uncertain"));
+        await Expect(answer.Locator(".candidates li")).ToHaveCountAsync(2);
+        await Expect(answer.GetByText(WebStrings.Vi("answer.uncertainHelp"))).ToBeVisibleAsync();
+        await Expect(answer.GetByTestId("tips")).ToBeVisibleAsync();
+        await ScreenshotAsync(page, "farmer-uncertain-vi.png");
     }
 
     [BrowserFact]
