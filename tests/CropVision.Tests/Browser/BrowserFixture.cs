@@ -42,6 +42,8 @@ public sealed class WebAppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         if (!Chromium.Available) return; // every test skips
+        // Generous waits: the service and the browser share two busy cores with other builds.
+        Assertions.SetDefaultExpectTimeout(20_000);
         var settings = ServiceFactory.Defaults(ServiceFactory.CommittedModels);
         settings["Store:DataFolder"] = _data.Path;
         settings["Feedback:PermitLimit"] = "1000";

@@ -121,6 +121,18 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
         await ScreenshotAsync(page, "farmer-uncertain-vi.png");
     }
 
+    [BrowserFact(needsBracol: false)]
+    public async Task A_file_that_is_not_a_photo_gets_a_clear_message_and_no_history_entry()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await OpenAsync(phone);
+        await page.GetByTestId("gallery-input").SetInputFilesAsync(new FilePayload { Name = "notes.jpg", MimeType = "image/jpeg", Buffer = "not a photo"u8.ToArray() });
+        await Expect(page.GetByTestId("message")).ToHaveTextAsync(WebStrings.Vi("photo.unreadable"));
+        await Expect(page.GetByTestId("camera-input")).ToHaveCountAsync(1); // ready for the next shot
+        await page.GetByRole(AriaRole.Link, new() { Name = WebStrings.Vi("nav.history") }).ClickAsync();
+        await Expect(page.GetByText(WebStrings.Vi("history.empty"))).ToBeVisibleAsync();
+    }
+
     [BrowserFact]
     public async Task Wrong_feedback_is_stored_with_the_farmers_label()
     {

@@ -105,7 +105,7 @@ export function postForm(url, fields, { onProgress, onRetry, retries, timeoutMs 
 
 // The service's endpoints.
 export const api = {
-  models: () => getJson('/v1/models'),
+  models: (options) => getJson('/v1/models', options),
   predict: (crop, photo, options) => postForm(`/v1/predict?crop=${encodeURIComponent(crop)}`, { image: photo }, options),
   feedback: (fields, photo, options) => postForm('/v1/feedback', { ...fields, image: photo }, options),
 };

@@ -6,7 +6,7 @@ import { TaskStress } from './names.js';
 let loading = null;
 
 export function loadModels() {
-  loading ??= api.models().catch((e) => { loading = null; throw e; });
+  loading ??= api.models({ retries: 2 }).catch((e) => { loading = null; throw e; });
   return loading;
 }
 

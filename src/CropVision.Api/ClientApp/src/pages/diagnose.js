@@ -57,7 +57,10 @@ async function run(file) {
     if (record.pending) state.message = t('photo.queued');
     else state.record = record;
   } catch (e) {
-    state.message = e instanceof ProblemError ? t('photo.refused', { detail: e.message }) : t('photo.unreadable');
+    state.message = !(e instanceof ProblemError) ? t('photo.unreadable')
+      : e.status === 413 ? t('photo.tooLarge')
+      : e.status === 415 ? t('photo.notImage')
+      : t('photo.refused', { detail: e.message });
   }
   state.busy = null;
   refresh();
