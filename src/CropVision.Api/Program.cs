@@ -1,3 +1,4 @@
+using CropVision.Api.Accounts;
 using CropVision.Api.Catalogue;
 using CropVision.Api.Configuration;
 using CropVision.Api.Feedback;
@@ -6,6 +7,7 @@ using CropVision.Api.OpenInference;
 using CropVision.Api.Predictions;
 using CropVision.Api.Serving;
 using CropVision.Api.WebApp;
+using CropVision.Api.Surveys;
 using CropVision.FieldStore;
 using Prometheus;
 
@@ -21,6 +23,8 @@ builder.Services.AddSingleton(_ => DiseaseCatalogue.Load(Path.Combine(AppContext
 builder.Services.AddSingleton<PredictionService>();
 builder.Services.AddHostedService<ModelFolderWatcher>();
 builder.AddFieldStore();
+builder.AddAccounts();
+builder.Services.AddScoped<ObservationIntake>();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.AddWebApp();
@@ -35,6 +39,8 @@ app.UseStatusCodePages();
 app.UseHttpMetrics();
 app.UseWebApp();
 app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
 
 // Load the models before taking traffic: a start-up that cannot serve (Device=cuda without CUDA) fails here, loudly.
 app.Services.GetRequiredService<ModelRegistry>();
@@ -44,6 +50,9 @@ app.MapPredictions();
 app.MapModels();
 app.MapOpenInference();
 app.MapFeedback();
+app.MapAuth();
+app.MapAccounts();
+app.MapSurveys();
 app.MapMetrics("/metrics");
 
 app.Run();

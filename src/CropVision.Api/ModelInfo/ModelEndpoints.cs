@@ -80,6 +80,12 @@ public static class ModelEndpoints
 
     private static async ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
+        // A signed-in admin (bearer token, or cookie with its anti-forgery token) may reload too.
+        if (context.HttpContext.User.IsInRole(CropVision.FieldStore.Model.Roles.Admin))
+            return await CropVision.Api.Accounts.CurrentOfficer.LoadAsync(context, async c =>
+                c.HttpContext.RequestServices.GetRequiredService<CropVision.Api.Accounts.CurrentOfficer>().IsAdmin
+                    ? await CropVision.Api.Accounts.CookieAntiforgery.ValidateAsync(c, next)
+                    : Create(StatusCodes.Status403Forbidden, "Not an admin", "This account is no longer an admin."));
         var key = context.HttpContext.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.ApiKey;
         if (string.IsNullOrEmpty(key))
             return Create(StatusCodes.Status403Forbidden, "Admin endpoints disabled", "No admin API key is configured (Admin:ApiKey).");

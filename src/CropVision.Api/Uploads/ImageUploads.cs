@@ -20,14 +20,16 @@ public sealed class UploadException(int status, string title, string detail) : E
 public static class ImageUploads
 {
     public const string FieldName = "image";
-    /// <summary>Text fields beside the images (when a caller asks for them): at most this many, each at most MaxFieldBytes.</summary>
-    public const int MaxFields = 32, MaxFieldBytes = 1024;
+    /// <summary>Text fields kept from a multipart form (<paramref name="fields"/> of <see cref="ReadAsync"/>): at most
+    /// <see cref="MaxFields"/>, each at most <see cref="MaxFieldLength"/> bytes (longer is a 400, not a silent cut).</summary>
+    public const int MaxFieldLength = 4096, MaxFields = 32;
 
     /// <summary>
-    /// The images; when <paramref name="fields"/> is given, also the multipart text fields (parts without a file name),
-    /// which are otherwise skipped.
+    /// Reads the images; when <paramref name="fields"/> is given, the form's text parts (parts without a file name) are
+    /// collected into it too (name to value); otherwise they are skipped.
     /// </summary>
-    public static async Task<List<UploadedImage>> ReadAsync(HttpRequest request, LimitsOptions limits, int maxImages, CancellationToken ct, IDictionary<string, string>? fields = null)
+    public static async Task<List<UploadedImage>> ReadAsync(HttpRequest request, LimitsOptions limits, int maxImages, CancellationToken ct,
+        IDictionary<string, string>? fields = null)
     {
         if (request.ContentLength > limits.MaxUploadBytes) throw TooLarge(limits);
         var contentType = request.ContentType ?? "";
@@ -51,15 +53,16 @@ public static class ImageUploads
             for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
-                if (fields is not null && disposition.Name.Value is { Length: > 0 } name && name != FieldName && !disposition.FileName.HasValue)
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
+                if (fields is not null && !string.IsNullOrEmpty(name) && name != FieldName && !disposition.FileName.HasValue && !disposition.FileNameStar.HasValue)
                 {
                     if (fields.Count == MaxFields) throw new UploadException(StatusCodes.Status400BadRequest, "Too many fields", $"At most {MaxFields} form fields.");
-                    var text = await ReadLimitedAsync(section.Body, MaxFieldBytes, limits, ct, $"Form field '{name}' is longer than {MaxFieldBytes} bytes.");
+                    var text = await ReadLimitedAsync(section.Body, MaxFieldLength, limits, ct, $"Form field '{name}' is longer than {MaxFieldLength} bytes.");
                     fields[name] = System.Text.Encoding.UTF8.GetString(text);
                     total += text.Length;
                     continue;
                 }
-                if (disposition.Name.Value != FieldName) continue;
+                if (name != FieldName) continue;
                 if (images.Count == maxImages)
                     throw new UploadException(StatusCodes.Status413PayloadTooLarge, "Too many images", $"At most {maxImages} image(s) per request.");
                 var bytes = await ReadLimitedAsync(section.Body, limits.MaxUploadBytes - total, limits, ct);

@@ -1,0 +1,90 @@
+using CropVision.FieldStore;
+using CropVision.FieldStore.Infrastructure;
+using CropVision.FieldStore.Model;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.Identity;
+
+namespace CropVision.Api.Accounts;
+
+public static class AccountsExtensions
+{
+    /// <summary>The scheme that picks bearer tokens (scripts) or the Identity cookie (pages) per request.</summary>
+    public const string Scheme = "CropVision";
+    public const string OfficerPolicy = "officer";
+    public const string AdminPolicy = "admin";
+
+    /// <summary>
+    /// Officer and admin accounts (ASP.NET Core Identity on the field store's database): password login with a cookie for
+    /// the pages, bearer tokens for scripts, lock-out after repeated failures, the first admin from configuration.
+    /// </summary>
+    public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.Configure<AccountOptions>(builder.Configuration.GetSection(AccountOptions.Section));
+        services.Configure<BootstrapOptions>(builder.Configuration.GetSection(BootstrapOptions.Section));
+        var accounts = builder.Configuration.GetSection(AccountOptions.Section).Get<AccountOptions>() ?? new AccountOptions();
+
+        services.AddIdentityCore<Account>(o =>
+            {
+                o.Password.RequiredLength = 10; // long beats complex (NIST SP 800-63B): no forced character classes
+                o.Password.RequireDigit = o.Password.RequireLowercase = o.Password.RequireUppercase = o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.MaxFailedAccessAttempts = accounts.MaxFailedAttempts;
+                o.Lockout.DefaultLockoutTimeSpan = accounts.LockoutDuration;
+                o.Lockout.AllowedForNewUsers = true;
+                o.User.RequireUniqueEmail = false;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<FieldStoreContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+
+        services.AddAuthentication(Scheme)
+            .AddPolicyScheme(Scheme, "Bearer token or cookie", o => o.ForwardDefaultSelector = http =>
+                http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? IdentityConstants.BearerScheme : IdentityConstants.ApplicationScheme)
+            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = accounts.TokenLifetime)
+            .AddCookie(IdentityConstants.ApplicationScheme, o =>
+            {
+                o.Cookie.Name = "cropvision.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = accounts.CookieLifetime;
+                o.SlidingExpiration = true;
+                // An API answers 401/403, never a redirect to a login page.
+                o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
+                o.Events.OnRedirectToAccessDenied = c => { c.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
+                o.Events.OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync;
+            });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(OfficerPolicy, p => p.RequireAuthenticatedUser().RequireRole(Roles.Officer, Roles.Admin))
+            .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin));
+        services.AddAntiforgery(o =>
+        {
+            o.HeaderName = CookieAntiforgery.HeaderName;
+            o.Cookie.Name = "cropvision.csrf";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+        });
+        // Cookies and tokens are protected with keys kept in the data folder, so they survive restarts and every
+        // process that shares the data folder (and database) accepts them.
+        services.AddDataProtection().SetApplicationName("CropVision");
+        services.AddOptions<KeyManagementOptions>().Configure<FieldStorePaths, ILoggerFactory>((o, paths, logs) =>
+            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.Root, "keys")), logs));
+        services.AddScoped<CurrentOfficer>();
+        services.AddHostedService<AdminBootstrap>();
+        return builder;
+    }
+
+    /// <summary>Officer endpoints: an authenticated officer or admin whose account still exists and is not locked out; anti-forgery on cookie posts.</summary>
+    public static TBuilder RequireOfficer<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(OfficerPolicy).AddEndpointFilter(CurrentOfficer.LoadAsync).AddEndpointFilter(CookieAntiforgery.ValidateAsync)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+
+    public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(AdminPolicy).AddEndpointFilter(CurrentOfficer.LoadAsync).AddEndpointFilter(CookieAntiforgery.ValidateAsync)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+}
