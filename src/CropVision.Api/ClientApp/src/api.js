@@ -14,6 +14,11 @@ export class ProblemError extends Error {
 /** The request never got an answer (offline, dropped, timed out, or still busy after every retry). */
 export class NetworkError extends Error {}
 
+let csrfToken = null;
+/** The anti-forgery token (GET /v1/auth/me) of a page signed in with the login cookie; sent with every non-GET request. */
+export const setCsrfToken = (token) => { csrfToken = token; };
+const csrfHeader = 'X-CSRF-TOKEN';
+
 const retryable = (status) => status === 429 || status === 502 || status === 503 || status === 504;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -62,7 +67,8 @@ const parse = (text) => {
 async function fetchOnce(url, init) {
   let r;
   try {
-    r = await fetch(url, { ...init, headers: { Accept: 'application/json', ...(init?.headers ?? {}) } });
+    const write = init?.method && init.method !== 'GET';
+    r = await fetch(url, { ...init, headers: { Accept: 'application/json', ...(write && csrfToken ? { [csrfHeader]: csrfToken } : {}), ...(init?.headers ?? {}) } });
   } catch {
     throw new NetworkError('fetch failed');
   }
@@ -75,6 +81,7 @@ function uploadOnce(url, form, onProgress, timeoutMs) {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', url);
     xhr.setRequestHeader('Accept', 'application/json');
+    if (csrfToken) xhr.setRequestHeader(csrfHeader, csrfToken);
     xhr.timeout = timeoutMs;
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
     xhr.onload = () => resolve({
@@ -88,6 +95,14 @@ function uploadOnce(url, form, onProgress, timeoutMs) {
 }
 
 export const getJson = (url, options) => withRetry(() => fetchOnce(url), options);
+
+/**
+ * Sends a JSON body (POST, PUT, PATCH, DELETE) and returns the JSON answer. A dropped answer is retried like any other,
+ * so a request that must not be repeated passes { retries: 0 } and handles NetworkError itself.
+ */
+export const sendJson = (method, url, body, options) => withRetry(() => fetchOnce(url, {
+  method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+}), options);
 
 /** POSTs multipart fields (strings or Blobs; a Blob is sent as a file named photo.jpg) with upload progress (0..1). */
 export function postForm(url, fields, { onProgress, onRetry, retries, timeoutMs = 90_000 } = {}) {
