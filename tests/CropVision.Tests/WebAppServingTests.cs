@@ -62,6 +62,13 @@ public class WebAppServingTests(CommittedModelService service) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Answers_holding_secrets_are_never_compressed()
+    {
+        Assert.Equal("br", (await Get("/v1/models", "br")).Content.Headers.ContentEncoding.SingleOrDefault());
+        Assert.Empty((await Get("/v1/auth/me", "br")).Content.Headers.ContentEncoding);
+    }
+
+    [Fact]
     public async Task The_api_is_still_where_it_was()
     {
         Assert.Equal(HttpStatusCode.OK, (await Get("/v1/models")).StatusCode);

@@ -19,11 +19,15 @@ public static class WebAppSetup
     /// <summary>Built assets with a content hash in their name (ClientApp/build.mjs writes them here).</summary>
     public const string HashedAssetsPath = "/assets";
 
+    /// <summary>API paths whose answers hold secrets (tokens): never compressed.</summary>
+    private static readonly string[] SecretPaths = ["/v1/auth", "/v1/accounts"];
+
     public static IHostApplicationBuilder AddWebApp(this IHostApplicationBuilder builder)
     {
         builder.Services.AddResponseCompression(options =>
         {
-            // No response carries a secret that a request can reflect (BREACH), so HTTPS responses are compressed too.
+            // HTTPS responses are compressed too: those that carry secrets (sign-in, anti-forgery tokens, accounts) are
+            // left uncompressed by UseWebApp, so BREACH has nothing to guess.
             options.EnableForHttps = true;
             options.Providers.Add<BrotliCompressionProvider>();
             options.Providers.Add<GzipCompressionProvider>();
@@ -37,7 +41,7 @@ public static class WebAppSetup
 
     public static WebApplication UseWebApp(this WebApplication app)
     {
-        app.UseResponseCompression();
+        app.UseWhen(http => !SecretPaths.Any(p => http.Request.Path.StartsWithSegments(p)), branch => branch.UseResponseCompression());
         app.Use((context, next) =>
         {
             var headers = context.Response.Headers;
