@@ -1,12 +1,15 @@
 using CropVision.Api.Accounts;
 using CropVision.Api.Catalogue;
 using CropVision.Api.Configuration;
+using CropVision.Api.Feedback;
 using CropVision.Api.Jobs;
 using CropVision.Api.ModelInfo;
+using CropVision.Api.Officer;
 using CropVision.Api.OpenInference;
 using CropVision.Api.Predictions;
 using CropVision.Api.Reports;
 using CropVision.Api.Serving;
+using CropVision.Api.WebApp;
 using CropVision.Api.Surveys;
 using CropVision.FieldStore;
 using Prometheus;
@@ -30,6 +33,9 @@ builder.Services.AddProblemDetails();
 // A body or parameter that does not bind is a 400 problem in every environment (Development would otherwise throw: a 500).
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
 builder.Services.AddOpenApi();
+builder.AddWebApp();
+builder.AddFeedback();
+builder.AddOfficerPages();
 // Uploads are streamed and limited by Limits:MaxUploadBytes in ImageUploads; Kestrel's own cap sits just above it.
 builder.WebHost.ConfigureKestrel((context, kestrel) =>
     kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Limits:MaxUploadBytes") + 64 * 1024 ?? 21 * 1024 * 1024);
@@ -38,6 +44,9 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseHttpMetrics();
+app.UseOfficerPages();
+app.UseWebApp();
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 
@@ -48,13 +57,14 @@ app.MapOpenApi();
 app.MapPredictions();
 app.MapModels();
 app.MapOpenInference();
+app.MapFeedback();
 app.MapAuth();
 app.MapAccounts();
 app.MapSurveys();
 app.MapJobs();
 app.MapReports();
+app.MapOfficerPages();
 app.MapMetrics("/metrics");
-app.MapGet("/", () => TypedResults.Redirect("/v1/models")).ExcludeFromDescription();
 
 app.Run();
 

@@ -20,16 +20,16 @@ public sealed class UploadException(int status, string title, string detail) : E
 public static class ImageUploads
 {
     public const string FieldName = "image";
-
-    /// <summary>Longest text field kept from a multipart form (<paramref name="fields"/> of <see cref="ReadAsync"/>).</summary>
-    public const int MaxFieldLength = 4096;
+    /// <summary>Text fields kept from a multipart form (<paramref name="fields"/> of <see cref="ReadAsync"/>): at most
+    /// <see cref="MaxFields"/>, each at most <see cref="MaxFieldLength"/> bytes (longer is a 400, not a silent cut).</summary>
+    public const int MaxFieldLength = 4096, MaxFields = 32;
 
     /// <summary>
-    /// Reads the images; when <paramref name="fields"/> is given, the form's text parts are collected into it too
-    /// (name to value, at most <see cref="MaxFieldLength"/> characters each).
+    /// Reads the images; when <paramref name="fields"/> is given, the form's text parts (parts without a file name) are
+    /// collected into it too (name to value); otherwise they are skipped.
     /// </summary>
     public static async Task<List<UploadedImage>> ReadAsync(HttpRequest request, LimitsOptions limits, int maxImages, CancellationToken ct,
-        Dictionary<string, string>? fields = null)
+        IDictionary<string, string>? fields = null)
     {
         if (request.ContentLength > limits.MaxUploadBytes) throw TooLarge(limits);
         var contentType = request.ContentType ?? "";
@@ -53,13 +53,16 @@ public static class ImageUploads
             for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
-                if (fields is not null && disposition.Name.HasValue && !disposition.FileName.HasValue && !disposition.FileNameStar.HasValue && HeaderUtilities.RemoveQuotes(disposition.Name).Value != FieldName)
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
+                if (fields is not null && !string.IsNullOrEmpty(name) && name != FieldName && !disposition.FileName.HasValue && !disposition.FileNameStar.HasValue)
                 {
-                    var text = await ReadLimitedAsync(section.Body, MaxFieldLength, limits, ct);
-                    fields[HeaderUtilities.RemoveQuotes(disposition.Name).Value!] = System.Text.Encoding.UTF8.GetString(text);
+                    if (fields.Count == MaxFields) throw new UploadException(StatusCodes.Status400BadRequest, "Too many fields", $"At most {MaxFields} form fields.");
+                    var text = await ReadLimitedAsync(section.Body, MaxFieldLength, limits, ct, $"Form field '{name}' is longer than {MaxFieldLength} bytes.");
+                    fields[name] = System.Text.Encoding.UTF8.GetString(text);
+                    total += text.Length;
                     continue;
                 }
-                if (HeaderUtilities.RemoveQuotes(disposition.Name).Value != FieldName) continue;
+                if (name != FieldName) continue;
                 if (images.Count == maxImages)
                     throw new UploadException(StatusCodes.Status413PayloadTooLarge, "Too many images", $"At most {maxImages} image(s) per request.");
                 var bytes = await ReadLimitedAsync(section.Body, limits.MaxUploadBytes - total, limits, ct);
@@ -82,14 +85,15 @@ public static class ImageUploads
     private static UploadException TooLarge(LimitsOptions limits) =>
         new(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"The upload exceeds {limits.MaxUploadBytes / (1024 * 1024.0):0.#} MB.");
 
-    private static async Task<byte[]> ReadLimitedAsync(Stream body, long remaining, LimitsOptions limits, CancellationToken ct)
+    private static async Task<byte[]> ReadLimitedAsync(Stream body, long remaining, LimitsOptions limits, CancellationToken ct, string? fieldTooLong = null)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int n;
         while ((n = await body.ReadAsync(chunk, ct)) > 0)
         {
-            if (buffer.Length + n > remaining) throw TooLarge(limits);
+            if (buffer.Length + n > remaining)
+                throw fieldTooLong is null ? TooLarge(limits) : new UploadException(StatusCodes.Status400BadRequest, "Field too long", fieldTooLong);
             buffer.Write(chunk, 0, n);
         }
         return buffer.ToArray();

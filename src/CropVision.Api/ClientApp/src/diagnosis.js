@@ -1,0 +1,94 @@
+// What happens to a photo and a verdict, apart from how it is shown: shrink, keep in history, send (or queue when
+// the network is away), and the same for the farmer's "right / wrong". Both survive a closed tab (IndexedDB).
+import { NetworkError, api } from './api.js';
+import { history, newId } from './db.js';
+import { t } from './i18n.js';
+import { shrinkPhoto } from './photo.js';
+import { enqueue, handle } from './queue.js';
+import { notify } from './shell.js';
+
+const changed = () => window.dispatchEvent(new CustomEvent('cropvision:history'));
+export const onHistoryChange = (f) => window.addEventListener('cropvision:history', f);
+
+/**
+ * Diagnoses one photo. progress({phase, percent?, seconds?}) reports work; resolves to the history record, which
+ * has .answer, or .pending when the photo was queued for later. Throws ProblemError when the server refuses it.
+ */
+export async function diagnose(file, crop, cropName, progress) {
+  progress({ phase: 'preparing' });
+  const shrunk = await shrinkPhoto(file);
+  const record = {
+    id: newId(), at: Date.now(), crop, cropName, photo: shrunk.photo, thumb: shrunk.thumb,
+    originalBytes: shrunk.originalBytes, sentBytes: shrunk.photo.size, answer: null, pending: true, feedback: null,
+  };
+  await history.put(record);
+  changed();
+  try {
+    record.answer = await api.predict(crop, shrunk.photo, {
+      onProgress: (f) => progress({ phase: f < 1 ? 'uploading' : 'analysing', percent: Math.round(f * 100) }),
+      onRetry: (seconds) => progress({ phase: 'retrying', seconds }),
+    });
+  } catch (e) {
+    if (!(e instanceof NetworkError)) {
+      await history.delete(record.id); // a refused photo is not a diagnosis
+      changed();
+      throw e;
+    }
+    await enqueue('predict', { historyId: record.id });
+    return record;
+  }
+  record.pending = false;
+  await history.put(record);
+  changed();
+  return record;
+}
+
+/** Stores the farmer's verdict ({verdict: 'right'|'wrong', label: class or null}) and sends it, or queues it. */
+export async function giveFeedback(record, feedback) {
+  record.feedback = feedback;
+  record.feedbackSent = false;
+  await history.put(record);
+  changed();
+  try {
+    await sendFeedback(record);
+  } catch (e) {
+    if (e instanceof NetworkError) {
+      await enqueue('feedback', { historyId: record.id });
+      return 'queued';
+    }
+    throw e;
+  }
+  return 'sent';
+}
+
+async function sendFeedback(record) {
+  const a = record.answer;
+  await api.feedback({
+    crop: record.crop, modelVersion: a.model.version, label: a.label, confidence: a.confidence,
+    severity: a.severity?.grade, status: a.status, verdict: record.feedback.verdict, farmerLabel: record.feedback.label,
+  }, record.photo, { retries: 2 });
+  record.feedbackSent = true;
+  await history.put(record);
+  changed();
+}
+
+// Queued work, sent when the network is back (also after the tab was closed and opened again).
+handle('predict', async ({ payload }) => {
+  const record = await history.get(payload.historyId);
+  if (!record) return;
+  record.answer = await api.predict(record.crop, record.photo, { retries: 1 });
+  record.pending = false;
+  record.arrivedOffline = true;
+  await history.put(record);
+  changed();
+  notify(t('history.arrived'));
+}, async ({ payload }, error) => {
+  await history.delete(payload.historyId);
+  changed();
+  notify(t('photo.refused', { detail: error.message }));
+});
+
+handle('feedback', async ({ payload }) => {
+  const record = await history.get(payload.historyId);
+  if (record?.feedback && !record.feedbackSent) await sendFeedback(record);
+}, (_, error) => notify(t('feedback.failed', { detail: error.message })));

@@ -1,0 +1,13 @@
+// Entry point: styles, the shell, the pages, the offline queue and the service worker.
+import './app.css';
+import { start } from './shell.js';
+import './pages/diagnose.js';
+import './pages/history.js';
+import { flush } from './queue.js';
+
+start(document.getElementById('app'));
+flush();
+
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js').catch((e) => console.warn('service worker not registered', e));
+}

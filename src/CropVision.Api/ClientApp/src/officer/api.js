@@ -1,0 +1,71 @@
+// The officer endpoints, over the shared API client (retries, problems, anti-forgery header).
+import { getJson, sendJson, setCsrfToken, ProblemError, NetworkError } from '../api.js';
+
+// The anti-forgery token for this module's own XMLHttpRequests (the shared client keeps its own copy).
+let csrf = null;
+const survey = (id) => `/v1/surveys/${encodeURIComponent(id)}`;
+
+export const officerApi = {
+  config: () => getJson('/v1/officer/config'),
+  me: async () => {
+    const me = await getJson('/v1/auth/me', { retries: 0 });
+    setCsrfToken(me.antiforgeryToken);
+    csrf = me.antiforgeryToken;
+    return me;
+  },
+  login: async (userName, password) => {
+    const me = await sendJson('POST', '/v1/auth/login', { userName, password }, { retries: 0 });
+    setCsrfToken(me.antiforgeryToken);
+    csrf = me.antiforgeryToken;
+    return me;
+  },
+  logout: () => sendJson('POST', '/v1/auth/logout', undefined, { retries: 0 }),
+  surveys: () => getJson('/v1/surveys?pageSize=200'),
+  createSurvey: (body) => sendJson('POST', '/v1/surveys', body, { retries: 0 }),
+  survey: (id) => getJson(survey(id)),
+  summary: (id) => getJson(`${survey(id)}/summary`),
+  observations: (id) => getJson(`${survey(id)}/observations?pageSize=200`),
+  review: (id, observationId, body) => sendJson('PATCH', `${survey(id)}/observations/${observationId}`, body),
+  /** Photos as multipart parts named image (one request per call), with upload progress. */
+  addPhotos: (id, files, fields, onProgress) => {
+    const form = { ...fields };
+    return postFiles(`${survey(id)}/observations`, files, form, onProgress);
+  },
+  /** A zip as the raw body; answers the job. */
+  startImport: (id, zip, onProgress) => postRaw(`${survey(id)}/imports`, zip, onProgress),
+  job: (url) => getJson(url),
+  exportUrl: (id, kind) => ({ csv: `${survey(id)}/exports/observations.csv`, geojson: `${survey(id)}/exports/observations.geojson`, report: `${survey(id)}/report` }[kind]),
+};
+
+// postForm sends one Blob per field name; several photos need several parts named 'image'.
+function postFiles(url, files, fields, onProgress) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) if (v != null && v !== '') form.append(k, String(v));
+  for (const f of files) form.append('image', f, f.name);
+  return xhr('POST', url, form, onProgress);
+}
+
+function postRaw(url, file, onProgress) {
+  return xhr('POST', url, file, onProgress, 'application/zip');
+}
+
+function xhr(method, url, body, onProgress, contentType) {
+  return new Promise((resolve, reject) => {
+    const r = new XMLHttpRequest();
+    r.open(method, url);
+    r.setRequestHeader('Accept', 'application/json');
+    if (csrf) r.setRequestHeader('X-CSRF-TOKEN', csrf);
+    if (contentType) r.setRequestHeader('Content-Type', contentType);
+    r.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
+    r.onload = () => {
+      let parsed = null;
+      try { parsed = r.responseText ? JSON.parse(r.responseText) : null; } catch { parsed = { detail: r.responseText }; }
+      if (r.status < 400) resolve({ body: parsed, location: r.getResponseHeader('Location') });
+      else reject(new ProblemError(r.status, parsed));
+    };
+    r.onerror = r.ontimeout = () => reject(new NetworkError('upload failed'));
+    r.send(body);
+  });
+}
+
+export { ProblemError };

@@ -1,0 +1,48 @@
+// Service worker: keeps the app shell (built list SHELL_FILES) in a cache named by its version, serves it cache-first,
+// and keeps the last /v1/models answer so the crop list shows offline. Uploads (POST) are never touched: the page
+// queues them itself, in IndexedDB.
+/* global SHELL_FILES, SHELL_VERSION */
+const shellCache = `shell-${SHELL_VERSION}`;
+const dataCache = 'data-v1';
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    await (await caches.open(shellCache)).addAll(SHELL_FILES);
+    // The crop list too, so that a phone that goes offline right after its first visit still shows it.
+    await (await caches.open(dataCache)).add('/v1/models').catch(() => {});
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const key of await caches.keys()) if (key !== shellCache && key !== dataCache) await caches.delete(key);
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname === '/v1/models') {
+    event.respondWith(networkFirst(request));
+  } else if (request.mode === 'navigate' && url.pathname === '/') {
+    event.respondWith(caches.match('/', { cacheName: shellCache, ignoreSearch: true }).then((hit) => hit ?? fetch(request)));
+  } else if (SHELL_FILES.includes(url.pathname)) {
+    event.respondWith(caches.match(request, { cacheName: shellCache }).then((hit) => hit ?? fetch(request)));
+  }
+});
+
+async function networkFirst(request) {
+  const cache = await caches.open(dataCache);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  } catch (e) {
+    const hit = await cache.match(request);
+    if (hit) return hit;
+    throw e;
+  }
+}

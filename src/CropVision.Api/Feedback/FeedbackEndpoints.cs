@@ -1,0 +1,99 @@
+using System.Threading.RateLimiting;
+using CropVision.Api.Configuration;
+using CropVision.Api.Serving;
+using CropVision.Api.Uploads;
+using CropVision.Core.Preprocessing;
+using CropVision.FieldStore;
+using CropVision.FieldStore.Model;
+using CropVision.FieldStore.Observations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using static CropVision.Api.Problems.Problems;
+
+namespace CropVision.Api.Feedback;
+
+/// <summary>What was stored: the observation's id in the field store.</summary>
+public sealed record FeedbackReceipt(Guid Id, string Crop, string Verdict, string? FarmerLabel, DateTimeOffset ReceivedAt);
+
+/// <summary>POST /v1/feedback: a farmer's "right / wrong" on an answer, with the photo, stored for retraining.</summary>
+public static class FeedbackEndpoints
+{
+    public const string RateLimitPolicy = "feedback";
+
+    public static IHostApplicationBuilder AddFeedback(this IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(FeedbackOptions.Section);
+        builder.Services.Configure<FeedbackOptions>(section);
+        var options = section.Get<FeedbackOptions>() ?? new FeedbackOptions();
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            // One fixed window per client address, so a script cannot flood the store (behind a reverse proxy, enable
+            // forwarded headers so that this is the phone's address, not the proxy's).
+            limiter.AddPolicy(RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = options.PermitLimit, Window = TimeSpan.FromSeconds(options.WindowSeconds), QueueLimit = 0,
+                }));
+            limiter.OnRejected = async (context, ct) =>
+            {
+                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(options.WindowSeconds);
+                var seconds = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds));
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Create(StatusCodes.Status429TooManyRequests, "Too many requests",
+                    $"At most {options.PermitLimit} answers per {options.WindowSeconds} s from one phone. Retry after {seconds} s.")
+                    .ExecuteAsync(context.HttpContext);
+            };
+        });
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapFeedback(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/feedback").WithTags("Feedback")
+            .RequireRateLimiting(RateLimitPolicy)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        group.MapPost("/", PostAsync).WithName("Feedback")
+            .Accepts<IFormFile>("multipart/form-data")
+            .WithSummary("A farmer's verdict on an answer, with the photo (stored for retraining)")
+            .WithDescription("Multipart: 'image' (the photo that was diagnosed; same limits as predict), 'crop', 'modelVersion', " +
+                             "'label', 'confidence', 'severity', 'status' (what the model answered), 'verdict' (right | wrong), " +
+                             "'farmerLabel' (with wrong: the right class, or empty for don't know).");
+        return app;
+    }
+
+    private static async Task<Results<Created<FeedbackReceipt>, ValidationProblem, ProblemHttpResult>> PostAsync(
+        HttpContext http, ModelRegistry registry, FarmerFeedbackWriter store, IOptions<LimitsOptions> limits)
+    {
+        if (!(http.Request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            return Create(StatusCodes.Status415UnsupportedMediaType, "Multipart form required",
+                $"Send the verdict as multipart/form-data with the photo in field '{ImageUploads.FieldName}'.");
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        List<UploadedImage> images;
+        try { images = await ImageUploads.ReadAsync(http.Request, limits.Value, maxImages: 1, http.RequestAborted, fields); }
+        catch (UploadException e) { return Create(e.Status, e.Title, e.Message); }
+
+        var crop = fields.GetValueOrDefault("crop")?.Trim();
+        if (string.IsNullOrEmpty(crop)) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["crop"] = ["The crop is required."] });
+        var model = registry.Get(crop);
+        if (model is null) return NoModel(crop, registry.Served.Select(s => s.Crop));
+        try { ImageDecoder.CheckHeader(images[0].Bytes, limits.Value.MaxPixelsPerImage); }
+        catch (ImageDecodeException e) { return FromImage(e); }
+
+        var (submission, errors) = FeedbackForm.Validate(fields, images[0].Bytes, model, registry.AvailableVersions(crop));
+        if (submission is null) return TypedResults.ValidationProblem(errors, title: "Invalid feedback");
+        var s = submission;
+        var feedback = new FarmerFeedback(s.Crop, new ModelAnswer(s.ModelVersion, s.Label, s.Confidence, s.Severity, s.Status),
+            s.Verdict == FeedbackForm.Right ? FarmerVerdict.Right : FarmerVerdict.Wrong, s.FarmerLabel);
+        Observation stored;
+        try { stored = await store.AddFarmerFeedbackAsync(feedback, s.Photo, http.RequestAborted); }
+        catch (ImageDecodeException e) { return FromImage(e); }
+        catch (FieldStoreValidationException e) { return Create(StatusCodes.Status400BadRequest, "Invalid feedback", e.Message); }
+        return TypedResults.Created((string?)null, new FeedbackReceipt(stored.Id, stored.Crop, s.Verdict, stored.FarmerLabel, stored.CreatedAt));
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text;
+using System.Text.Json;
+using CropVision.Tests.Support;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace CropVision.Tests.Browser;
+
+/// <summary>
+/// The officer pages in headless Chromium against the real service on Kestrel, with no map tiles (a closed machine):
+/// sign in, create a survey, upload three real BRACOL photos with GPS written into their EXIF, see three points on the
+/// map, review one with a tap, download the CSV and GeoJSON and check what they hold.
+/// </summary>
+public sealed class OfficerPagesTests(WebAppFixture app) : IClassFixture<WebAppFixture>
+{
+    [BrowserFact]
+    public async Task Officer_signs_in_creates_a_survey_uploads_photos_sees_the_map_reviews_and_exports()
+    {
+        // Three real leaves, each with a position in Kon Tum written into its EXIF, as a phone camera would.
+        using var folder = new TempFolder();
+        var points = new[] { (14.6601, 107.9101), (14.6652, 107.9183), (14.6710, 107.9250) };
+        var leaves = Directory.EnumerateFiles(Path.Combine(SharedData.Bracol, "rust"), "*.jpg").Order(StringComparer.Ordinal).Take(3).ToList();
+        var photos = leaves.Select((leaf, i) =>
+        {
+            var path = folder.Sub($"IMG_{i + 1}.jpg");
+            File.WriteAllBytes(path, ExifWriter.WithExif(File.ReadAllBytes(leaf), new DateTime(2026, 11, 18, 8, i, 0), points[i].Item1, points[i].Item2));
+            return path;
+        }).ToArray();
+
+        await using var desk = await app.NewDesktopAsync();
+        var page = await desk.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync("/officer/");
+
+        await page.GetByTestId("user").FillAsync(OfficerService.AdminUser);
+        await page.GetByTestId("password").FillAsync("wrong password");
+        await page.GetByTestId("sign-in").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync(WebStrings.Vi("officer.signInFailed").Split('{')[0].Trim());
+        await page.GetByTestId("password").FillAsync(OfficerService.AdminPassword);
+        await page.GetByTestId("sign-in").ClickAsync();
+
+        await page.GetByTestId("survey-name").FillAsync("Gỉ sắt Hà Mòn tháng 11");
+        await page.GetByTestId("survey-commune").FillAsync("Hà Mòn");
+        await page.GetByTestId("create-survey").ClickAsync();
+        await Expect(page.GetByTestId("survey-title")).ToHaveTextAsync("Gỉ sắt Hà Mòn tháng 11");
+
+        await page.GetByTestId("upload-plot").FillAsync("P-01");
+        await page.GetByTestId("upload-input").SetInputFilesAsync(photos);
+        await Expect(page.GetByTestId("observation-row")).ToHaveCountAsync(3, new() { Timeout = 90_000 });
+        await Expect(page.GetByTestId("upload-status")).ToContainTextAsync("3");
+
+        // Three points on the map, drawn with no tiles.
+        await Expect(page.Locator(".obs-point")).ToHaveCountAsync(3);
+        Assert.Equal(0, await page.Locator(".leaflet-tile").CountAsync());
+
+        // One tap confirms the model's answer for the first observation.
+        await page.GetByTestId("observation-row").First.GetByTestId("confirm").ClickAsync();
+        await Expect(page.GetByTestId("observation-row").First.GetByTestId("reviewed")).ToBeVisibleAsync();
+
+        var csvDownload = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-csv").ClickAsync());
+        var csvBytes = await File.ReadAllBytesAsync((await csvDownload.PathAsync())!);
+        Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, csvBytes[..3]);
+        var csv = Encoding.UTF8.GetString(csvBytes, 3, csvBytes.Length - 3).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Equal(4, csv.Count);
+        var header = csv[0].Split(',').ToList();
+        var rows = csv.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.All(rows, r => Assert.Equal("P-01", r[header.IndexOf("plot")]));
+        Assert.All(rows, r => Assert.Equal("exif", r[header.IndexOf("position_source")]));
+        Assert.Single(rows, r => r[header.IndexOf("reviewed")] is "True" or "true");
+        Assert.Contains("Gỉ sắt Hà Mòn tháng 11", csv[1]);
+
+        var geoDownload = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-geojson").ClickAsync());
+        using var geo = JsonDocument.Parse(await File.ReadAllBytesAsync((await geoDownload.PathAsync())!));
+        var features = geo.RootElement.GetProperty("features").EnumerateArray().ToList();
+        Assert.Equal("FeatureCollection", geo.RootElement.GetProperty("type").GetString());
+        Assert.Equal(3, features.Count);
+        var coordinates = features.Select(f => f.GetProperty("geometry").GetProperty("coordinates")).Select(c => (Lat: c[1].GetDouble(), Lon: c[0].GetDouble())).OrderBy(c => c.Lat).ToList();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(points[i].Item1, coordinates[i].Lat, 4);
+            Assert.Equal(points[i].Item2, coordinates[i].Lon, 4);
+        }
+        Assert.Empty(errors);
+    }
+}
