@@ -57,6 +57,11 @@ public sealed class OfficerPagesTests(WebAppFixture app) : IClassFixture<WebAppF
         // One tap confirms the model's answer for the first observation.
         await page.GetByTestId("observation-row").First.GetByTestId("confirm").ClickAsync();
         await Expect(page.GetByTestId("observation-row").First.GetByTestId("reviewed")).ToBeVisibleAsync();
+        if (Environment.GetEnvironmentVariable("CROPVISION_SCREENSHOTS") is { Length: > 0 } shots)
+        {
+            Directory.CreateDirectory(shots);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "officer-survey-vi.png"), FullPage = true });
+        }
 
         var csvDownload = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-csv").ClickAsync());
         var csvBytes = await File.ReadAllBytesAsync((await csvDownload.PathAsync())!);
