@@ -6,6 +6,16 @@
 # `postgres` user when started by root (PostgreSQL refuses to run as root).
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
+# A loopback port nothing listens on, from the ephemeral range (bash's /dev/tcp: nothing else needed).
+free_port() {
+  local port tries
+  for tries in $(seq 1 50); do
+    port=$(( 20000 + RANDOM % 30000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  return 1
+}
+
 postgres_start() {
   if [ ! -x "$PG_BIN/initdb" ]; then
     if [ "$(id -u)" -eq 0 ]; then
@@ -16,7 +26,7 @@ postgres_start() {
     fi
   fi
   PG_DIR=$(mktemp -d /tmp/cropvision-pg-XXXXXX)
-  PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+  PG_PORT=$(free_port) || { echo "no free port found"; return 1; }
   local as=()
   if [ "$(id -u)" -eq 0 ]; then chown postgres "$PG_DIR"; as=(runuser -u postgres --); fi
   "${as[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust --no-sync -E UTF8 >"$PG_DIR/initdb.log" 2>&1 \

@@ -45,6 +45,7 @@ public sealed class WebAppFixture : IAsyncLifetime
         // Generous waits: the service and the browser share two busy cores with other builds.
         Assertions.SetDefaultExpectTimeout(20_000);
         var settings = ServiceFactory.Defaults(ServiceFactory.CommittedModels);
+        Directory.Delete(settings["Store:DataFolder"]!); // replaced by this fixture's own folder
         settings["Store:DataFolder"] = _data.Path;
         settings["Feedback:PermitLimit"] = "1000";
         // The officer pages: a first admin to sign in with, and no map tiles (a closed machine: the points alone).

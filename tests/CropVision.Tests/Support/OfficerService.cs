@@ -21,6 +21,7 @@ public sealed class OfficerService : IAsyncDisposable
     {
         Database = database;
         var settings = ServiceFactory.Defaults(ServiceFactory.CommittedModels);
+        Directory.Delete(settings["Store:DataFolder"]!); // replaced by the test database's own folder
         foreach (var (k, v) in database.Settings()) settings[k] = v;
         settings["Admin:Bootstrap:User"] = AdminUser;
         settings["Admin:Bootstrap:Password"] = AdminPassword;

@@ -18,12 +18,26 @@ public class ServiceFactory(IDictionary<string, string?> settings) : WebApplicat
         ["Inference:IntraOpThreads"] = "2",
         ["Admin:ApiKey"] = AdminKey,
         // Each service gets its own empty field store (SQLite), never the repository's data/ folder.
-        ["Store:DataFolder"] = Directory.CreateTempSubdirectory("cropvision-test-data-").FullName,
+        ["Store:DataFolder"] = Directory.CreateTempSubdirectory(DataFolderPrefix).FullName,
     };
+
+    /// <summary>Prefix of the throw-away data folders <see cref="Defaults"/> makes (deleted with the service).</summary>
+    private const string DataFolderPrefix = "cropvision-test-data-";
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (settings.TryGetValue("Store:DataFolder", out var folder) && folder is not null
+            && Path.GetFileName(folder).StartsWith(DataFolderPrefix, StringComparison.Ordinal) && Directory.Exists(folder))
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
     }
 }
 
