@@ -30,6 +30,7 @@ builder.AddAccounts();
 builder.Services.AddScoped<ObservationIntake>();
 builder.AddImports();
 builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<CropVision.Api.Problems.StoreConflictHandler>();
 // A body or parameter that does not bind is a 400 problem in every environment (Development would otherwise throw: a 500).
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
 builder.Services.AddOpenApi();

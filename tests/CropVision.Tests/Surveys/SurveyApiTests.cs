@@ -200,3 +200,25 @@ public sealed class SurveyApiTests(OfficerServices services) : IClassFixture<Off
         Assert.Equal(3, Total(await officer.GetFromJsonAsync<JsonElement>(url)));
     }
 }
+
+/// <summary>A write that loses a race in the database is a 409 problem, never a 500.</summary>
+public sealed class StoreConflictTests
+{
+    [Fact]
+    public async Task A_concurrency_failure_is_answered_as_a_409_problem()
+    {
+        var settings = ServiceFactory.Defaults(ServiceFactory.CommittedModels);
+        await using var factory = new ServiceFactory(settings);
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = factory.Services };
+        http.Response.Body = new MemoryStream();
+        var handler = new CropVision.Api.Problems.StoreConflictHandler(
+            Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.AspNetCore.Http.IProblemDetailsService>(factory.Services));
+
+        Assert.True(await handler.TryHandleAsync(http, new Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException("gone"), default));
+        Assert.Equal(409, http.Response.StatusCode);
+        http.Response.Body.Position = 0;
+        var problem = await JsonDocument.ParseAsync(http.Response.Body);
+        Assert.Equal("Changed meanwhile", problem.RootElement.GetProperty("title").GetString());
+        Assert.False(await handler.TryHandleAsync(new Microsoft.AspNetCore.Http.DefaultHttpContext(), new InvalidOperationException(), default));
+    }
+}
