@@ -86,6 +86,16 @@ public sealed class OfficerPagesTests(WebAppFixture app) : IClassFixture<WebAppF
             Assert.Equal(points[i].Item1, coordinates[i].Lat, 4);
             Assert.Equal(points[i].Item2, coordinates[i].Lon, 4);
         }
+
+        // The admin creates an officer account from the accounts page.
+        await page.GetByTestId("nav-accounts").ClickAsync();
+        await Expect(page.GetByTestId("account-row")).ToHaveCountAsync(1);
+        await page.GetByTestId("account-user").FillAsync("lan");
+        await page.GetByTestId("account-password").FillAsync("a-long-password-1");
+        await page.GetByTestId("account-team").FillAsync("north");
+        await page.GetByTestId("create-account").ClickAsync();
+        await Expect(page.GetByTestId("account-row")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("account-message")).ToContainTextAsync("lan");
         Assert.Empty(errors);
     }
 }

@@ -9,6 +9,7 @@ import { colourOf, drawMap } from './map.js';
 
 const root = document.getElementById('officer');
 let me = null, config = { tileUrl: '' };
+const isAdmin = () => !!me?.roles?.includes('admin');
 const reason = (e) => (e instanceof ProblemError ? e.problem?.detail || e.problem?.title : e.message) || String(e);
 
 function shell(...content) {
@@ -16,6 +17,7 @@ function shell(...content) {
     h('header', { class: 'top' },
       h('h1', {}, t('officer.title')),
       h('div', { class: 'who' },
+        isAdmin() ? h('a', { href: '#/accounts', class: 'lang button', 'data-testid': 'nav-accounts' }, t('officer.accounts')) : null,
         me ? h('span', {}, `${me.userName} (${me.team})`) : null,
         me ? h('button', { type: 'button', class: 'lang', 'data-testid': 'sign-out', onclick: signOut }, t('officer.signOut')) : null,
         h('button', { type: 'button', class: 'lang', 'data-testid': 'lang-switch', onclick: () => setLang(other()) }, t('app.language')))),
@@ -52,6 +54,7 @@ async function listPage() {
     district: h('input', { name: 'district' }), commune: h('input', { name: 'commune', 'data-testid': 'survey-commune' }),
     startsOn: h('input', { name: 'startsOn', type: 'date' }), endsOn: h('input', { name: 'endsOn', type: 'date' }),
   };
+  if (isAdmin()) fields.team = h('input', { name: 'team', placeholder: me.team, 'data-testid': 'survey-team' });
   const error = h('p', { class: 'error', role: 'alert' });
   const form = h('form', {
     class: 'card', onsubmit: async (e) => {
@@ -178,6 +181,44 @@ async function upload(id, chosen, plot, ui) {
   }
 }
 
+/** Admins: the accounts, with unlock, and a form for a new officer. */
+async function accountsPage() {
+  const accounts = await officerApi.accounts();
+  const f = {
+    userName: h('input', { name: 'userName', required: true, autocomplete: 'off', 'data-testid': 'account-user' }),
+    password: h('input', { name: 'password', type: 'password', required: true, autocomplete: 'new-password', 'data-testid': 'account-password' }),
+    team: h('input', { name: 'team', required: true, 'data-testid': 'account-team' }),
+    role: h('select', { name: 'role' }, h('option', { value: 'officer' }, t('officer.roleOfficer')), h('option', { value: 'admin' }, t('officer.roleAdmin'))),
+  };
+  const message = h('p', { role: 'status' });
+  const form = h('form', {
+    class: 'card', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const roles = f.role.value === 'admin' ? ['admin', 'officer'] : ['officer'];
+        const created = await officerApi.createAccount({ userName: f.userName.value, password: f.password.value, team: f.team.value, roles });
+        await accountsPage();
+        render(root.querySelector('[data-testid=account-message]'), t('officer.accountCreated', { name: created.userName }));
+      } catch (err) { render(message, t('officer.error', { reason: reason(err) })); }
+    },
+  }, h('h2', {}, t('officer.newAccount')),
+  h('label', {}, t('officer.userName'), f.userName), h('label', {}, t('officer.password'), f.password),
+  h('label', {}, t('officer.team'), f.team), h('label', {}, t('officer.role'), f.role),
+  h('button', { type: 'submit', class: 'button primary', 'data-testid': 'create-account' }, t('officer.create')), message);
+  shell(
+    h('p', {}, h('a', { href: '#/' }, t('officer.back'))),
+    h('p', { role: 'status', 'data-testid': 'account-message' }),
+    h('section', {}, h('h2', {}, t('officer.accounts')),
+      h('table', { 'data-testid': 'accounts' },
+        h('thead', {}, h('tr', {}, ['userName', 'team', 'roles', 'locked'].map((k) => h('th', {}, t(`officer.${k}`))))),
+        h('tbody', {}, accounts.map((a) => h('tr', { 'data-testid': 'account-row' },
+          h('td', {}, a.userName), h('td', {}, a.team), h('td', {}, a.roles.join(', ')),
+          h('td', {}, a.lockedOut ? h('button', {
+            type: 'button', class: 'button', onclick: async () => { await officerApi.changeAccount(a.userName, { locked: false }); accountsPage(); },
+          }, t('officer.unlock')) : '')))))),
+    form);
+}
+
 async function route() {
   try {
     if (!me) {
@@ -185,6 +226,7 @@ async function route() {
     }
     const match = location.hash.match(/^#\/surveys\/([0-9a-f-]{36})$/);
     if (match) await surveyPage(match[1]);
+    else if (location.hash === '#/accounts' && isAdmin()) await accountsPage();
     else await listPage();
   } catch (e) {
     if (e instanceof ProblemError && e.status === 401) { me = null; loginPage(); return; }
