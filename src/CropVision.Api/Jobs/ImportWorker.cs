@@ -51,18 +51,34 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
         var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
         var now = clock.GetUtcNow();
         var candidates = await db.ImportJobs.AsNoTracking()
-            .Where(j => (j.State == ImportJobState.Queued || j.State == ImportJobState.Running) && (j.LeaseUntil == null || j.LeaseUntil < now))
-            .OrderBy(j => j.CreatedAt).Select(j => j.Id).Take(5).ToListAsync(ct);
-        foreach (var id in candidates)
+            .Where(j => j.State == ImportJobState.Queued || j.State == ImportJobState.Running)
+            .OrderBy(j => j.CreatedAt).Select(j => new { j.Id, j.LeaseOwner, j.LeaseUntil }).Take(20).ToListAsync(ct);
+        foreach (var job in candidates)
         {
+            bool lapsed = job.LeaseUntil is null || job.LeaseUntil < now;
+            // A claim held by a dead process on this machine (a crash, then a restart) is taken over at once, not after its lease.
+            if (!lapsed && !HeldByDeadLocalProcess(job.LeaseOwner)) continue;
             var until = now + Lease;
+            var previousOwner = job.LeaseOwner;
             var claimed = await db.ImportJobs
-                .Where(j => j.Id == id && (j.State == ImportJobState.Queued || j.State == ImportJobState.Running) && (j.LeaseUntil == null || j.LeaseUntil < now))
+                .Where(j => j.Id == job.Id && (j.State == ImportJobState.Queued || j.State == ImportJobState.Running) && j.LeaseOwner == previousOwner
+                            && (lapsed ? j.LeaseUntil == null || j.LeaseUntil < now : true))
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.State, ImportJobState.Running).SetProperty(j => j.LeaseOwner, _owner)
                     .SetProperty(j => j.LeaseUntil, until).SetProperty(j => j.UpdatedAt, now), ct);
-            if (claimed == 1) return id;
+            if (claimed == 1) return job.Id;
         }
         return null;
+    }
+
+    /// <summary>An owner "machine:pid:guid" of this machine whose process is gone (or is this process under another claim).</summary>
+    private bool HeldByDeadLocalProcess(string? owner)
+    {
+        var parts = owner?.Split(':');
+        if (parts is not { Length: 3 } || parts[0] != Environment.MachineName || !int.TryParse(parts[1], out var pid) || owner == _owner) return false;
+        if (pid == Environment.ProcessId) return true; // a restarted container often gets the same pid: the claim is an older life's
+        try { using var process = System.Diagnostics.Process.GetProcessById(pid); return process.HasExited; }
+        catch (ArgumentException) { return true; }
+        catch (InvalidOperationException) { return true; }
     }
 
     private async Task RunAsync(Guid jobId, CancellationToken ct)

@@ -64,7 +64,10 @@ public sealed class CrashAndConcurrencyTests
 
         string jobUrl;
         HashSet<string> acknowledged;
-        await using (var first = await ChildService.StartAsync(Settings(db)))
+        // A long lease on both sides: the restarted service must see that the claim's process is dead and take over at
+        // once (the job would wait ten minutes otherwise, and the test would time out).
+        var longLease = new Dictionary<string, string?>(Settings(db)) { ["Imports:LeaseSeconds"] = "600" };
+        await using (var first = await ChildService.StartAsync(longLease))
         {
             using var client = await SignInAsync(first);
             var survey = await SurveyApiTests.CreateSurveyAsync(client);
@@ -87,10 +90,10 @@ public sealed class CrashAndConcurrencyTests
             Assert.InRange(acknowledged.Count, 6, 29);
         }
 
-        await using (var second = await ChildService.StartAsync(Settings(db)))
+        await using (var second = await ChildService.StartAsync(longLease))
         {
             using var client = await SignInAsync(second);
-            var job = await ImportTests.WaitForJobAsync(client, jobUrl, TimeSpan.FromMinutes(4));
+            var job = await ImportTests.WaitForJobAsync(client, jobUrl, TimeSpan.FromMinutes(4)); // far less than the 10-minute lease
             Assert.Equal("completed", job.GetProperty("state").GetString());
             Assert.Equal((30, 5, 0), (job.GetProperty("added").GetInt32(), job.GetProperty("duplicates").GetInt32(), job.GetProperty("failed").GetInt32()));
         }
@@ -110,7 +113,8 @@ public sealed class CrashAndConcurrencyTests
         await using var a = await ChildService.StartAsync(Settings(db));
         await using var b = await ChildService.StartAsync(Settings(db));
         using var clientA = await SignInAsync(a);
-        using var clientB = await SignInAsync(b); // B accepts what A bootstrapped: one database, one key ring in the shared data folder
+        using var clientB = b.Client(); // B accepts A's token: one database, one key ring in the shared data folder
+        clientB.DefaultRequestHeaders.Authorization = clientA.DefaultRequestHeaders.Authorization;
         var id = (await SurveyApiTests.CreateSurveyAsync(clientA)).GetProperty("id").GetString();
         var url = $"/v1/surveys/{id}/observations";
         var shared = Enumerable.Range(200, 10).Select(i => StorePhotos.Jpeg(i)).ToList();
