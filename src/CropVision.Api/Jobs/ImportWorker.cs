@@ -141,6 +141,7 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
         if (index < job.NextEntry) return; // already counted (never happens with one owner; kept safe)
         job.NextEntry = index + 1;
         if (duplicate) job.Duplicates++; else job.Added++;
+        SurveyMetrics.Count("import", duplicate);
         Touch(job);
     }
 
@@ -156,6 +157,7 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
         if (reason is not null)
         {
             job.FailedEntries++;
+            SurveyMetrics.Count("import", null);
             db.ImportJobProblems.Add(new ImportJobProblem { JobId = jobId, EntryIndex = index, EntryName = Clip(name ?? "?", 500), Reason = Clip(reason, 1000) });
         }
         Touch(job);
@@ -173,6 +175,7 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
         job.LeaseOwner = null;
         job.LeaseUntil = null;
         await db.SaveChangesAsync(ct);
+        SurveyMetrics.ImportJobs.WithLabels(state.ToString().ToLowerInvariant()).Inc();
         log.LogInformation("Import {Job} {State}: {Added} added, {Duplicates} duplicates, {Failed} bad files", jobId, state, job.Added, job.Duplicates, job.FailedEntries);
     }
 

@@ -73,6 +73,7 @@ public static class ObservationEndpoints
             catch (FieldStoreValidationException e) { failure = Create(StatusCodes.Status422UnprocessableEntity, "Bad field", e.Message); }
             catch (ImageDecodeException e) { failure = FromImage(e); }
             catch (Exception e) when (e is QueueFullException or BatcherRetiredException) { failure = Busy(); }
+            SurveyMetrics.Count("upload", added?.Duplicate);
             items.Add(new UploadItem(i, image.FileName, added is null ? null : ObservationView.From(added.Observation), added?.Duplicate ?? false, failure?.ProblemDetails));
         }
         if (images.Count == 1)

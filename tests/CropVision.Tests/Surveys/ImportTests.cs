@@ -87,6 +87,9 @@ public sealed class ImportTests(OfficerServices services) : IClassFixture<Office
         Assert.Equal((0, 4), (again.GetProperty("added").GetInt32(), again.GetProperty("duplicates").GetInt32()));
         Assert.Equal(3, (await officer.GetFromJsonAsync<JsonElement>($"/v1/surveys/{id}/observations")).GetProperty("total").GetInt32());
         Assert.Equal(2, (await officer.GetFromJsonAsync<JsonElement>($"/v1/surveys/{id}/imports")).GetArrayLength());
+        var metrics = await service.Anonymous().GetStringAsync("/metrics");
+        Assert.Contains("cropvision_survey_photos_total{path=\"import\",result=\"duplicate\"}", metrics);
+        Assert.Contains("cropvision_import_jobs_total{state=\"completed\"}", metrics);
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
