@@ -102,6 +102,43 @@ public class MultiSourceTests
     }
 
     [Fact]
+    public void The_report_shows_thumbnails_of_the_worst_mistakes()
+    {
+        using var tmp = new TempFolder();
+        var leaves = SyntheticDataset.Write(tmp.Sub("leaves"), perClass: 3);
+        var flowers = SyntheticDataset.WriteNegatives(tmp.Sub("flowers"), count: 5);
+        var m = ModelFixtures.Manifest(Backbone.Load(), ["layer4"], new PreprocessingSpec(), CompositionTests.RandomHead(512)) with
+        {
+            Tasks = [new TaskSpec { Output = TaskNames.Stress, Kind = TaskSpec.SingleLabel, Labels = ["healthy", "phoma", "rust"] }],
+            PrimaryOutput = TaskNames.Stress,
+        };
+        ModelOutput Out(params float[] p) => new(new Dictionary<string, float[]> { [TaskNames.Stress] = p }, 0f, []);
+        var rust = LabelledDataset.Load(leaves).Images.First(i => i.Class == "rust");
+        var healthy = LabelledDataset.Load(leaves).Images.First(i => i.Class == "healthy");
+        var flower = LabelledDataset.LoadNegatives(flowers).Images[0];
+        ScoredImage[] scored =
+        [
+            new(rust, Out(0.9f, 0.05f, 0.05f), "leaves", Framing.Wide, rust.FullPath(leaves)),       // wrong, confident
+            new(healthy, Out(0.8f, 0.1f, 0.1f), "leaves", Framing.Wide, healthy.FullPath(leaves)),   // right
+            new(flower, Out(0.5f, 0.3f, 0.2f), "flowers", Framing.CloseUp, flower.FullPath(flowers)), // a non-leaf accepted
+        ];
+        var report = EvaluationReport.Build(m, "coffee/1", "test", "val", scored, []);
+        Assert.Equal(["not a leaf, accepted", "wrong stress"], report.Mistakes.Select(x => x.Kind));
+        Assert.Equal(0.0, report.NotLeafRejectedRate);
+        Assert.Equal(0.5, report.Accuracy);
+
+        ReportWriter.Write(report, tmp.Sub("report"), "test");
+        var html = File.ReadAllText(tmp.Sub("report", "report.html"));
+        Assert.Contains("Worst mistakes", html);
+        foreach (var name in new[] { "mistakes/01.jpg", "mistakes/02.jpg" })
+        {
+            Assert.Contains($"src=\"{name}\"", html);
+            using var thumb = SkiaSharp.SKBitmap.Decode(tmp.Sub("report", name));
+            Assert.True(Math.Max(thumb.Width, thumb.Height) <= 128);
+        }
+    }
+
+    [Fact]
     public void The_leaf_rule_rejects_only_where_a_model_has_it()
     {
         var probs = new Dictionary<string, float[]> { [TaskNames.Stress] = [0.9f, 0.1f], [TaskNames.Leaf] = [0.2f] };
