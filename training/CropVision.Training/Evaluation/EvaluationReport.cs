@@ -37,6 +37,8 @@ public sealed record EvaluationReport
     /// <summary>Photos that are not leaves of the crop (negatives): how many were scored and the share rejected.</summary>
     public int? NotLeafImages { get; init; }
     public double? NotLeafRejectedRate { get; init; }
+    /// <summary>Training only: share of augmented copies of val non-leaves rejected (the field proxy; scored on each copy's first flip).</summary>
+    public double? AugmentedNotLeafRejectedRate { get; init; }
     /// <summary>The worst mistakes, most confident first: wrong main stress, leaves rejected, non-leaves accepted.</summary>
     public IReadOnlyList<Mistake> Mistakes { get; init; } = [];
 

@@ -72,6 +72,9 @@ public static class ReportWriter
         sb.Append("</table>");
 
         if (r.NotLeafRejectedRate is { } nl) sb.Append($"<p>Photos that are not leaves: {r.NotLeafImages} scored, <b>{P(nl)}</b> rejected.</p>");
+        if (r.AugmentedNotLeafRejectedRate is { } anl) sb.Append($"<p>Augmented copies of them (field proxy): <b>{P(anl)}</b> rejected.</p>");
+        if (r.Groups.Any(g => g.Name.StartsWith("augmented", StringComparison.Ordinal)))
+            sb.Append("<p>Augmented val copies: one seeded field-like copy of each val photo (crop, rotation, colour, blur, downscale, JPEG; see the manifest's augmentation), scored on its first flip's two views. A proxy for field photos, which we do not have; never trained on.</p>");
         if (r.Groups.Count > 0)
         {
             sb.Append("<h2>Per source and per framing (leaves)</h2><table><tr><th>group</th><th>images</th><th>stress accuracy</th><th>macro-F1</th><th>severity accuracy</th><th>rejected</th><th>uncertain</th><th>recall per class</th></tr>");

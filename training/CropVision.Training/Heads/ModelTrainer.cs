@@ -23,6 +23,8 @@ public sealed record TrainOptions
     public LocalizedText? TrainedOn { get; init; }
     /// <summary>With negatives: the learned leaf score rejects at most this share of val leaves of each framing.</summary>
     public double LeafRejectQuantile { get; init; } = 0.02;
+    /// <summary>With negatives: the learned leaf score aims to reject at least this share of val non-leaves.</summary>
+    public double NotLeafRejectQuantile { get; init; } = 0.99;
     public required string Crop { get; init; }
     public required string OutFolder { get; init; }
     public IReadOnlyList<string> Layers { get; init; } = ["layer3", "layer4"];
@@ -88,6 +90,7 @@ public sealed class ModelTrainer(ITrainingProgress progress)
             : new FeatureCache(o.CacheRoot, FeatureExtractor.AugmentedCacheKey(backbone, o.Layers, o.Preprocessing, o.Seed), extractor.FloatsPerCopy);
         var trainItems = new List<(LabelledImage, ImageFeatures)>();
         var valItems = new List<(LabelledImage Image, ImageFeatures Features, Source Source)>();
+        var valCopies = new List<(LabelledImage Image, ImageFeatures Features, Source Source)>();
         var skipped = new List<UnreadableImage>();
         var sourceInfos = new List<SourceInfo>();
         var fingerprints = new List<string>();
@@ -95,7 +98,9 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         {
             var used = source.Data.Images.Where(i => i.Split != Split.Test).ToList();
             var jobs = used.Select(i => new FeatureJob(i.RelativePath))
-                .Concat(Enumerable.Range(1, o.Augment).SelectMany(k => used.Where(i => i.Split == Split.Train).Select(i => new FeatureJob(i.RelativePath, k)))).ToList();
+                .Concat(Enumerable.Range(1, o.Augment).SelectMany(k => used.Where(i => i.Split == Split.Train).Select(i => new FeatureJob(i.RelativePath, k))))
+                // One copy of each val photo: a field-like proxy that is scored and calibrated on, never trained on.
+                .Concat(o.Augment > 0 ? used.Where(i => i.Split == Split.Val).Select(i => new FeatureJob(i.RelativePath, 1)) : []).ToList();
             progress.Stage($"Backbone features: {source.Name}", jobs.Count);
             var (features, unreadable) = extractor.ExtractAll(source.Data.Root, jobs, cache, copyCache, o.Seed, progress.Advance, ct);
             foreach (var u in unreadable) Info($"skipped unreadable image {source.Name}/{u.RelativePath}: {u.Reason}");
@@ -111,7 +116,9 @@ public sealed class ModelTrainer(ITrainingProgress progress)
                 if (f.Copy == 0) { trainItems.Add((image, f)); continue; }
                 // A close-up cut from a whole leaf shows its stress but not the leaf-wide severity and flags.
                 var kind = Augmenter.KindOf(Augmenter.SeedFor(o.Seed, original.Sha256, f.Copy), original.Framing == Framing.Wide);
-                trainItems.Add((kind == AugmentedKind.CloseUp ? image with { Severity = null, Flags = null } : image, f));
+                var labels = kind == AugmentedKind.CloseUp ? image with { Severity = null, Flags = null } : image;
+                if (image.Split == Split.Val) { valCopies.Add((labels, f with { Framing = kind == AugmentedKind.CloseUp ? Framing.CloseUp : original.Framing }, source)); continue; }
+                trainItems.Add((labels, f));
                 copies++;
             }
             var fingerprint = source.Data.Fingerprint(originals.ToDictionary(kv => kv.Key, kv => kv.Value.Sha256));
@@ -139,6 +146,8 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         var all = Enumerable.Range(0, d).ToArray();
         var train = TrainingExamples.Build(trainItems, o.Preprocessing, d, all);
         var val = TrainingExamples.Build([.. valItems.Select(v => (v.Image, v.Features))], o.Preprocessing, d, all);
+        var proxy = TrainingExamples.Build([.. valCopies.Select(v => (v.Image, v.Features))], o.Preprocessing, d, all);
+        proxy = new TrainingExamples { Rows = proxy.Rows, ImageOf = proxy.ImageOf, Images = proxy.Images, Flips = 1 }; // a copy has one row
         Info($"{train.Rows.Length} training rows ({trainItems.Count} photos and copies), {valItems.Count} val photos.");
         var (mean, invStd) = Standardizer.Fit(train.Rows);
         var zTrain = Standardizer.Apply(train.Rows, mean, invStd);
@@ -215,7 +224,7 @@ public sealed class ModelTrainer(ITrainingProgress progress)
                 l2 => trainer.FitMultiLabel(TaskNames.Leaf, [.. rows.Select(r => r.Z)], [.. rows.Select(r => new[] { !r.Image.Negative })], ["leaf"], l2),
                 outs =>
                 {
-                    double below = LeafThreshold(outs, val.Images, valFraming, o.LeafRejectQuantile);
+                    double below = LeafThreshold(outs, val.Images, [.. valFraming.Select(f => (int)f)], o.LeafRejectQuantile, o.NotLeafRejectQuantile);
                     var neg = Enumerable.Range(0, outs.Length).Where(i => val.Images[i].Negative).ToList();
                     return neg.Count(i => outs[i].Probabilities[TaskNames.Leaf][0] < below) / (double)Math.Max(1, neg.Count);
                 }));
@@ -224,12 +233,16 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         // 3. The head, and thresholds calibrated on val leaves (and non-leaves).
         var headParams = new HeadParameters(d, mean, invStd, outputs, centroids);
         var valOut = HeadEvaluator.Run(headParams, val);
+        var proxyOut = valCopies.Count > 0 ? HeadEvaluator.Run(headParams, proxy) : [];
         var leafIdx = Enumerable.Range(0, valOut.Length).Where(i => !val.Images[i].Negative).ToList();
         double uncertainBelow = Quantile([.. leafIdx.Select(i => (double)valOut[i].Probabilities[TaskNames.Stress].Max())], o.UncertainQuantile);
         // With learned negatives the distance rule is only a backstop: farther than every val leaf.
         double rejectQuantile = hasNegatives ? 1.0 : o.RejectQuantile;
         double rejectAbove = Quantile([.. leafIdx.Select(i => (double)valOut[i].Distance)], rejectQuantile);
-        double? leafBelow = hasNegatives ? LeafThreshold(valOut, val.Images, valFraming, o.LeafRejectQuantile) : null;
+        // The augmented val copies count as a third group of leaves (and of non-leaves), so field-like photos are calibrated for too.
+        double? leafBelow = hasNegatives
+            ? LeafThreshold([.. valOut, .. proxyOut], [.. val.Images, .. proxy.Images], [.. valFraming.Select(f => (int)f), .. proxyOut.Select(_ => 2)], o.LeafRejectQuantile, o.NotLeafRejectQuantile)
+            : null;
         var calibration = new CalibrationSpec
         {
             UncertainBelow = uncertainBelow,
@@ -238,7 +251,8 @@ public sealed class ModelTrainer(ITrainingProgress progress)
             LeafBelow = leafBelow,
             Method = $"uncertain: top probability below the {o.UncertainQuantile:P1} quantile of val leaves; " +
                      $"rejected: RMS distance (standardized features, mean over flips) to the nearest class centroid above the {rejectQuantile:P1} quantile of val leaves" +
-                     (hasNegatives ? $", or the learned leaf probability ({TaskNames.Leaf}) below the {o.LeafRejectQuantile:P1} quantile of val leaves of the framing where that is lowest (whole leaves, close-ups)" : ""),
+                     (hasNegatives ? $", or the learned leaf probability ({TaskNames.Leaf}) below a threshold midway in log-odds between the {o.LeafRejectQuantile:P1} quantile of val leaves " +
+                                     $"(of the group where that is lowest: whole leaves, close-ups, augmented copies of val photos) and the {o.NotLeafRejectQuantile:P1} quantile of val non-leaves (the leaf quantile alone where the two overlap)" : ""),
         };
         bool Rejected(int i) => Verdict.IsRejected(valOut[i], calibration);
         var rejectedBy = new Dictionary<string, double>();
@@ -249,6 +263,13 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         }
         var negIdx = Enumerable.Range(0, valOut.Length).Where(i => val.Images[i].Negative).ToList();
         if (negIdx.Count > 0) rejectedBy["not leaves"] = negIdx.Count(Rejected) / (double)negIdx.Count;
+        if (proxyOut.Length > 0)
+        {
+            var copyLeaves = Enumerable.Range(0, proxyOut.Length).Where(i => !proxy.Images[i].Negative).ToList();
+            var copyNegatives = Enumerable.Range(0, proxyOut.Length).Where(i => proxy.Images[i].Negative).ToList();
+            rejectedBy["augmented val copies, leaves"] = copyLeaves.Count(i => Verdict.IsRejected(proxyOut[i], calibration)) / (double)Math.Max(1, copyLeaves.Count);
+            if (copyNegatives.Count > 0) rejectedBy["augmented val copies, not leaves"] = copyNegatives.Count(i => Verdict.IsRejected(proxyOut[i], calibration)) / (double)copyNegatives.Count;
+        }
         calibration = calibration with
         {
             ValRejectedRate = leafIdx.Count(Rejected) / (double)leafIdx.Count,
@@ -295,6 +316,16 @@ public sealed class ModelTrainer(ITrainingProgress progress)
             };
             var scored = valItems.Select((v, i) => new ScoredImage(v.Image, valOut[i], v.Source.Name, v.Features.Framing, v.Image.FullPath(v.Source.Data.Root))).ToList();
             var report = EvaluationReport.Build(manifest, $"{o.Crop}/{version}", manifest.Training.DataFolder, "val", scored, []);
+            if (proxyOut.Length > 0)
+            {
+                var copies = valCopies.Select((v, i) => new ScoredImage(v.Image, proxyOut[i], v.Source.Name, v.Features.Framing, v.Image.FullPath(v.Source.Data.Root))).ToList();
+                var field = EvaluationReport.Build(manifest, report.Model, report.Data, "val copies", copies, []);
+                report = report with
+                {
+                    Groups = [.. report.Groups, .. field.Groups.Select(g => g with { Name = $"augmented val copy (field proxy), {g.Name}" })],
+                    AugmentedNotLeafRejectedRate = field.NotLeafRejectedRate,
+                };
+            }
             manifest = manifest with { Metrics = new Dictionary<string, System.Text.Json.JsonElement> { ["val"] = System.Text.Json.JsonSerializer.SerializeToElement(Summary(report), ModelManifest.Json) } };
             manifest.Write(staging);
             ReportWriter.Write(report, staging, $"{o.Crop} model version {version}: validation report");
@@ -325,13 +356,23 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         return sources;
     }
 
-    /// <summary>The leaf-probability threshold that rejects at most <paramref name="q"/> of val leaves in every framing.</summary>
-    private static double LeafThreshold(ModelOutput[] outs, IReadOnlyList<LabelledImage> images, Framing[] framing, double q)
+    /// <summary>
+    /// The leaf-probability threshold: at most <paramref name="leafQ"/> of val leaves of every framing fall below the
+    /// leaf bound, and <paramref name="notLeafQ"/> of val non-leaves below the non-leaf bound. Where the bounds do not
+    /// overlap the threshold sits midway between them in log-odds, as far from both as it can be, so that leaves unlike
+    /// any val leaf (field photos) keep a margin; where they overlap, leaves come first.
+    /// </summary>
+    private static double LeafThreshold(ModelOutput[] outs, IReadOnlyList<LabelledImage> images, int[] group, double leafQ, double notLeafQ)
     {
+        double P(int i) => outs[i].Probabilities[TaskNames.Leaf][0];
         var leaves = Enumerable.Range(0, outs.Length).Where(i => !images[i].Negative).ToList();
-        return leaves.GroupBy(i => framing[i])
-            .Select(g => Quantile([.. g.Select(i => (double)outs[i].Probabilities[TaskNames.Leaf][0])], q))
-            .DefaultIfEmpty(0).Min();
+        double leafBound = leaves.GroupBy(i => group[i]).Select(g => Quantile([.. g.Select(i => P(i))], leafQ)).DefaultIfEmpty(0).Min();
+        var negatives = Enumerable.Range(0, outs.Length).Where(i => images[i].Negative).Select(P).ToArray();
+        if (negatives.Length == 0) return leafBound;
+        double notLeafBound = Quantile(negatives, notLeafQ);
+        if (notLeafBound >= leafBound) return leafBound;
+        static double Logit(double p) { p = Math.Clamp(p, 1e-6, 1 - 1e-6); return Math.Log(p / (1 - p)); }
+        return 1 / (1 + Math.Exp(-(Logit(leafBound) + Logit(notLeafBound)) / 2));
     }
 
     /// <summary>The headline numbers kept in the manifest; the full report sits beside it.</summary>
@@ -339,7 +380,7 @@ public sealed class ModelTrainer(ITrainingProgress progress)
     {
         r.Images, r.Accuracy, r.MacroF1, r.Ece, r.SeverityAccuracy, r.SeverityMae, r.StressFlagsMacroF1, r.UncertainRate, r.RejectedRate,
         PerClassRecall = r.Stress.PerClass.ToDictionary(c => c.Label, c => Math.Round(c.Recall, 4)),
-        r.NotLeafImages, r.NotLeafRejectedRate,
+        r.NotLeafImages, r.NotLeafRejectedRate, r.AugmentedNotLeafRejectedRate,
         Groups = r.Groups.Count > 0 ? r.Groups : null,
     };
 
