@@ -218,7 +218,7 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
         var shape = input.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
         Assert.Equal(-1, shape[0]);
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/v2/models/coffee/ready")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/v2/models/coffee/versions/1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync($"/v2/models/coffee/versions/{Newest}")).StatusCode);
         var missing = await Problem(await _client.GetAsync("/v2/models/coffee/versions/9"), HttpStatusCode.NotFound);
         Assert.True(missing.TryGetProperty("error", out _));
 

@@ -92,6 +92,47 @@ public class ViewPolicyTests
     }
 
     [Fact]
+    public void A_close_up_gets_the_same_probabilities_from_training_serving_and_the_exported_graph()
+    {
+        using var tmp = new TempFolder();
+        var backbone = Backbone.Load();
+        string[] layers = ["layer4"];
+        var head = CompositionTests.RandomHead(512);
+        var version = ModelFixtures.WriteVersion(tmp.Sub("coffee", "1"), backbone, layers, ShapeFollowing, head);
+        var photos = tmp.Sub("photos");
+        Directory.CreateDirectory(photos);
+        var bytes = TestImages.CloseUp(11, new SkiaSharp.SKColor(240, 150, 20), 5, 160, 150);
+        File.WriteAllBytes(Path.Combine(photos, "close.jpg"), bytes);
+
+        // Serving: the composed model on the service's tensor.
+        var package = ModelPackage.Load(version, backbone);
+        using var served = new CropVision.Core.Inference.CropModel(package);
+        var expected = served.Predict(bytes).Probabilities["stress"];
+
+        // Training: features from the training pipeline, rows as training builds them, the head as training scores it.
+        using var extractor = new FeatureExtractor(backbone, layers, ShapeFollowing);
+        var (features, _) = extractor.ExtractAll(photos, ["close.jpg"], null);
+        Assert.Equal(Framing.CloseUp, features[0].Framing);
+        var image = new CropVision.Training.Data.LabelledImage("close.jpg", "a", CropVision.Training.Data.Split.Val, null, null);
+        var rows = CropVision.Training.Heads.TrainingExamples.Build([(image, features[0])], ShapeFollowing, 512, [.. Enumerable.Range(0, 512)]);
+        var trained = CropVision.Training.Heads.HeadEvaluator.Run(head, rows)[0].Probabilities["stress"];
+
+        // Export: stock ONNX Runtime on the file.
+        var file = tmp.Sub("exported.onnx");
+        File.WriteAllBytes(file, package.ToBytes());
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(file);
+        var input = ImagePreprocessor.Preprocess(bytes, ShapeFollowing);
+        using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(input, [1, ShapeFollowing.ViewCount, 3, 224, 224]);
+        using var results = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), ["image"], [value], ["stress"]);
+        var exported = results[0].GetTensorDataAsSpan<float>().ToArray();
+        for (int c = 0; c < expected.Length; c++)
+        {
+            Assert.Equal(expected[c], trained[c], 4);
+            Assert.Equal(expected[c], exported[c], 4);
+        }
+    }
+
+    [Fact]
     public void The_exported_model_says_how_views_follow_the_shape()
     {
         var m = ModelFixtures.Manifest(Backbone.Load(), ["layer4"], ShapeFollowing, CompositionTests.RandomHead(512));
