@@ -7,5 +7,6 @@ var root = new RootCommand("CropVision training console: train crop-disease mode
     EvaluateCommand.Create(),
     ExportCommand.Create(),
     PredictCommand.Create(),
+    DatasetCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

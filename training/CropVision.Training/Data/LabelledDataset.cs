@@ -13,8 +13,12 @@ public sealed class LabelledDataset
 {
     public static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp"];
     public const string LabelsFile = "labels.csv";
-    /// <summary>Columns that are not stress flags. "leaf" (or "group") names the photo a close-up was cut from, as in bracol-symptom.</summary>
-    private static readonly string[] KnownColumns = ["file", "class", "split", "severity", "leaf", "group"];
+    /// <summary>
+    /// Columns that are not stress flags. "leaf" (or "group") names the photo a close-up was cut from, as in bracol-symptom;
+    /// the rest are the provenance columns <c>dataset export</c> writes.
+    /// </summary>
+    private static readonly string[] KnownColumns = ["file", "class", "split", "severity", "leaf", "group",
+        "label_source", "source", "survey", "officer", "reviewed_by", "taken_at", "latitude", "longitude", "plot", "farmer_label", "sha256"];
     /// <summary>The class given to photos of a negatives folder (not leaves of this crop).</summary>
     public const string NotLeafClass = "not-leaf";
 
@@ -90,7 +94,7 @@ public sealed class LabelledDataset
     {
         var lines = File.ReadAllLines(path).Where(l => l.Trim().Length > 0).ToList();
         if (lines.Count == 0) throw new DatasetException($"{path} is empty; it needs a header row.");
-        var header = lines[0].Split(',').Select(h => h.Trim().ToLowerInvariant()).ToArray();
+        var header = SplitCsvLine(lines[0]).Select(h => h.Trim().ToLowerInvariant()).ToArray();
         int Col(string name) => Array.IndexOf(header, name);
         int file = Col("file"), cls = Col("class"), split = Col("split"), severity = Col("severity");
         if (file < 0) throw new DatasetException($"{path}: the header has no 'file' column.");
@@ -99,7 +103,7 @@ public sealed class LabelledDataset
         var byFile = new Dictionary<string, Row>(StringComparer.Ordinal);
         for (int n = 1; n < lines.Count; n++)
         {
-            var cells = lines[n].Split(',').Select(c => c.Trim()).ToArray();
+            var cells = SplitCsvLine(lines[n]).Select(c => c.Trim()).ToArray();
             string Where() => $"{path} line {n + 1}";
             if (cells.Length != header.Length) throw new DatasetException($"{Where()}: {cells.Length} cells, the header has {header.Length}.");
             string? c = cls >= 0 ? cells[cls] : null;
@@ -136,6 +140,29 @@ public sealed class LabelledDataset
             byFile[key] = new Row(s, flags, sev);
         }
         return new LabelsTable(flagCols.Select(c => c.h).ToList(), byFile);
+    }
+
+    /// <summary>One CSV line's cells; a cell in double quotes may hold commas and doubled quotes (RFC 4180, without line breaks).</summary>
+    public static List<string> SplitCsvLine(string line)
+    {
+        var cells = new List<string>();
+        var cell = new StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char ch = line[i];
+            if (quoted)
+            {
+                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"') { cell.Append('"'); i++; }
+                else if (ch == '"') quoted = false;
+                else cell.Append(ch);
+            }
+            else if (ch == '"') quoted = true;
+            else if (ch == ',') { cells.Add(cell.ToString()); cell.Clear(); }
+            else cell.Append(ch);
+        }
+        cells.Add(cell.ToString());
+        return cells;
     }
 
     /// <summary>Stratified split by a seeded hash of each path: stable when photos are added, so retraining keeps old val leaves in val.</summary>
