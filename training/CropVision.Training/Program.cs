@@ -8,5 +8,7 @@ var root = new RootCommand("CropVision training console: train crop-disease mode
     ExportCommand.Create(),
     PredictCommand.Create(),
     DatasetCommand.Create(),
+    CompareCommand.Create(),
+    PromoteCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

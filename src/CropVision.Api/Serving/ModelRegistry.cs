@@ -71,10 +71,15 @@ public sealed class ModelRegistry : IAsyncDisposable
     {
         var cropFolder = Path.Combine(Folder, crop);
         var versions = ModelRepository.Versions(cropFolder);
-        int? version = _models.Pinned.TryGetValue(crop, out var pinned) ? pinned : versions.Count > 0 ? versions[^1] : null;
+        bool isPinned = _models.Pinned.TryGetValue(crop, out var pin);
+        int? version;
+        try { version = ModelRepository.ServingVersion(cropFolder, isPinned ? pin : null); }
+        catch (Exception e) when (e is InvalidDataException or IOException) { return Fail(crop, cropFolder, message = e.Message); }
         if (version is null || !versions.Contains(version.Value))
         {
-            message = version is null ? $"No model version in {cropFolder}." : $"Pinned version {version} of '{crop}' is not in {cropFolder}.";
+            message = version is null ? $"No model version in {cropFolder}."
+                : isPinned ? $"Pinned version {version} of '{crop}' is not in {cropFolder}."
+                : $"Version {version} of '{crop}', marked for service in {ServingMarker.FileName}, is not in {cropFolder}.";
             return Fail(crop, cropFolder, message);
         }
         var folder = Path.Combine(cropFolder, version.Value.ToString(CultureInfo.InvariantCulture));

@@ -32,24 +32,30 @@ public static class ReportWriter
         for (int i = 0; i < mistakes.Count; i++)
         {
             var m = mistakes[i];
-            try
-            {
-                using var image = CropVision.Core.Preprocessing.ImageDecoder.DecodeUpright(File.ReadAllBytes(m.FullPath), ThumbnailSide, ThumbnailSide);
-                double scale = Math.Min(1.0, ThumbnailSide / (double)Math.Max(image.Width, image.Height));
-                using var small = image.Resize(new SkiaSharp.SKImageInfo(Math.Max(1, (int)(image.Width * scale)), Math.Max(1, (int)(image.Height * scale))),
-                    new SkiaSharp.SKSamplingOptions(SkiaSharp.SKFilterMode.Linear, SkiaSharp.SKMipmapMode.None));
-                using var data = small.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 80);
-                Directory.CreateDirectory(dir);
-                var name = $"{MistakesFolder}/{i + 1:D2}.jpg";
-                File.WriteAllBytes(Path.Combine(folder, name), data.ToArray());
-                result.Add(m with { Thumbnail = name });
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CropVision.Core.Preprocessing.ImageDecodeException)
-            {
-                result.Add(m);
-            }
+            var name = $"{MistakesFolder}/{i + 1:D2}.jpg";
+            result.Add(WriteThumbnail(m.FullPath, Path.Combine(folder, name)) ? m with { Thumbnail = name } : m);
         }
         return result;
+    }
+
+    /// <summary>A small JPEG of the photo at <paramref name="destination"/>; false (and nothing written) when the photo cannot be read again.</summary>
+    public static bool WriteThumbnail(string photo, string destination)
+    {
+        try
+        {
+            using var image = CropVision.Core.Preprocessing.ImageDecoder.DecodeUpright(File.ReadAllBytes(photo), ThumbnailSide, ThumbnailSide);
+            double scale = Math.Min(1.0, ThumbnailSide / (double)Math.Max(image.Width, image.Height));
+            using var small = image.Resize(new SkiaSharp.SKImageInfo(Math.Max(1, (int)(image.Width * scale)), Math.Max(1, (int)(image.Height * scale))),
+                new SkiaSharp.SKSamplingOptions(SkiaSharp.SKFilterMode.Linear, SkiaSharp.SKMipmapMode.None));
+            using var data = small.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 80);
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.WriteAllBytes(destination, data.ToArray());
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CropVision.Core.Preprocessing.ImageDecodeException)
+        {
+            return false;
+        }
     }
 
     private static string P(double v) => v.ToString("P1", CultureInfo.InvariantCulture);

@@ -329,6 +329,7 @@ public sealed class ModelTrainer(ITrainingProgress progress)
             manifest = manifest with { Metrics = new Dictionary<string, System.Text.Json.JsonElement> { ["val"] = System.Text.Json.JsonSerializer.SerializeToElement(Summary(report), ModelManifest.Json) } };
             manifest.Write(staging);
             ReportWriter.Write(report, staging, $"{o.Crop} model version {version}: validation report");
+            if (KeepServingVersion(o.OutFolder) is { } kept) Info(kept);
             Directory.Move(staging, final);
             Info($"wrote {final} in {clock.Elapsed.TotalSeconds:F0} s");
             return new TrainResult(final, manifest, report, skipped, log);
@@ -407,6 +408,17 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         double pos = q * (sorted.Length - 1);
         int lo = (int)Math.Floor(pos), hi = (int)Math.Ceiling(pos);
         return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+
+    /// <summary>
+    /// A new version must not serve before it has passed <c>promote</c>'s gate: where no version is marked for service
+    /// yet, mark the one serving now (the newest), before the new folder appears.
+    /// </summary>
+    private static string? KeepServingVersion(string cropFolder)
+    {
+        if (ServingMarker.Read(cropFolder) is not null || ModelRepository.Versions(cropFolder) is not { Count: > 0 } versions) return null;
+        new ServingMarker { Version = versions[^1], By = "train", At = DateTimeOffset.UtcNow }.Write(cropFolder);
+        return $"marked version {versions[^1]} for service in {Path.Combine(cropFolder, ServingMarker.FileName)}: the new version serves once `cropvision promote` accepts it";
     }
 
     public static int NextVersion(string outFolder) =>
