@@ -180,6 +180,14 @@ public static class ObservationEndpoints
         var (observation, problem) = await FindAsync(id, observationId, db, officer, ct, tracked: true);
         if (problem is not null) return problem;
         var o = observation!;
+        if (ApplyReview(o, body, officer, catalogue, registry, clock) is { } refused) return refused;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(ObservationView.From(o));
+    }
+
+    /// <summary>Applies a review body to an observation (surveys page and review queue alike); a problem when the body is refused.</summary>
+    internal static ProblemHttpResult? ApplyReview(Observation o, ObservationReview body, CurrentOfficer officer, DiseaseCatalogue catalogue, ModelRegistry registry, TimeProvider clock)
+    {
         if (body.Notes?.Length > ObservationStore.MaxTextLength || body.PlotCode?.Length > 100)
             return Create(StatusCodes.Status400BadRequest, "Text too long", "Notes: 4000 characters at most; plot code: 100.");
         if (body.ClearReview == true)
@@ -203,8 +211,7 @@ public static class ObservationEndpoints
         }
         if (body.Notes is not null) o.Notes = body.Notes;
         if (body.PlotCode is not null) o.PlotCode = string.IsNullOrWhiteSpace(body.PlotCode) ? null : body.PlotCode.Trim();
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(ObservationView.From(o));
+        return null;
     }
 
     /// <summary>The crop's classes: the catalogue's, plus any a newer model added.</summary>
@@ -245,7 +252,7 @@ public static class ObservationEndpoints
         return FileResult(files.ThumbnailPath(observation!.PhotoSha256), "image/jpeg", http);
     }
 
-    private static Results<PhysicalFileHttpResult, ProblemHttpResult> FileResult(string path, string contentType, HttpContext http)
+    internal static Results<PhysicalFileHttpResult, ProblemHttpResult> FileResult(string path, string contentType, HttpContext http)
     {
         if (!File.Exists(path)) return Create(StatusCodes.Status404NotFound, "Photo file missing", "The photo's file is not in the data folder.");
         // Content-addressed: the bytes behind this URL never change. Private: only officers of the team may see it.

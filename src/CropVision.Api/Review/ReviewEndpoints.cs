@@ -1,0 +1,103 @@
+using CropVision.Api.Accounts;
+using CropVision.Api.Catalogue;
+using CropVision.Api.Serving;
+using CropVision.Api.Surveys;
+using CropVision.FieldStore.Infrastructure;
+using CropVision.FieldStore.Model;
+using CropVision.FieldStore.Photos;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using static CropVision.Api.Problems.Problems;
+
+namespace CropVision.Api.Review;
+
+/// <summary>One entry of the review queue: the observation, its farmer's verdict, the score and the reasons.</summary>
+public sealed record ReviewItem(ObservationView Observation, string Source, string? FarmerVerdict, string? FarmerLabel, double Score, IReadOnlyList<string> Reasons,
+    string PhotoUrl, string ThumbnailUrl);
+public sealed record ReviewQueue(string Crop, int Waiting, IReadOnlyList<ReviewItem> Items);
+
+/// <summary>
+/// /v1/review: the photos most worth an officer's verdict first (see <see cref="ReviewRanking"/>), from the officer's
+/// team's surveys and from farmers' feedback (which belongs to no team), and the verdict itself.
+/// </summary>
+public static class ReviewEndpoints
+{
+    public const int MaxItems = 200;
+
+    public static IEndpointRouteBuilder MapReview(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/review").WithTags("Review").RequireOfficer()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/", QueueAsync).WithName("ReviewQueue")
+            .WithSummary("Unreviewed photos of a crop (?crop=coffee), most worth a verdict first: model uncertain, farmer said wrong, model and farmer disagree, rare classes, new places; ?limit (at most 200)");
+        group.MapPatch("/{observationId:guid}", ReviewAsync).WithName("ReviewFromQueue")
+            .WithSummary("Record the verdict: confirmedLabel and confirmedSeverity (as on the survey page), notes, plotCode; clearReview: true undoes it")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapGet("/{observationId:guid}/photo", PhotoAsync).WithName("ReviewPhoto");
+        group.MapGet("/{observationId:guid}/thumbnail", ThumbnailAsync).WithName("ReviewThumbnail");
+        return app;
+    }
+
+    /// <summary>The observations an officer may review: their team's surveys' and every farmer's feedback.</summary>
+    private static IQueryable<Observation> Reviewable(FieldStoreContext db, CurrentOfficer officer) =>
+        officer.IsAdmin ? db.Observations
+            : db.Observations.Where(o => o.SurveyId == null || db.Surveys.Any(s => s.Id == o.SurveyId && s.Team == officer.Team));
+
+    private static async Task<Results<Ok<ReviewQueue>, ProblemHttpResult>> QueueAsync(string? crop, int? limit, FieldStoreContext db, CurrentOfficer officer, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(crop)) return Create(StatusCodes.Status400BadRequest, "Crop required", "Give ?crop=coffee (or rubber, ginseng).");
+        if (limit is < 1 or > MaxItems) return Create(StatusCodes.Status400BadRequest, "Bad limit", $"?limit is 1 to {MaxItems}.");
+        crop = crop.Trim().ToLowerInvariant();
+        var mine = Reviewable(db, officer).AsNoTracking().Where(o => o.Crop == crop);
+        var unreviewed = await mine.Where(o => o.ReviewedAt == null && o.ModelStatus != "failed").ToListAsync(ct);
+        // Rarity and places count what every officer has confirmed for the crop, not only this team's.
+        var confirmed = await db.Observations.Where(o => o.Crop == crop && o.ReviewedAt != null && o.ConfirmedLabel != null)
+            .GroupBy(o => o.ConfirmedLabel!).Select(g => new { Label = g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Label, x => x.Count, ct);
+        var positions = await db.Observations.Where(o => o.Crop == crop && o.ReviewedAt != null && o.Latitude != null)
+            .Select(o => new { o.Latitude, o.Longitude }).ToListAsync(ct);
+        var places = positions.Select(p => ReviewRanking.Place(new Observation { PhotoSha256 = "", Crop = crop, Latitude = p.Latitude, Longitude = p.Longitude })!).ToHashSet();
+        var ranked = ReviewRanking.Rank(unreviewed, confirmed, places);
+        var items = ranked.Take(limit ?? 50).Select(r => new ReviewItem(ObservationView.From(r.Observation),
+            r.Observation.Source == ObservationSource.Survey ? "survey" : "farmer-feedback", r.Observation.FarmerVerdict?.ToString().ToLowerInvariant(), r.Observation.FarmerLabel,
+            r.Score, r.Reasons, $"/v1/review/{r.Observation.Id}/photo", $"/v1/review/{r.Observation.Id}/thumbnail")).ToList();
+        return TypedResults.Ok(new ReviewQueue(crop, ranked.Count, items));
+    }
+
+    private static async Task<(Observation?, ProblemHttpResult?)> FindAsync(Guid id, FieldStoreContext db, CurrentOfficer officer, CancellationToken ct, bool tracked = false)
+    {
+        var query = Reviewable(db, officer);
+        if (!tracked) query = query.AsNoTracking();
+        var observation = await query.Include(o => o.Photo).FirstOrDefaultAsync(o => o.Id == id, ct);
+        return observation is null
+            ? (null, Create(StatusCodes.Status404NotFound, "No such observation", $"Observation {id} does not exist or belongs to another team's survey."))
+            : (observation, null);
+    }
+
+    private static async Task<Results<Ok<ObservationView>, ProblemHttpResult>> ReviewAsync(Guid observationId, ObservationReview? body,
+        FieldStoreContext db, CurrentOfficer officer, DiseaseCatalogue catalogue, ModelRegistry registry, TimeProvider clock, CancellationToken ct)
+    {
+        if (body is null) return Create(StatusCodes.Status400BadRequest, "Nothing to change", "Send JSON with confirmedLabel, confirmedSeverity, notes, plotCode or clearReview.");
+        var (observation, problem) = await FindAsync(observationId, db, officer, ct, tracked: true);
+        if (problem is not null) return problem;
+        if (ObservationEndpoints.ApplyReview(observation!, body, officer, catalogue, registry, clock) is { } refused) return refused;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(ObservationView.From(observation!));
+    }
+
+    private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> PhotoAsync(Guid observationId, FieldStoreContext db, CurrentOfficer officer,
+        PhotoFiles files, HttpContext http, CancellationToken ct)
+    {
+        var (observation, problem) = await FindAsync(observationId, db, officer, ct);
+        if (problem is not null) return problem;
+        var photo = observation!.Photo!;
+        return ObservationEndpoints.FileResult(files.PhotoPath(photo.Sha256, photo.Extension), photo.Extension switch { "png" => "image/png", "webp" => "image/webp", _ => "image/jpeg" }, http);
+    }
+
+    private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> ThumbnailAsync(Guid observationId, FieldStoreContext db, CurrentOfficer officer,
+        PhotoFiles files, HttpContext http, CancellationToken ct)
+    {
+        var (observation, problem) = await FindAsync(observationId, db, officer, ct);
+        if (problem is not null) return problem;
+        return ObservationEndpoints.FileResult(files.ThumbnailPath(observation!.PhotoSha256), "image/jpeg", http);
+    }
+}
