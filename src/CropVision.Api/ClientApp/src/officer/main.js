@@ -1,11 +1,12 @@
 // The officer pages: sign-in, survey list, survey page (map, incidence, observations with one-tap review, upload with
-// progress, exports). Hash routes: #/ (list), #/surveys/{id}. Texts from the shared string table (Vietnamese first).
+// progress, exports), the review queue (review.js). Hash routes: #/ (list), #/surveys/{id}, #/review, #/accounts. Texts from the shared string table (Vietnamese first).
 import './officer.css';
 import { h, render } from '../dom.js';
 import { lang, onLangChange, other, pick, setLang, t } from '../i18n.js';
 import { ProblemError } from '../api.js';
 import { officerApi } from './api.js';
 import { colourOf, drawMap } from './map.js';
+import { reviewPage } from './review.js';
 
 const root = document.getElementById('officer');
 let me = null, config = { tileUrl: '' };
@@ -17,6 +18,7 @@ function shell(...content) {
     h('header', { class: 'top' },
       h('h1', {}, t('officer.title')),
       h('div', { class: 'who' },
+        me ? h('a', { href: '#/review', class: 'lang button', 'data-testid': 'nav-review' }, t('officer.reviewQueue')) : null,
         isAdmin() ? h('a', { href: '#/accounts', class: 'lang button', 'data-testid': 'nav-accounts' }, t('officer.accounts')) : null,
         me ? h('span', {}, `${me.userName} (${me.team})`) : null,
         me ? h('button', { type: 'button', class: 'lang', 'data-testid': 'sign-out', onclick: signOut }, t('officer.signOut')) : null,
@@ -227,6 +229,7 @@ async function route() {
     const match = location.hash.match(/^#\/surveys\/([0-9a-f-]{36})$/);
     if (match) await surveyPage(match[1]);
     else if (location.hash === '#/accounts' && isAdmin()) await accountsPage();
+    else if (location.hash === '#/review') await reviewPage(shell, reason);
     else await listPage();
   } catch (e) {
     if (e instanceof ProblemError && e.status === 401) { me = null; loginPage(); return; }
