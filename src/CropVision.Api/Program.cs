@@ -9,6 +9,7 @@ using CropVision.Api.OpenInference;
 using CropVision.Api.Predictions;
 using CropVision.Api.Reports;
 using CropVision.Api.Review;
+using CropVision.Api.Shadow;
 using CropVision.Api.Serving;
 using CropVision.Api.WebApp;
 using CropVision.Api.Surveys;
@@ -38,6 +39,7 @@ builder.Services.AddOpenApi();
 builder.AddWebApp();
 builder.AddFeedback();
 builder.AddOfficerPages();
+builder.AddShadow();
 // Uploads are streamed and limited by Limits:MaxUploadBytes in ImageUploads; Kestrel's own cap sits just above it.
 builder.WebHost.ConfigureKestrel((context, kestrel) =>
     kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Limits:MaxUploadBytes") + 64 * 1024 ?? 21 * 1024 * 1024);

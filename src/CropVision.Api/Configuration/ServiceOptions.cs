@@ -10,6 +10,10 @@ public sealed class ModelsOptions
     public Dictionary<string, int> Pinned { get; set; } = [];
     /// <summary>Reload a crop when files under its folder change.</summary>
     public bool WatchForChanges { get; set; } = true;
+    /// <summary>Crop to a candidate version run in shadow beside the serving one (its answers are recorded, never sent).</summary>
+    public Dictionary<string, int> Shadow { get; set; } = [];
+    /// <summary>Share of live photos (0..1) the shadow candidate also sees, when the serving queue is idle.</summary>
+    public double ShadowShare { get; set; } = 0.1;
 }
 
 /// <summary>"Inference" section: execution provider, session and dynamic batching.</summary>

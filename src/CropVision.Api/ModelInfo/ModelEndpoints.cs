@@ -2,6 +2,7 @@ using CropVision.Core.Models;
 using CropVision.Api.Catalogue;
 using CropVision.Api.Configuration;
 using CropVision.Api.Serving;
+using CropVision.Api.Shadow;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using static CropVision.Api.Problems.Problems;
@@ -16,7 +17,8 @@ public sealed record TrainedOnInfo(string En, string Vi);
 /// <remarks><c>TrainedOn</c> is null when no model serves, or the serving model predates model cards (coffee/1).</remarks>
 public sealed record ModelSummary(
     string Crop, string NameEn, string NameVi, string Status, int? ServingVersion, IReadOnlyList<int> AvailableVersions,
-    IReadOnlyList<TaskInfo> Tasks, object? Metrics, int? QueueDepth, string? LoadError, DateTimeOffset? LoadedAt, TrainedOnInfo? TrainedOn);
+    IReadOnlyList<TaskInfo> Tasks, object? Metrics, int? QueueDepth, string? LoadError, DateTimeOffset? LoadedAt, TrainedOnInfo? TrainedOn,
+    ShadowStats? Shadow = null);
 public sealed record BatchingInfo(int MaxBatchSize, double MaxQueueDelayMicroseconds, int QueueCapacity, double MaxQueueWaitMilliseconds);
 public sealed record ModelsResponse(ProviderInfo ExecutionProvider, BatchingInfo Batching, IReadOnlyList<ModelSummary> Crops);
 public sealed record ReloadResponse(string Crop, int Version, string Message);
@@ -40,21 +42,21 @@ public static class ModelEndpoints
 
     private static ProviderInfo Provider(ModelRegistry r) => new(r.Provider.Name, r.Provider.Requested, r.Provider.FallbackReason);
 
-    private static Ok<ModelsResponse> List(ModelRegistry registry, DiseaseCatalogue catalogue)
+    private static Ok<ModelsResponse> List(ModelRegistry registry, DiseaseCatalogue catalogue, ShadowRunner shadow)
     {
         var crops = registry.CropFolders().Concat(catalogue.Crops.Keys).Concat(registry.Served.Select(s => s.Crop))
             .Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal);
         var b = registry.BatcherSettings;
         var batching = new BatchingInfo(b.MaxBatchSize, b.MaxQueueDelay.TotalMicroseconds, b.QueueCapacity, b.MaxQueueWait.TotalMilliseconds);
-        return TypedResults.Ok(new ModelsResponse(Provider(registry), batching, [.. crops.Select(c => Summarize(c, registry, catalogue))]));
+        return TypedResults.Ok(new ModelsResponse(Provider(registry), batching, [.. crops.Select(c => Summarize(c, registry, catalogue, shadow))]));
     }
 
-    private static Results<Ok<ModelSummary>, ProblemHttpResult> Get(string crop, ModelRegistry registry, DiseaseCatalogue catalogue) =>
+    private static Results<Ok<ModelSummary>, ProblemHttpResult> Get(string crop, ModelRegistry registry, DiseaseCatalogue catalogue, ShadowRunner shadow) =>
         registry.Get(crop) is null && !registry.CropFolders().Contains(crop, StringComparer.OrdinalIgnoreCase)
             ? NoModel(crop, registry.Served.Select(s => s.Crop))
-            : TypedResults.Ok(Summarize(crop, registry, catalogue));
+            : TypedResults.Ok(Summarize(crop, registry, catalogue, shadow));
 
-    private static ModelSummary Summarize(string crop, ModelRegistry registry, DiseaseCatalogue catalogue)
+    private static ModelSummary Summarize(string crop, ModelRegistry registry, DiseaseCatalogue catalogue, ShadowRunner shadow)
     {
         var served = registry.Get(crop);
         var name = catalogue.Crops.TryGetValue(crop, out var c) ? c.Name : new Text(crop, crop);
@@ -68,7 +70,7 @@ public static class ModelEndpoints
             return new ClassInfo(l, e.En, e.Vi);
         })])).ToList();
         return new ModelSummary(served.Crop, name.En, name.Vi, "serving", served.Version, registry.AvailableVersions(crop), tasks,
-            m.Metrics, served.Batcher.Depth, failure?.Reason, served.LoadedAt, m.TrainedOn is { } card ? new TrainedOnInfo(card.En, card.Vi) : null);
+            m.Metrics, served.Batcher.Depth, failure?.Reason, served.LoadedAt, m.TrainedOn is { } card ? new TrainedOnInfo(card.En, card.Vi) : null, shadow.Stats(crop));
     }
 
     private static async Task<Results<Ok<ReloadResponse>, ProblemHttpResult>> Reload(string crop, ModelRegistry registry)

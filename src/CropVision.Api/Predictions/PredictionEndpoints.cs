@@ -1,5 +1,6 @@
 using CropVision.Api.Configuration;
 using CropVision.Api.Serving;
+using CropVision.Api.Shadow;
 using CropVision.Api.Uploads;
 using CropVision.Core.Preprocessing;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,14 +32,20 @@ public static class PredictionEndpoints
     }
 
     private static async Task<Results<Ok<PredictionResponse>, ProblemHttpResult>> PredictAsync(
-        [FromQuery] string? crop, HttpContext http, PredictionService predictions, ModelRegistry registry, IOptions<LimitsOptions> limits)
+        [FromQuery] string? crop, HttpContext http, PredictionService predictions, ModelRegistry registry, IOptions<LimitsOptions> limits, ShadowRunner shadow)
     {
         if (string.IsNullOrWhiteSpace(crop)) return CropRequired(registry);
         if (registry.Get(crop) is null) return NoModel(crop, registry.Served.Select(s => s.Crop));
         List<UploadedImage> images;
         try { images = await ImageUploads.ReadAsync(http.Request, limits.Value, maxImages: 1, http.RequestAborted); }
         catch (UploadException e) { return Create(e.Status, e.Title, e.Message); }
-        try { return TypedResults.Ok(await predictions.PredictAsync(crop, images[0].Bytes, http.RequestAborted)); }
+        try
+        {
+            var answer = await predictions.PredictAsync(crop, images[0].Bytes, http.RequestAborted);
+            // The shadow candidate only ever sees the photo once the farmer's answer has gone out.
+            http.Response.OnCompleted(() => { shadow.Offer(answer.Crop, images[0].Bytes, answer); return Task.CompletedTask; });
+            return TypedResults.Ok(answer);
+        }
         catch (ImageDecodeException e) { return FromImage(e); }
         catch (Exception e) when (e is QueueFullException or BatcherRetiredException) { return QueueFull(http); }
         catch (KeyNotFoundException) { return NoModel(crop, registry.Served.Select(s => s.Crop)); }

@@ -85,15 +85,7 @@ public sealed class ModelRegistry : IAsyncDisposable
         var folder = Path.Combine(cropFolder, version.Value.ToString(CultureInfo.InvariantCulture));
         try
         {
-            var settings = new SessionSettings
-            {
-                IntraOpThreads = _inference.IntraOpThreads,
-                UseCuda = Provider.IsCuda,
-                CudaDeviceId = _inference.CudaDeviceId,
-                OptimizedModelCache = _inference.OptimizedModelCache is { Length: > 0 } c ? Path.GetFullPath(c) : null,
-                AllowSpinning = _inference.AllowSpinning,
-            };
-            var model = CropModel.Load(folder, _backbone, settings);
+            var model = CropModel.Load(folder, _backbone, Settings(_inference.IntraOpThreads));
             if (!string.Equals(model.Manifest.Crop, crop, StringComparison.OrdinalIgnoreCase))
             {
                 model.Dispose();
@@ -117,6 +109,31 @@ public sealed class ModelRegistry : IAsyncDisposable
             message = $"Refused {folder}: {e.Message}";
             return Fail(crop, folder, message);
         }
+    }
+
+    private SessionSettings Settings(int intraOpThreads) => new()
+    {
+        IntraOpThreads = intraOpThreads,
+        UseCuda = Provider.IsCuda,
+        CudaDeviceId = _inference.CudaDeviceId,
+        OptimizedModelCache = _inference.OptimizedModelCache is { Length: > 0 } c ? Path.GetFullPath(c) : null,
+        AllowSpinning = _inference.AllowSpinning,
+    };
+
+    /// <summary>
+    /// Loads one version outside service (a shadow candidate), on one thread per operator so it takes as little as it can
+    /// from the serving model. Throws what <see cref="CropModel.Load"/> throws.
+    /// </summary>
+    public CropModel LoadVersion(string crop, int version)
+    {
+        var folder = Path.Combine(Folder, crop, version.ToString(CultureInfo.InvariantCulture));
+        var model = CropModel.Load(folder, _backbone, Settings(1));
+        if (!string.Equals(model.Manifest.Crop, crop, StringComparison.OrdinalIgnoreCase))
+        {
+            model.Dispose();
+            throw new InvalidDataException($"{folder} says it is a '{model.Manifest.Crop}' model, not '{crop}'.");
+        }
+        return model;
     }
 
     private bool Fail(string crop, string folder, string reason)

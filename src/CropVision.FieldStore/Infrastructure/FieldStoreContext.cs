@@ -16,6 +16,7 @@ public abstract class FieldStoreContext(DbContextOptions options) : IdentityDbCo
     public DbSet<StoredPhoto> Photos => Set<StoredPhoto>();
     public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
     public DbSet<ImportJobProblem> ImportJobProblems => Set<ImportJobProblem>();
+    public DbSet<ShadowAnswer> ShadowAnswers => Set<ShadowAnswer>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

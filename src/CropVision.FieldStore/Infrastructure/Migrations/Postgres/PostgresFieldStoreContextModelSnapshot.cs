@@ -327,6 +327,71 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                     b.ToTable("Observations", (string)null);
                 });
 
+            modelBuilder.Entity("CropVision.FieldStore.Model.ShadowAnswer", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("Agreed")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Crop")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("PhotoSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<double>("ServingConfidence")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("ServingLabel")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("ServingStatus")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int>("ServingVersion")
+                        .HasColumnType("integer");
+
+                    b.Property<double>("ShadowConfidence")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("ShadowLabel")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("ShadowStatus")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int>("ShadowVersion")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PhotoSha256");
+
+                    b.HasIndex("Crop", "ShadowVersion", "At");
+
+                    b.ToTable("ShadowAnswers", (string)null);
+                });
+
             modelBuilder.Entity("CropVision.FieldStore.Model.StoredPhoto", b =>
                 {
                     b.Property<string>("Sha256")

@@ -320,6 +320,69 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                     b.ToTable("Observations", (string)null);
                 });
 
+            modelBuilder.Entity("CropVision.FieldStore.Model.ShadowAnswer", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Agreed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Crop")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PhotoSha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("ServingConfidence")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("ServingLabel")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ServingStatus")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ServingVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("ShadowConfidence")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("ShadowLabel")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ShadowStatus")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ShadowVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PhotoSha256");
+
+                    b.HasIndex("Crop", "ShadowVersion", "At");
+
+                    b.ToTable("ShadowAnswers", (string)null);
+                });
+
             modelBuilder.Entity("CropVision.FieldStore.Model.StoredPhoto", b =>
                 {
                     b.Property<string>("Sha256")
