@@ -52,7 +52,7 @@ public static class PredictionEndpoints
     }
 
     private static async Task<Results<Ok<BatchResponse>, ProblemHttpResult>> PredictBatchAsync(
-        [FromQuery] string? crop, HttpContext http, PredictionService predictions, ModelRegistry registry, IOptions<LimitsOptions> limits)
+        [FromQuery] string? crop, HttpContext http, PredictionService predictions, ModelRegistry registry, IOptions<LimitsOptions> limits, ShadowRunner shadow)
     {
         if (string.IsNullOrWhiteSpace(crop)) return CropRequired(registry);
         if (registry.Get(crop) is null) return NoModel(crop, registry.Served.Select(s => s.Crop));
@@ -74,6 +74,11 @@ public static class PredictionEndpoints
             catch (Exception e) when (e is QueueFullException or BatcherRetiredException) { return new BatchItem(p.index, p.image.FileName, null, Details(Busy())); }
         }).ToList();
         var results = await Task.WhenAll(tasks);
+        http.Response.OnCompleted(() =>
+        {
+            foreach (var item in results.Where(r => r.Result is not null)) shadow.Offer(item.Result!.Crop, images[item.Index].Bytes, item.Result);
+            return Task.CompletedTask;
+        });
         return TypedResults.Ok(new BatchResponse(crop, results));
     }
 
