@@ -36,6 +36,11 @@ public sealed class ReviewPageTests(WebAppFixture app) : IClassFixture<WebAppFix
         var first = page.GetByTestId("review-row").First;
         await Expect(first).ToContainTextAsync(WebStrings.Vi("officer.why.farmer said wrong"));
         await Expect(first).ToContainTextAsync(WebStrings.Vi("officer.why.model uncertain"));
+        if (Environment.GetEnvironmentVariable("CROPVISION_SCREENSHOTS") is { Length: > 0 } shots)
+        {
+            Directory.CreateDirectory(shots);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "officer-review-vi.png"), FullPage = true });
+        }
         await first.GetByTestId("review-severity").SelectOptionAsync("1");
         await first.GetByTestId("review-label").SelectOptionAsync("miner");
         await Expect(first.GetByTestId("reviewed")).ToBeVisibleAsync();
