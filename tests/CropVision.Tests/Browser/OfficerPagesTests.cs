@@ -57,6 +57,8 @@ public sealed class OfficerPagesTests(WebAppFixture app) : IClassFixture<WebAppF
         // One tap confirms the model's answer for the first observation.
         await page.GetByTestId("observation-row").First.GetByTestId("confirm").ClickAsync();
         await Expect(page.GetByTestId("observation-row").First.GetByTestId("reviewed")).ToBeVisibleAsync();
+        await page.ReloadAsync();
+        await Expect(page.GetByTestId("agreement")).ToContainTextAsync("1/1"); // the review shows in the model-officer table
         if (Environment.GetEnvironmentVariable("CROPVISION_SCREENSHOTS") is { Length: > 0 } shots)
         {
             Directory.CreateDirectory(shots);

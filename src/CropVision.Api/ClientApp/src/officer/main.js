@@ -99,6 +99,7 @@ async function surveyPage(id) {
     h('section', { class: 'card' }, h('h2', {}, t('officer.summary')), h('p', {}, t('officer.leaves', { count: summary.overall.assessed })),
       h('table', { 'data-testid': 'incidence' }, h('tbody', {}, Object.entries(summary.overall.incidence).map(([label, share]) =>
         h('tr', {}, h('td', {}, h('span', { class: 'swatch', 'data-colour': label }), labelName(label)), h('td', {}, `${Math.round(share * 1000) / 10}%`)))))),
+    agreement(summary.agreement, labelName),
     survey.closed ? null : h('section', { class: 'card' }, h('h2', {}, t('officer.upload')), h('p', {}, t('officer.uploadHint')),
       h('label', {}, t('officer.plot'), plot), h('label', { class: 'button' }, t('officer.upload'), files), progress, status, problems),
     h('section', {}, h('h2', {}, t('officer.observations')),
@@ -117,6 +118,19 @@ async function surveyPage(id) {
     title: `${labelName(o.label)}${o.plotCode ? ` · ${o.plotCode}` : ''}`,
   }));
   drawMap(mapEl, points, config);
+}
+
+/** The confusion matrix once some observations are reviewed (rows: officer, columns: model). */
+function agreement(a, labelName) {
+  if (!a) return null;
+  const used = a.labels.map((_, i) => a.matrix[i].some((v) => v > 0) || a.matrix.some((r) => r[i] > 0));
+  const labels = a.labels.filter((_, i) => used[i]);
+  const index = a.labels.map((_, i) => i).filter((i) => used[i]);
+  return h('section', { class: 'card', 'data-testid': 'agreement' }, h('h2', {}, t('officer.agreement')),
+    h('p', {}, t('officer.agreementLine', { agreed: a.agreed, reviewed: a.reviewed, share: Math.round(a.accuracy * 1000) / 10 })),
+    h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}), labels.map((l) => h('th', {}, labelName(l))))),
+      h('tbody', {}, index.map((r) => h('tr', {}, h('th', {}, labelName(a.labels[r])), index.map((c) => h('td', {}, String(a.matrix[r][c]))))))));
 }
 
 function row(id, o, labels, labelName) {
