@@ -46,6 +46,10 @@ public class MultiSourceTests
         Assert.Equal(["healthy", "phoma", "rust"], m.Task(TaskNames.Stress).Labels);
         Assert.DoesNotContain(m.Tasks, t => t.Output == TaskNames.Leaf);
         Assert.Equal(TaskNames.Leaf, m.Calibration.LeafOutput);
+        // Severity and flags were learned on whole leaves only, so they say so (and are not shown for close-ups).
+        Assert.Null(m.Task(TaskNames.Stress).Framings);
+        Assert.Equal([Framing.Wide], m.Task(TaskNames.Severity).Framings);
+        Assert.Equal([Framing.Wide], m.Task(TaskNames.Flags).Framings);
 
         // Val of every source apart and together; framing apart; non-leaves apart.
         var r = result.ValReport;

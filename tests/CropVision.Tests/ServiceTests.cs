@@ -155,6 +155,22 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
     }
 
     [Fact]
+    public async Task A_close_up_is_framed_as_one_and_gets_no_leaf_wide_severity_where_the_model_did_not_learn_it()
+    {
+        var manifest = CropVision.Core.Models.ModelManifest.Read(NewestFolder);
+        var closeUp = TestImages.CloseUp(3, new SKColor(240, 150, 20), 4, 200, 190);
+        var body = await (await _client.PostAsync("/v1/predict?crop=coffee", Form((closeUp, "close.jpg")))).Content.ReadFromJsonAsync<JsonElement>();
+        bool shapeFollowing = manifest.Preprocessing.CloseUpBelowAspect is not null;
+        Assert.Equal(shapeFollowing ? "close-up" : "wide", body.GetProperty("framing").GetString());
+        var severity = manifest.Tasks.First(t => t.Output == "severity");
+        Assert.Equal(severity.AppliesTo(CropVision.Core.Preprocessing.Framing.CloseUp) || !shapeFollowing, body.GetProperty("severity").ValueKind != JsonValueKind.Null);
+
+        var wide = await (await _client.PostAsync("/v1/predict?crop=coffee", Form((LeafJpeg(2), "leaf.jpg")))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("wide", wide.GetProperty("framing").GetString());
+        Assert.NotEqual(JsonValueKind.Null, wide.GetProperty("severity").ValueKind);
+    }
+
+    [Fact]
     public async Task Models_list_shows_versions_metrics_provider_and_crops_without_a_model()
     {
         var body = await _client.GetFromJsonAsync<JsonElement>("/v1/models");

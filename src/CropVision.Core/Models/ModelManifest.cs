@@ -14,6 +14,13 @@ public sealed record TaskSpec
     public required string Kind { get; init; }
     public required IReadOnlyList<string> Labels { get; init; }
     public string? Description { get; init; }
+    /// <summary>
+    /// The framings this output was trained on (e.g. severity only on whole leaves); for a photo of another framing it
+    /// is not shown. Null: every framing (and always for the primary output).
+    /// </summary>
+    public IReadOnlyList<Framing>? Framings { get; init; }
+
+    public bool AppliesTo(Framing framing) => Framings is null || Framings.Contains(framing);
 }
 
 public sealed record BackboneSpec

@@ -89,6 +89,7 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         var copyCache = o.CacheRoot is null || o.Augment == 0 ? null
             : new FeatureCache(o.CacheRoot, FeatureExtractor.AugmentedCacheKey(backbone, o.Layers, o.Preprocessing, o.Seed), extractor.FloatsPerCopy);
         var trainItems = new List<(LabelledImage, ImageFeatures)>();
+        var framingOf = new Dictionary<LabelledImage, Framing>(ReferenceEqualityComparer.Instance); // of each training row's photo or copy
         var valItems = new List<(LabelledImage Image, ImageFeatures Features, Source Source)>();
         var valCopies = new List<(LabelledImage Image, ImageFeatures Features, Source Source)>();
         var skipped = new List<UnreadableImage>();
@@ -113,11 +114,13 @@ public sealed class ModelTrainer(ITrainingProgress progress)
                 var image = byPath[f.RelativePath];
                 if (!originals.TryGetValue(f.RelativePath, out var original)) continue;
                 if (f.Copy == 0 && image.Split == Split.Val) { valItems.Add((image, f, source)); continue; }
-                if (f.Copy == 0) { trainItems.Add((image, f)); continue; }
+                if (f.Copy == 0) { framingOf[image] = f.Framing; trainItems.Add((image, f)); continue; }
                 // A close-up cut from a whole leaf shows its stress but not the leaf-wide severity and flags.
                 var kind = Augmenter.KindOf(Augmenter.SeedFor(o.Seed, original.Sha256, f.Copy), original.Framing == Framing.Wide);
                 var labels = kind == AugmentedKind.CloseUp ? image with { Severity = null, Flags = null } : image;
                 if (image.Split == Split.Val) { valCopies.Add((labels, f with { Framing = kind == AugmentedKind.CloseUp ? Framing.CloseUp : original.Framing }, source)); continue; }
+                if (!ReferenceEquals(labels, image)) framingOf[labels] = Framing.CloseUp;
+                else framingOf.TryAdd(labels, original.Framing);
                 trainItems.Add((labels, f));
                 copies++;
             }
@@ -228,6 +231,17 @@ public sealed class ModelTrainer(ITrainingProgress progress)
                     var neg = Enumerable.Range(0, outs.Length).Where(i => val.Images[i].Negative).ToList();
                     return neg.Count(i => outs[i].Probabilities[TaskNames.Leaf][0] < below) / (double)Math.Max(1, neg.Count);
                 }));
+        }
+
+        // Outputs fitted on fewer framings than the main stress (severity and flags: whole leaves only) say so, and
+        // the service does not show them for photos of another framing (a close-up shows no leaf-wide severity).
+        var stressFramings = stressRows.Select(r => framingOf[r.Image]).Distinct().ToHashSet();
+        for (int t = 1; t < tasks.Count; t++)
+        {
+            var output = tasks[t].Output;
+            Func<LabelledImage, bool> carries = output == TaskNames.Severity ? i => i.Severity is not null : i => i.Flags is not null && flagNames.All(i.Flags.ContainsKey);
+            var framings = RowsWhere(carries).Select(r => framingOf[r.Image]).Distinct().Order().ToList();
+            if (framings.Count < stressFramings.Count) tasks[t] = tasks[t] with { Framings = framings };
         }
 
         // 3. The head, and thresholds calibrated on val leaves (and non-leaves).
