@@ -87,7 +87,7 @@ public class MultiSourceTests
                 var bytes = File.ReadAllBytes(img.FullPath(folder));
                 var output = model.Predict(bytes);
                 ImagePreprocessor.Preprocess(bytes, model.Spec, out var framing);
-                scored.Add((!negative, framing, Verdict.Decide(output, result.Manifest) == PredictionStatus.Rejected));
+                scored.Add((!negative, framing, Verdict.Decide(output, result.Manifest, framing) == PredictionStatus.Rejected));
             }
         }
         // At most the calibrated share of val leaves of each framing (2%, i.e. at most one of the six here) is rejected ...

@@ -100,7 +100,7 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
     private PredictionResponse Describe(ServedModel model, ModelOutput output, Framing framing, Timings timings)
     {
         var m = model.Manifest;
-        var status = Verdict.Decide(output, m);
+        var status = Verdict.Decide(output, m, framing);
         var ranked = Verdict.Ranked(output, m.Task(m.PrimaryOutput));
         var top = ranked[0];
         LabelProbability Named(RankedLabel r) { var e = catalogue.Label(m.Crop, r.Label); return new(r.Label, e.En, e.Vi, Math.Round(r.Probability, 4)); }

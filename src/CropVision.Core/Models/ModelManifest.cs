@@ -37,6 +37,14 @@ public sealed record CalibrationSpec
 {
     /// <summary>Below this top probability the answer is "uncertain".</summary>
     public required double UncertainBelow { get; init; }
+    /// <summary>
+    /// The same, calibrated per framing (whole leaves and close-ups are not equally confident); absent in older
+    /// manifests, and for a framing it does not name <see cref="UncertainBelow"/> applies.
+    /// </summary>
+    public IReadOnlyDictionary<Framing, double>? UncertainBelowBy { get; init; }
+
+    public double UncertainThreshold(Framing framing) =>
+        UncertainBelowBy is { } by && by.TryGetValue(framing, out var t) ? t : UncertainBelow;
     /// <summary>Above this out-of-distribution distance the photo is "rejected" (does not look like a leaf of this crop).</summary>
     public required double RejectAbove { get; init; }
     public required string Method { get; init; }

@@ -36,7 +36,7 @@ public static class PredictCommand
                     failures++;
                     continue;
                 }
-                var status = Verdict.Decide(output, m);
+                var status = Verdict.Decide(output, m, framing);
                 var colour = status switch { PredictionStatus.Ok => "green", PredictionStatus.Uncertain => "yellow", _ => "red" };
                 var ranked = Verdict.Ranked(output, m.Task(m.PrimaryOutput));
                 AnsiConsole.MarkupLine($"[bold]{Markup.Escape(file.Name)}[/] ({(framing == Framing.CloseUp ? "close-up" : "wide")}): [{colour}]{status.ToString().ToLowerInvariant()}[/] {Markup.Escape(ranked[0].Label)} {ranked[0].Probability:P1}");

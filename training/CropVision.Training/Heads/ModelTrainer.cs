@@ -249,7 +249,13 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         var valOut = HeadEvaluator.Run(headParams, val);
         var proxyOut = valCopies.Count > 0 ? HeadEvaluator.Run(headParams, proxy) : [];
         var leafIdx = Enumerable.Range(0, valOut.Length).Where(i => !val.Images[i].Negative).ToList();
-        double uncertainBelow = Quantile([.. leafIdx.Select(i => (double)valOut[i].Probabilities[TaskNames.Stress].Max())], o.UncertainQuantile);
+        double TopQuantile(IEnumerable<int> idx) => Quantile([.. idx.Select(i => (double)valOut[i].Probabilities[TaskNames.Stress].Max())], o.UncertainQuantile);
+        double uncertainBelow = TopQuantile(leafIdx);
+        // Per framing where photos of more than one framing were seen: each framing gets its own 10% quantile.
+        var framingsSeen = leafIdx.Select(i => valFraming[i]).Distinct().Order().ToList();
+        Dictionary<Framing, double>? uncertainBy = framingsSeen.Count > 1
+            ? framingsSeen.ToDictionary(f => f, f => TopQuantile(leafIdx.Where(i => valFraming[i] == f)))
+            : null;
         // With learned negatives the distance rule is only a backstop: farther than every val leaf.
         double rejectQuantile = hasNegatives ? 1.0 : o.RejectQuantile;
         double rejectAbove = Quantile([.. leafIdx.Select(i => (double)valOut[i].Distance)], rejectQuantile);
@@ -260,10 +266,11 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         var calibration = new CalibrationSpec
         {
             UncertainBelow = uncertainBelow,
+            UncertainBelowBy = uncertainBy,
             RejectAbove = rejectAbove,
             LeafOutput = hasNegatives ? TaskNames.Leaf : null,
             LeafBelow = leafBelow,
-            Method = $"uncertain: top probability below the {o.UncertainQuantile:P1} quantile of val leaves; " +
+            Method = $"uncertain: top probability below the {o.UncertainQuantile:P1} quantile of val leaves{(uncertainBy is null ? "" : " of the photo's framing (uncertainBelowBy; uncertainBelow over all val leaves is for callers that do not know the framing)")}; " +
                      $"rejected: RMS distance (standardized features, mean over flips) to the nearest class centroid above the {rejectQuantile:P1} quantile of val leaves" +
                      (hasNegatives ? $", or the learned leaf probability ({TaskNames.Leaf}) below a threshold midway in log-odds between the {o.LeafRejectQuantile:P1} quantile of val leaves " +
                                      $"(of the group where that is lowest: whole leaves, close-ups, augmented copies of val photos) and the {o.NotLeafRejectQuantile:P1} quantile of val non-leaves (the leaf quantile alone where the two overlap)" : ""),
@@ -287,7 +294,7 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         calibration = calibration with
         {
             ValRejectedRate = leafIdx.Count(Rejected) / (double)leafIdx.Count,
-            ValUncertainRate = leafIdx.Count(i => !Rejected(i) && valOut[i].Probabilities[TaskNames.Stress].Max() < uncertainBelow) / (double)leafIdx.Count,
+            ValUncertainRate = leafIdx.Count(i => !Rejected(i) && valOut[i].Probabilities[TaskNames.Stress].Max() < calibration.UncertainThreshold(valFraming[i])) / (double)leafIdx.Count,
             ValRejectedBy = rejectedBy,
         };
         foreach (var (k, v) in rejectedBy) Info($"val rejected, {k}: {v:P1}");
