@@ -44,6 +44,40 @@ public class CliTests
     }
 
     [Fact]
+    public void Several_sources_negatives_and_a_model_card_from_the_command_line()
+    {
+        using var tmp = new TempFolder();
+        var leaves = SyntheticDataset.Write(tmp.Sub("leaves"), perClass: 6);
+        var closeUps = SyntheticDataset.WriteCloseUps(tmp.Sub("closeups"), perClass: 6);
+        var flowers = SyntheticDataset.WriteNegatives(tmp.Sub("flowers"), count: 15);
+        var card = tmp.Sub("card.json");
+        File.WriteAllText(card, """{"en": "Synthetic leaves", "vi": "Lá tổng hợp"}""");
+        var models = tmp.Sub("models", "coffee");
+        Assert.Equal(0, Run("train", "--data", leaves, "--data", closeUps, "--negatives", flowers, "--augment", "1", "--trained-on", card,
+            "--crop", "coffee", "--out", models, "--layers", "layer4", "--l2", "16", "--cache", tmp.Sub("cache")));
+        var manifest = CropVision.Core.Models.ModelManifest.Read(Path.Combine(models, "1"));
+        Assert.Equal("Lá tổng hợp", manifest.TrainedOn!.Vi);
+        Assert.Equal(1.5, manifest.Preprocessing.CloseUpBelowAspect);
+
+        var json = tmp.Sub("metrics.json");
+        Assert.Equal(0, Run("evaluate", "--model", models, "--data", leaves, "--data", closeUps, "--negatives", flowers, "--split", "val",
+            "--json", json, "--report", tmp.Sub("report")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var groups = doc.RootElement.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["source leaves", "source closeups", "framing wide (whole leaf)", "framing close-up"], groups);
+        Assert.Equal(3, doc.RootElement.GetProperty("notLeafImages").GetInt32());
+        Assert.True(doc.RootElement.TryGetProperty("notLeafRejectedRate", out _));
+        // Thumbnails live beside the report, so its metrics.json names them.
+        using var reportJson = JsonDocument.Parse(File.ReadAllText(tmp.Sub("report", "metrics.json")));
+        var mistakes = reportJson.RootElement.GetProperty("mistakes").EnumerateArray().ToList();
+        Assert.Equal(doc.RootElement.GetProperty("mistakes").GetArrayLength(), mistakes.Count);
+        foreach (var m in mistakes) Assert.True(File.Exists(Path.Combine(tmp.Sub("report"), m.GetProperty("thumbnail").GetString()!)));
+
+        File.WriteAllText(card, """{"en": "only English"}""");
+        Assert.Equal(1, Run("train", "--data", leaves, "--trained-on", card, "--crop", "coffee", "--out", models, "--cache", tmp.Sub("cache")));
+    }
+
+    [Fact]
     public void Bad_arguments_are_clear_errors_not_crashes()
     {
         using var tmp = new TempFolder();

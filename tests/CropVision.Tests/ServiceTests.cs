@@ -11,6 +11,10 @@ namespace CropVision.Tests;
 public class ServiceTests(CommittedModelService service) : IClassFixture<CommittedModelService>
 {
     private readonly HttpClient _client = service.CreateClient();
+    /// <summary>The committed coffee versions; the service serves the newest.</summary>
+    private static readonly IReadOnlyList<int> Versions = CropVision.Core.Models.ModelRepository.Versions(Path.Combine(ServiceFactory.CommittedModels, "coffee"));
+    private static int Newest => Versions[^1];
+    private static string NewestFolder => Path.Combine(ServiceFactory.CommittedModels, "coffee", Newest.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public static byte[] LeafJpeg(int seed = 1) => TestImages.Leaf(seed, new SKColor(200, 110, 30), 10);
 
@@ -43,7 +47,7 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("coffee", body.GetProperty("crop").GetString());
-        Assert.Equal(1, body.GetProperty("model").GetProperty("version").GetInt32());
+        Assert.Equal(Newest, body.GetProperty("model").GetProperty("version").GetInt32());
         Assert.Contains(body.GetProperty("status").GetString(), new[] { "ok", "uncertain", "rejected" });
         var predictions = body.GetProperty("predictions").EnumerateArray().ToList();
         Assert.Equal(3, predictions.Count);
@@ -151,6 +155,22 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
     }
 
     [Fact]
+    public async Task A_close_up_is_framed_as_one_and_gets_no_leaf_wide_severity_where_the_model_did_not_learn_it()
+    {
+        var manifest = CropVision.Core.Models.ModelManifest.Read(NewestFolder);
+        var closeUp = TestImages.CloseUp(3, new SKColor(240, 150, 20), 4, 200, 190);
+        var body = await (await _client.PostAsync("/v1/predict?crop=coffee", Form((closeUp, "close.jpg")))).Content.ReadFromJsonAsync<JsonElement>();
+        bool shapeFollowing = manifest.Preprocessing.CloseUpBelowAspect is not null;
+        Assert.Equal(shapeFollowing ? "close-up" : "wide", body.GetProperty("framing").GetString());
+        var severity = manifest.Tasks.First(t => t.Output == "severity");
+        Assert.Equal(severity.AppliesTo(CropVision.Core.Preprocessing.Framing.CloseUp) || !shapeFollowing, body.GetProperty("severity").ValueKind != JsonValueKind.Null);
+
+        var wide = await (await _client.PostAsync("/v1/predict?crop=coffee", Form((LeafJpeg(2), "leaf.jpg")))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("wide", wide.GetProperty("framing").GetString());
+        Assert.NotEqual(JsonValueKind.Null, wide.GetProperty("severity").ValueKind);
+    }
+
+    [Fact]
     public async Task Models_list_shows_versions_metrics_provider_and_crops_without_a_model()
     {
         var body = await _client.GetFromJsonAsync<JsonElement>("/v1/models");
@@ -163,7 +183,7 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
         Assert.Equal(0, batching.GetProperty("maxQueueDelayMicroseconds").GetDouble());
         var crops = body.GetProperty("crops").EnumerateArray().ToDictionary(c => c.GetProperty("crop").GetString()!);
         Assert.Equal("serving", crops["coffee"].GetProperty("status").GetString());
-        Assert.Equal(1, crops["coffee"].GetProperty("servingVersion").GetInt32());
+        Assert.Equal(Newest, crops["coffee"].GetProperty("servingVersion").GetInt32());
         Assert.True(crops["coffee"].GetProperty("metrics").GetProperty("val").GetProperty("accuracy").GetDouble() > 0.5);
         Assert.Equal("no model deployed", crops["rubber"].GetProperty("status").GetString());
         Assert.Equal("no model deployed", crops["ginseng"].GetProperty("status").GetString());
@@ -171,6 +191,17 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
 
         var coffee = await _client.GetFromJsonAsync<JsonElement>("/v1/models/coffee");
         Assert.Equal(5, coffee.GetProperty("tasks")[0].GetProperty("classes").GetArrayLength());
+        // The model card as the farmer page reads it: trainedOn {en, vi} from the serving model's manifest (null for models without one).
+        var card = CropVision.Core.Models.ModelManifest.Read(NewestFolder).TrainedOn;
+        var trainedOn = coffee.GetProperty("trainedOn");
+        if (card is null) Assert.Equal(JsonValueKind.Null, trainedOn.ValueKind);
+        else
+        {
+            Assert.Equal(card.En, trainedOn.GetProperty("en").GetString());
+            Assert.Equal(card.Vi, trainedOn.GetProperty("vi").GetString());
+            Assert.Equal(card.Vi, crops["coffee"].GetProperty("trainedOn").GetProperty("vi").GetString());
+        }
+        Assert.Equal(JsonValueKind.Null, crops["rubber"].GetProperty("trainedOn").ValueKind);
         await Problem(await _client.GetAsync("/v1/models/rubber"), HttpStatusCode.NotFound);
     }
 
@@ -183,7 +214,7 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
         var right = new HttpRequestMessage(HttpMethod.Post, "/v1/models/coffee/reload") { Headers = { { "X-Api-Key", ServiceFactory.AdminKey } } };
         var response = await _client.SendAsync(right);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(1, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32());
+        Assert.Equal(Newest, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32());
     }
 
     [Fact]
@@ -196,26 +227,26 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
 
         var meta = await _client.GetFromJsonAsync<JsonElement>("/v2/models/coffee");
         Assert.Equal("coffee", meta.GetProperty("name").GetString());
-        Assert.Equal(["1"], meta.GetProperty("versions").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal([Newest.ToString(System.Globalization.CultureInfo.InvariantCulture)], meta.GetProperty("versions").EnumerateArray().Select(v => v.GetString())); // the serving version
         var input = meta.GetProperty("inputs")[0];
         Assert.Equal("image", input.GetProperty("name").GetString());
         Assert.Equal("FP32", input.GetProperty("datatype").GetString());
         var shape = input.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
         Assert.Equal(-1, shape[0]);
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/v2/models/coffee/ready")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/v2/models/coffee/versions/1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync($"/v2/models/coffee/versions/{Newest}")).StatusCode);
         var missing = await Problem(await _client.GetAsync("/v2/models/coffee/versions/9"), HttpStatusCode.NotFound);
         Assert.True(missing.TryGetProperty("error", out _));
 
         // A real tensor, made by the shared preprocessing, as a Triton client would send it.
-        var manifest = CropVision.Core.Models.ModelManifest.Read(Path.Combine(ServiceFactory.CommittedModels, "coffee", "1"));
+        var manifest = CropVision.Core.Models.ModelManifest.Read(NewestFolder);
         var tensor = CropVision.Core.Preprocessing.ImagePreprocessor.Preprocess(LeafJpeg(6), manifest.Preprocessing);
         var request = new { id = "req-1", inputs = new[] { new { name = "image", shape = new long[] { 1, shape[1], 3, 224, 224 }, datatype = "FP32", data = tensor } }, outputs = new[] { new { name = "stress" }, new { name = "ood_distance" } } };
         var response = await _client.PostAsJsonAsync("/v2/models/coffee/infer", request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("coffee", body.GetProperty("model_name").GetString());
-        Assert.Equal("1", body.GetProperty("model_version").GetString());
+        Assert.Equal(Newest.ToString(System.Globalization.CultureInfo.InvariantCulture), body.GetProperty("model_version").GetString());
         Assert.Equal("req-1", body.GetProperty("id").GetString());
         var outputs = body.GetProperty("outputs").EnumerateArray().ToList();
         Assert.Equal(["stress", "ood_distance"], outputs.Select(o => o.GetProperty("name").GetString()));
@@ -233,7 +264,7 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
         await _client.PostAsync("/v1/predict?crop=coffee", Form((LeafJpeg(7), "leaf.jpg")));
         var text = await _client.GetStringAsync("/metrics");
         Assert.Contains("cropvision_execution_provider{provider=\"CPU\",requested=\"auto\"", text);
-        foreach (var metric in new[] { "cropvision_queue_seconds_bucket", "cropvision_inference_seconds_bucket", "cropvision_batch_size_bucket", "cropvision_queue_depth", "cropvision_decode_seconds_bucket", "cropvision_model_info{crop=\"coffee\",version=\"1\"}" })
+        foreach (var metric in new[] { "cropvision_queue_seconds_bucket", "cropvision_inference_seconds_bucket", "cropvision_batch_size_bucket", "cropvision_queue_depth", "cropvision_decode_seconds_bucket", $"cropvision_model_info{{crop=\"coffee\",version=\"{Newest}\"}}" })
             Assert.Contains(metric, text);
         Assert.Contains("http_requests_received_total{code=\"200\",method=\"POST\"", text);
         Assert.Contains("endpoint=\"/v1/predict/\"", text);

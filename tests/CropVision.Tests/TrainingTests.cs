@@ -16,7 +16,7 @@ public class TrainingTests
     // Two views per image keep the test fast; the pipeline is the same as for the full model.
     private static TrainOptions Options(string data, string output, string cache) => new()
     {
-        DataFolder = data, Crop = "coffee", OutFolder = output, CacheRoot = cache,
+        DataFolders = [data], Crop = "coffee", OutFolder = output, CacheRoot = cache,
         Layers = ["layer3", "layer4"], Preprocessing = new PreprocessingSpec { Flips = [Flip.None] }, L2Grid = [1f, 16f],
     };
 
@@ -48,7 +48,7 @@ public class TrainingTests
         using var model = CropModel.Load(result.VersionFolder, Backbone.Load());
         var dataset = LabelledDataset.Load(data);
         var val = dataset.In(Split.Val).ToList();
-        var scored = val.Select(i => (i, model.Predict(File.ReadAllBytes(i.FullPath(data))))).ToList();
+        var scored = val.Select(i => new ScoredImage(i, model.Predict(File.ReadAllBytes(i.FullPath(data))), "data", Framing.Wide, i.FullPath(data))).ToList();
         var report = EvaluationReport.Build(manifest, "coffee/1", data, "val", scored, []);
         Assert.Equal(result.ValReport.Accuracy, report.Accuracy, 6);
         Assert.Equal(result.ValReport.SeverityAccuracy!.Value, report.SeverityAccuracy!.Value, 6);
@@ -83,8 +83,9 @@ public class TrainingTests
         File.WriteAllText(Path.Combine(data, "rust", "broken.jpg"), "this is not a jpeg");
         File.WriteAllBytes(Path.Combine(data, "phoma", "truncated.jpg"), File.ReadAllBytes(Path.Combine(data, "phoma", "1.jpg"))[..500]);
         var result = new ModelTrainer(new SilentProgress()).Train(Options(data, tmp.Sub("models"), tmp.Sub("cache")));
-        Assert.Equal(["phoma/truncated.jpg", "rust/broken.jpg"], result.Skipped.Select(s => s.RelativePath));
-        Assert.Equal(["phoma/truncated.jpg", "rust/broken.jpg"], result.Manifest.Training.SkippedImages);
+        // Named by source folder, since one run can read several.
+        Assert.Equal(["data/phoma/truncated.jpg", "data/rust/broken.jpg"], result.Skipped.Select(s => s.RelativePath));
+        Assert.Equal(["data/phoma/truncated.jpg", "data/rust/broken.jpg"], result.Manifest.Training.SkippedImages);
     }
 
     [Fact]

@@ -11,9 +11,12 @@ namespace CropVision.Api.ModelInfo;
 public sealed record ClassInfo(string Label, string En, string Vi);
 public sealed record TaskInfo(string Output, string Kind, IReadOnlyList<ClassInfo> Classes);
 public sealed record ProviderInfo(string Name, string Requested, string? FallbackReason);
+/// <summary>Model card line: what the serving model was trained on, in English and Vietnamese.</summary>
+public sealed record TrainedOnInfo(string En, string Vi);
+/// <remarks><c>TrainedOn</c> is null when no model serves, or the serving model predates model cards (coffee/1).</remarks>
 public sealed record ModelSummary(
     string Crop, string NameEn, string NameVi, string Status, int? ServingVersion, IReadOnlyList<int> AvailableVersions,
-    IReadOnlyList<TaskInfo> Tasks, object? Metrics, int? QueueDepth, string? LoadError, DateTimeOffset? LoadedAt);
+    IReadOnlyList<TaskInfo> Tasks, object? Metrics, int? QueueDepth, string? LoadError, DateTimeOffset? LoadedAt, TrainedOnInfo? TrainedOn);
 public sealed record BatchingInfo(int MaxBatchSize, double MaxQueueDelayMicroseconds, int QueueCapacity, double MaxQueueWaitMilliseconds);
 public sealed record ModelsResponse(ProviderInfo ExecutionProvider, BatchingInfo Batching, IReadOnlyList<ModelSummary> Crops);
 public sealed record ReloadResponse(string Crop, int Version, string Message);
@@ -57,7 +60,7 @@ public static class ModelEndpoints
         var name = catalogue.Crops.TryGetValue(crop, out var c) ? c.Name : new Text(crop, crop);
         var failure = registry.Failures.FirstOrDefault(f => f.Crop.Equals(crop, StringComparison.OrdinalIgnoreCase));
         if (served is null)
-            return new ModelSummary(crop, name.En, name.Vi, failure is null ? "no model deployed" : "failed to load", null, registry.AvailableVersions(crop), [], null, null, failure?.Reason, null);
+            return new ModelSummary(crop, name.En, name.Vi, failure is null ? "no model deployed" : "failed to load", null, registry.AvailableVersions(crop), [], null, null, failure?.Reason, null, null);
         var m = served.Manifest;
         var tasks = m.Tasks.Select(t => new TaskInfo(t.Output, t.Kind, [.. t.Labels.Select(l =>
         {
@@ -65,7 +68,7 @@ public static class ModelEndpoints
             return new ClassInfo(l, e.En, e.Vi);
         })])).ToList();
         return new ModelSummary(served.Crop, name.En, name.Vi, "serving", served.Version, registry.AvailableVersions(crop), tasks,
-            m.Metrics, served.Batcher.Depth, failure?.Reason, served.LoadedAt);
+            m.Metrics, served.Batcher.Depth, failure?.Reason, served.LoadedAt, m.TrainedOn is { } card ? new TrainedOnInfo(card.En, card.Vi) : null);
     }
 
     private static async Task<Results<Ok<ReloadResponse>, ProblemHttpResult>> Reload(string crop, ModelRegistry registry)

@@ -63,6 +63,7 @@ public static class OpenInferenceEndpoints
         TensorMetadata[] outputs =
         [
             .. m.Tasks.Select(t => new TensorMetadata(t.Output, "FP32", [-1, t.Labels.Count])),
+            .. m.Calibration.LeafOutput is { } leaf ? [new TensorMetadata(leaf, "FP32", [-1, 1])] : Array.Empty<TensorMetadata>(),
             new(HeadParameters.DistanceOutput, "FP32", [-1, 1]),
             new(GraphComposer.FeaturesOutput, "FP32", [-1, m.Backbone.FeatureSize]),
         ];
@@ -92,7 +93,9 @@ public static class OpenInferenceEndpoints
         int filled = 0;
         if (!Flatten(input.Data, data, ref filled) || filled != count) return Bad($"Input '{ImageInput}' needs {count} numbers; got {filled} or a non-number.");
 
-        var known = served.Manifest.Tasks.Select(t => t.Output).Append(HeadParameters.DistanceOutput).Append(GraphComposer.FeaturesOutput).ToList();
+        var known = served.Manifest.Tasks.Select(t => t.Output)
+            .Concat(served.Manifest.Calibration.LeafOutput is { } leaf ? [leaf] : Array.Empty<string>())
+            .Append(HeadParameters.DistanceOutput).Append(GraphComposer.FeaturesOutput).ToList();
         var wanted = request.Outputs is { Length: > 0 } o ? o.Select(x => x.Name).ToList() : known;
         if (wanted.FirstOrDefault(w => !known.Contains(w)) is { } unknown) return Bad($"Unknown output '{unknown}'. Outputs: {string.Join(", ", known)}.");
 

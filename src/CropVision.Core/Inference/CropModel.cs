@@ -16,6 +16,9 @@ public sealed class CropModel : IDisposable
     public ModelManifest Manifest { get; }
     public string Folder { get; }
     public PreprocessingSpec Spec => Manifest.Preprocessing;
+    /// <summary>Every task output, and the learned leaf score where the model has one.</summary>
+    private IEnumerable<string> ProbabilityOutputs =>
+        Manifest.Calibration.LeafOutput is { } leaf ? Manifest.Tasks.Select(t => t.Output).Append(leaf) : Manifest.Tasks.Select(t => t.Output);
 
     public CropModel(ModelPackage package, SessionSettings? settings = null)
     {
@@ -45,11 +48,11 @@ public sealed class CropModel : IDisposable
         for (int i = 0; i < count; i++)
         {
             var probs = new Dictionary<string, float[]>();
-            foreach (var t in Manifest.Tasks)
+            foreach (var name in ProbabilityOutputs)
             {
-                var all = outputs[t.Output];
+                var all = outputs[name];
                 int k = all.Length / count;
-                probs[t.Output] = all.AsSpan(i * k, k).ToArray();
+                probs[name] = all.AsSpan(i * k, k).ToArray();
             }
             results[i] = new ModelOutput(probs, distance[i], features.AsSpan(i * d, d).ToArray());
         }

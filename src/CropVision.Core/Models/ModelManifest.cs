@@ -14,6 +14,13 @@ public sealed record TaskSpec
     public required string Kind { get; init; }
     public required IReadOnlyList<string> Labels { get; init; }
     public string? Description { get; init; }
+    /// <summary>
+    /// The framings this output was trained on (e.g. severity only on whole leaves); for a photo of another framing it
+    /// is not shown. Null: every framing (and always for the primary output).
+    /// </summary>
+    public IReadOnlyList<Framing>? Framings { get; init; }
+
+    public bool AppliesTo(Framing framing) => Framings is null || Framings.Contains(framing);
 }
 
 public sealed record BackboneSpec
@@ -30,12 +37,46 @@ public sealed record CalibrationSpec
 {
     /// <summary>Below this top probability the answer is "uncertain".</summary>
     public required double UncertainBelow { get; init; }
+    /// <summary>
+    /// The same, calibrated per framing (whole leaves and close-ups are not equally confident); absent in older
+    /// manifests, and for a framing it does not name <see cref="UncertainBelow"/> applies.
+    /// </summary>
+    public IReadOnlyDictionary<Framing, double>? UncertainBelowBy { get; init; }
+
+    public double UncertainThreshold(Framing framing) =>
+        UncertainBelowBy is { } by && by.TryGetValue(framing, out var t) ? t : UncertainBelow;
     /// <summary>Above this out-of-distribution distance the photo is "rejected" (does not look like a leaf of this crop).</summary>
     public required double RejectAbove { get; init; }
     public required string Method { get; init; }
     /// <summary>Share of validation leaves that these thresholds reject or mark uncertain (measured).</summary>
     public double ValRejectedRate { get; init; }
     public double ValUncertainRate { get; init; }
+    /// <summary>
+    /// The head output (one sigmoid) giving the probability that the photo is a leaf of this crop, learned from negative
+    /// photos; below <see cref="LeafBelow"/> the photo is "rejected". Absent in models without negatives (e.g. coffee/1).
+    /// </summary>
+    public string? LeafOutput { get; init; }
+    public double? LeafBelow { get; init; }
+    /// <summary>Measured on val with these thresholds: share rejected per group (e.g. "leaves whole", "leaves close-up", "not leaves").</summary>
+    public IReadOnlyDictionary<string, double>? ValRejectedBy { get; init; }
+}
+
+/// <summary>A short text in English and Vietnamese (the languages the service answers in).</summary>
+public sealed record LocalizedText(string En, string Vi);
+
+/// <summary>One data folder a model was trained from, and what it contributed.</summary>
+public sealed record SourceInfo
+{
+    public required string Name { get; init; }
+    public required string Folder { get; init; }
+    public required string Fingerprint { get; init; }
+    /// <summary>"labelled" (class folders and labels.csv) or "negatives" (photos that are not leaves of this crop).</summary>
+    public required string Kind { get; init; }
+    public required IReadOnlyDictionary<string, int> ImagesPerSplit { get; init; }
+    public IReadOnlyDictionary<string, int> ImagesPerClass { get; init; } = new Dictionary<string, int>();
+    /// <summary>The task outputs this source's rows were fitted on (a task is fitted only on the rows that carry it).</summary>
+    public IReadOnlyList<string> Tasks { get; init; } = [];
+    public int AugmentedTrainImages { get; init; }
 }
 
 public sealed record TrainingInfo
@@ -49,6 +90,10 @@ public sealed record TrainingInfo
     public required string Selection { get; init; }
     public required int Seed { get; init; }
     public double Seconds { get; init; }
+    /// <summary>Every data folder of a multi-source run (absent in older manifests, which name one folder above).</summary>
+    public IReadOnlyList<SourceInfo>? Sources { get; init; }
+    /// <summary>How the training photos were augmented (absent: no augmentation beyond the test-time flips).</summary>
+    public string? Augmentation { get; init; }
 }
 
 /// <summary>
@@ -63,6 +108,8 @@ public sealed record ModelManifest
     public int Format { get; init; } = CurrentFormat;
     public required string Crop { get; init; }
     public required int Version { get; init; }
+    /// <summary>Model card: what the model was trained on (species, country, framing), for the people who use it. Absent in older manifests.</summary>
+    public LocalizedText? TrainedOn { get; init; }
     public required DateTimeOffset CreatedUtc { get; init; }
     public required IReadOnlyList<TaskSpec> Tasks { get; init; }
     /// <summary>Output whose top class is the answer (the leaf's main stress).</summary>

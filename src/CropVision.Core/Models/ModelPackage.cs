@@ -26,7 +26,8 @@ public sealed class ModelPackage
         try { head = ModelProto.Parser.ParseFromFile(headPath); }
         catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"{headPath} is not a valid ONNX file: {e.Message}", e); }
         var outputs = head.Graph.Output.Select(o => o.Name).ToHashSet();
-        var missing = manifest.Tasks.Select(t => t.Output).Append(HeadParameters.DistanceOutput).Where(o => !outputs.Contains(o)).ToList();
+        var missing = manifest.Tasks.Select(t => t.Output).Append(HeadParameters.DistanceOutput)
+            .Concat(manifest.Calibration.LeafOutput is { } leaf ? [leaf] : []).Where(o => !outputs.Contains(o)).ToList();
         if (missing.Count > 0) throw new InvalidDataException($"{headPath} lacks the outputs {string.Join(", ", missing)} that the manifest names.");
         var composed = GraphComposer.BuildComposed(backbone, manifest.Backbone.Layers, head, manifest.Preprocessing, Metadata(manifest));
         return new ModelPackage(versionFolder, manifest, composed);
@@ -41,12 +42,19 @@ public sealed class ModelPackage
         yield return new("cropvision.input",
             $"image: float32 [N, {p.ViewCount}, 3, {p.TileSize}, {p.TileSize}], RGB 0..255. Each image is resized to {p.ResizeWidth}x{p.ResizeHeight}, " +
             $"cut into {p.TileCount} tiles of {p.TileSize}px (left to right), and each tile is given once per flip in this order: {string.Join(", ", p.Flips)} " +
-            "(views ordered flip-major, then tile). BGR conversion and mean subtraction happen inside the graph.");
+            "(views ordered flip-major, then tile). BGR conversion and mean subtraction happen inside the graph." +
+            (p.CloseUpBelowAspect is { } a
+                ? $" Views follow the photo's shape: when the upright photo's long side is under {a.ToString(System.Globalization.CultureInfo.InvariantCulture)} times its short side (a close-up), " +
+                  $"its centred square is resized to {p.TileSize}x{p.TileSize} and every tile position holds that square, mirrored left-right in odd positions, " +
+                  "each flip applied on top (never stretched to the wide shape)."
+                : ""));
         yield return new("cropvision.preprocessing", System.Text.Json.JsonSerializer.Serialize(p, ModelManifest.Json));
         yield return new("cropvision.primary_output", m.PrimaryOutput);
         foreach (var t in m.Tasks)
             yield return new($"cropvision.labels.{t.Output}", System.Text.Json.JsonSerializer.Serialize(t.Labels));
         yield return new("cropvision.calibration", System.Text.Json.JsonSerializer.Serialize(m.Calibration, ModelManifest.Json));
+        if (m.TrainedOn is { } card) yield return new("cropvision.trained_on", System.Text.Json.JsonSerializer.Serialize(card, ModelManifest.Json));
+        if (m.Calibration.LeafOutput is { } leafOutput) yield return new("cropvision.leaf_output", leafOutput);
         yield return new("cropvision.backbone", $"{m.Backbone.Package}, sha256 {m.Backbone.Sha256}");
     }
 

@@ -6,11 +6,25 @@ namespace CropVision.Core.Preprocessing;
 [JsonConverter(typeof(JsonStringEnumConverter<Flip>))]
 public enum Flip { None, Horizontal, Vertical, Both }
 
+/// <summary>How a photo was framed, judged from its shape: it decides which views the model sees.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Framing>))]
+public enum Framing
+{
+    /// <summary>Long, like a whole detached leaf (BRACOL's 2:1): resized to the spec's size and cut into tiles.</summary>
+    Wide,
+    /// <summary>Near square, like a close-up of part of a leaf: the centred square, never stretched to the wide shape.</summary>
+    CloseUp,
+}
+
 /// <summary>
 /// How an image becomes the model's input. Stored in each model's manifest so serving preprocesses exactly as training did.
 /// The oriented image is resized (stretched) to <see cref="ResizeWidth"/> x <see cref="ResizeHeight"/>, cut into square
 /// tiles of <see cref="TileSize"/> laid left to right, and each tile is seen once per flip.
 /// Tensor layout: [flips, tiles, 3, TileSize, TileSize], RGB, 0..255 (BGR order and mean subtraction happen in the graph).
+/// With <see cref="CloseUpBelowAspect"/> set, the views follow the photo's shape (see <see cref="Framing"/>): a photo whose
+/// long side is less than that many times its short side is a close-up; its centred square is resized to one tile, and
+/// the "tiles" of each flip are that square as it is and mirrored left-right, so the tensor layout (and the number of
+/// backbone passes) stays the same for every photo.
 /// </summary>
 public sealed record PreprocessingSpec
 {
@@ -20,6 +34,12 @@ public sealed record PreprocessingSpec
     /// <summary>Photos taken in portrait are turned so the long side is horizontal, as the training leaves lie.</summary>
     public bool LongSideHorizontal { get; init; } = true;
     public IReadOnlyList<Flip> Flips { get; init; } = [Flip.None, Flip.Both];
+    /// <summary>Photos with long side / short side below this are close-ups (null: every photo is treated as wide, as model 1 was).</summary>
+    public double? CloseUpBelowAspect { get; init; }
+
+    /// <summary>The framing this spec gives an upright photo of this size.</summary>
+    public Framing FramingOf(int width, int height) =>
+        CloseUpBelowAspect is { } a && Math.Max(width, height) < a * Math.Min(width, height) ? Framing.CloseUp : Framing.Wide;
 
     [JsonIgnore] public int TilesAcross => ResizeWidth / TileSize;
     [JsonIgnore] public int TilesDown => ResizeHeight / TileSize;
@@ -31,7 +51,7 @@ public sealed record PreprocessingSpec
     /// <summary>Equal when every setting and the flip list match (the list by content, not by reference).</summary>
     public bool Equals(PreprocessingSpec? other) =>
         other is not null && ResizeWidth == other.ResizeWidth && ResizeHeight == other.ResizeHeight && TileSize == other.TileSize
-        && LongSideHorizontal == other.LongSideHorizontal && Flips.SequenceEqual(other.Flips);
+        && LongSideHorizontal == other.LongSideHorizontal && Flips.SequenceEqual(other.Flips) && CloseUpBelowAspect == other.CloseUpBelowAspect;
 
     public override int GetHashCode() => HashCode.Combine(ResizeWidth, ResizeHeight, TileSize, LongSideHorizontal, Flips.Count);
 
@@ -41,6 +61,7 @@ public sealed record PreprocessingSpec
         if (ResizeWidth % TileSize != 0 || ResizeHeight % TileSize != 0)
             throw new InvalidDataException($"Resize {ResizeWidth}x{ResizeHeight} is not a whole number of {TileSize}px tiles.");
         if (Flips.Count == 0) throw new InvalidDataException("At least one flip (None) is needed.");
+        if (CloseUpBelowAspect is <= 1) throw new InvalidDataException($"closeUpBelowAspect {CloseUpBelowAspect} must be above 1 (or absent).");
     }
 
     /// <summary>Single view, no tiling or flips: what a plain 224x224 classifier would see.</summary>

@@ -27,3 +27,16 @@ public sealed class BracolFactAttribute : FactAttribute
         if (!SharedData.HasBracol) Skip = $"BRACOL dataset not found at {SharedData.Bracol} (it lives in ../shared/datasets; set CROPVISION_DATASETS to point elsewhere).";
     }
 }
+
+/// <summary>A fact that needs every coffee source (bracol-leaf, bracol-symptom, not-leaf); skips, saying which is missing.</summary>
+public sealed class CoffeeSourcesFactAttribute : FactAttribute
+{
+    public static readonly string[] Folders = ["bracol-leaf", "bracol-symptom", "not-leaf"];
+
+    public CoffeeSourcesFactAttribute()
+    {
+        var root = System.IO.Path.GetDirectoryName(SharedData.Bracol)!;
+        var missing = Folders.Where(f => !Directory.Exists(System.IO.Path.Combine(root, f))).ToList();
+        if (missing.Count > 0) Skip = $"Coffee data folders missing under {root}: {string.Join(", ", missing)} (they live in ../shared/datasets; set CROPVISION_DATASETS to point elsewhere).";
+    }
+}

@@ -84,4 +84,19 @@ public static class TestImages
         using var data = img.Encode(SKEncodedImageFormat.Jpeg, 90);
         return data.ToArray();
     }
+
+    /// <summary>A synthetic close-up: leaf-green tissue filling the frame, with spots, <paramref name="width"/> x <paramref name="height"/>.</summary>
+    public static byte[] CloseUp(int seed, SKColor spotColour, int spots, int width, int height)
+    {
+        var rng = new Random(seed);
+        using var surface = SKSurface.Create(new SKImageInfo(width, height));
+        var c = surface.Canvas;
+        c.Clear(new SKColor((byte)rng.Next(20, 60), (byte)rng.Next(110, 160), (byte)rng.Next(20, 60)));
+        using var spot = new SKPaint { Color = spotColour, IsAntialias = true };
+        for (int i = 0; i < spots; i++)
+            c.DrawCircle(width * (0.2f + 0.6f * (float)rng.NextDouble()), height * (0.2f + 0.6f * (float)rng.NextDouble()), 10 + rng.Next(14), spot);
+        using var img = surface.Snapshot();
+        using var data = img.Encode(SKEncodedImageFormat.Jpeg, 90);
+        return data.ToArray();
+    }
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
+using CropVision.Training.Data;
 using CropVision.Training.Console;
 using CropVision.Training.Features;
 using CropVision.Training.Heads;
@@ -12,7 +14,11 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var data = new Option<DirectoryInfo>("--data") { Description = "Folder with one sub-folder of photos per class, optionally labels.csv", Required = true };
+        var data = new Option<DirectoryInfo[]>("--data") { Description = "Folder with one sub-folder of photos per class, optionally labels.csv; repeat for several sources (each task is fitted on the rows that carry it)", Required = true };
+        var negatives = new Option<DirectoryInfo[]>("--negatives") { Description = "Folder of photos that are NOT leaves of this crop (e.g. flowers), any layout; repeatable. Teaches and calibrates 'rejected'" };
+        var augment = new Option<int>("--augment") { Description = "Seeded, cached augmented copies (crops, rotations, colour, blur, JPEG, downscale) per training photo", DefaultValueFactory = _ => 0 };
+        var closeUp = new Option<double>("--close-up-below") { Description = "Photos whose long side is under this many times the short side are close-ups: their centred square is used, never stretched (0: stretch every photo, as model 1)", DefaultValueFactory = _ => 1.5 };
+        var trainedOn = new Option<FileInfo?>("--trained-on") { Description = "Model card: JSON file {\"en\": ..., \"vi\": ...} saying what the model was trained on (species, country, framing)" };
         var crop = new Option<string>("--crop") { Description = "Crop name, e.g. coffee, rubber, ginseng", Required = true };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Crop model folder to add a version to (default models/<crop>)" };
         var layers = new Option<string>("--layers") { Description = "Backbone layers whose pooled activations are the features", DefaultValueFactory = _ => "layer3,layer4" };
@@ -25,14 +31,17 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a model version from labelled leaf photos and write it with its validation report")
         {
-            data, crop, output, layers, resize, flips, l2, seed, cache, noCache,
+            data, negatives, crop, output, layers, resize, flips, closeUp, augment, trainedOn, l2, seed, cache, noCache,
         };
         command.SetAction((result, ct) => Task.FromResult(ConsoleErrors.Guard(() =>
         {
             var cropName = result.GetValue(crop)!.Trim().ToLowerInvariant();
             var options = new TrainOptions
             {
-                DataFolder = result.GetValue(data)!.FullName,
+                DataFolders = [.. result.GetValue(data)!.Select(d => d.FullName)],
+                NegativeFolders = [.. (result.GetValue(negatives) ?? []).Select(d => d.FullName)],
+                Augment = result.GetValue(augment),
+                TrainedOn = result.GetValue(trainedOn) is { } card ? ReadCard(card) : null,
                 Crop = cropName,
                 OutFolder = result.GetValue(output)?.FullName ?? Path.Combine("models", cropName),
                 Layers = Parse.List(result.GetValue(layers)!),
@@ -41,6 +50,7 @@ public static class TrainCommand
                     ResizeWidth = Parse.Size(result.GetValue(resize)!).Width,
                     ResizeHeight = Parse.Size(result.GetValue(resize)!).Height,
                     Flips = [.. Parse.List(result.GetValue(flips)!).Select(Parse.Flip)],
+                    CloseUpBelowAspect = result.GetValue(closeUp) is > 0 and var a ? a : null,
                 },
                 L2Grid = [.. Parse.List(result.GetValue(l2)!).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).Order()],
                 Seed = result.GetValue(seed),
@@ -53,5 +63,19 @@ public static class TrainCommand
             return 0;
         })));
         return command;
+    }
+
+    /// <summary>Reads the model card file; both languages are required so the farmer page never shows half a card.</summary>
+    private static LocalizedText ReadCard(FileInfo file)
+    {
+        if (!file.Exists) throw new FileNotFoundException($"The model card '{file.FullName}' does not exist.");
+        try
+        {
+            var card = System.Text.Json.JsonSerializer.Deserialize<LocalizedText>(File.ReadAllText(file.FullName), ModelManifest.Json);
+            if (card is null || string.IsNullOrWhiteSpace(card.En) || string.IsNullOrWhiteSpace(card.Vi))
+                throw new DatasetException($"{file.FullName} needs both \"en\" and \"vi\" texts.");
+            return card;
+        }
+        catch (System.Text.Json.JsonException e) { throw new DatasetException($"{file.FullName} is not valid JSON: {e.Message}"); }
     }
 }

@@ -13,7 +13,10 @@ public sealed class LabelledDataset
 {
     public static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp"];
     public const string LabelsFile = "labels.csv";
-    private static readonly string[] KnownColumns = ["file", "class", "split", "severity"];
+    /// <summary>Columns that are not stress flags. "leaf" (or "group") names the photo a close-up was cut from, as in bracol-symptom.</summary>
+    private static readonly string[] KnownColumns = ["file", "class", "split", "severity", "leaf", "group"];
+    /// <summary>The class given to photos of a negatives folder (not leaves of this crop).</summary>
+    public const string NotLeafClass = "not-leaf";
 
     public string Root { get; }
     public IReadOnlyList<string> Classes { get; }
@@ -60,6 +63,25 @@ public sealed class LabelledDataset
         }
         return new LabelledDataset(root, classes!, rows.Flags, list, File.Exists(labelsPath));
     }
+
+    /// <summary>
+    /// A folder of photos that are not leaves of this crop (any layout, no labels): every image under it, split by the
+    /// same seeded hash as unlabelled photos (stable as photos are added).
+    /// </summary>
+    public static LabelledDataset LoadNegatives(string root, double valFraction = 0.2, int seed = 42)
+    {
+        root = Path.GetFullPath(root);
+        if (!Directory.Exists(root)) throw new DatasetException($"The negatives folder '{root}' does not exist.");
+        var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .ToDictionary(f => Path.GetRelativePath(root, f).Replace('\\', '/'), _ => NotLeafClass, StringComparer.Ordinal);
+        if (files.Count < 2) throw new DatasetException($"The negatives folder '{root}' needs at least two photos (.jpg, .jpeg, .png, .webp); found {files.Count}.");
+        var split = SeededSplit(files, valFraction, seed);
+        var images = files.Keys.Order(StringComparer.Ordinal).Select(rel => new LabelledImage(rel, NotLeafClass, split[rel], null, null, Negative: true)).ToList();
+        return new LabelledDataset(root, [NotLeafClass], [], images, false);
+    }
+
+    public bool IsNegatives => Images.Count > 0 && Images[0].Negative;
 
     private sealed record Row(Split? Split, IReadOnlyDictionary<string, bool>? Flags, int? Severity);
     private sealed record LabelsTable(IReadOnlyList<string> Flags, IReadOnlyDictionary<string, Row> ByFile);

@@ -14,17 +14,19 @@ public sealed class TrainingExamples
     /// <summary>Index into the image list for each row.</summary>
     public required int[] ImageOf { get; init; }
     public required IReadOnlyList<LabelledImage> Images { get; init; }
+    /// <summary>Rows per image when every image is an original (val); augmented copies give fewer (training only).</summary>
     public required int Flips { get; init; }
 
     public static TrainingExamples Build(IReadOnlyList<(LabelledImage Image, ImageFeatures Features)> items, PreprocessingSpec spec, int featureSize, int[] featureColumns)
     {
         int flips = spec.Flips.Count, tiles = spec.TileCount;
-        var rows = new float[items.Count * flips][];
-        var imageOf = new int[rows.Length];
+        var rows = new List<float[]>(items.Count * flips);
+        var imageOf = new List<int>(items.Count * flips);
         for (int i = 0; i < items.Count; i++)
         {
             var v = items[i].Features.Values;
-            for (int f = 0; f < flips; f++)
+            int groups = v.Length / (tiles * featureSize); // every flip for an original, the first for an augmented copy
+            for (int f = 0; f < groups; f++)
             {
                 var row = new float[featureColumns.Length];
                 for (int t = 0; t < tiles; t++)
@@ -33,10 +35,10 @@ public sealed class TrainingExamples
                     for (int c = 0; c < featureColumns.Length; c++) row[c] += v[view + featureColumns[c]];
                 }
                 for (int c = 0; c < row.Length; c++) row[c] /= tiles;
-                rows[i * flips + f] = row;
-                imageOf[i * flips + f] = i;
+                rows.Add(row);
+                imageOf.Add(i);
             }
         }
-        return new TrainingExamples { Rows = rows, ImageOf = imageOf, Images = [.. items.Select(x => x.Image)], Flips = flips };
+        return new TrainingExamples { Rows = [.. rows], ImageOf = [.. imageOf], Images = [.. items.Select(x => x.Image)], Flips = flips };
     }
 }
