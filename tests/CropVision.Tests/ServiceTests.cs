@@ -12,8 +12,7 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
 {
     private readonly HttpClient _client = service.CreateClient();
     /// <summary>The committed coffee versions; the service serves the newest.</summary>
-    private static readonly IReadOnlyList<int> Versions = CropVision.Core.Models.ModelRepository.Versions(Path.Combine(ServiceFactory.CommittedModels, "coffee"));
-    private static int Newest => Versions[^1];
+    private static int Newest => ServiceFactory.NewestCoffeeVersion;
     private static string NewestFolder => Path.Combine(ServiceFactory.CommittedModels, "coffee", Newest.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public static byte[] LeafJpeg(int seed = 1) => TestImages.Leaf(seed, new SKColor(200, 110, 30), 10);
