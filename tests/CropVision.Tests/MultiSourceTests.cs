@@ -66,6 +66,18 @@ public class MultiSourceTests
     }
 
     [Fact]
+    public void Framing_class_weights_give_every_pair_the_same_total_and_average_one()
+    {
+        (Framing, string)[] rows = [(Framing.Wide, "cercospora"), (Framing.Wide, "rust"), (Framing.Wide, "rust"), (Framing.Wide, "rust"),
+                                    (Framing.CloseUp, "cercospora"), (Framing.CloseUp, "cercospora"), (Framing.CloseUp, "cercospora"), (Framing.CloseUp, "cercospora")];
+        var w = ModelTrainer.FramingClassWeights(rows);
+        Assert.Equal(1.0, w.Average(), 5);
+        // The single whole-leaf cercospora row weighs as much as the three whole-leaf rust rows together, and as the four close-ups.
+        Assert.Equal(w[0], w[1] + w[2] + w[3], 4);
+        Assert.Equal(w[0], w[4] + w[5] + w[6] + w[7], 4);
+    }
+
+    [Fact]
     public void Rejection_is_calibrated_on_val_leaves_of_each_framing_and_rejects_non_leaves()
     {
         using var tmp = new TempFolder();

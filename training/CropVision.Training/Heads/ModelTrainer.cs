@@ -33,11 +33,15 @@ public sealed record TrainOptions
     public IReadOnlyList<float> L2Grid { get; init; } = [4f, 16f, 64f, 256f];
     public int Seed { get; init; } = 42;
     public string? CacheRoot { get; init; } = FeatureCache.DefaultRoot;
+    /// <summary>Main-stress rows weighted so every (framing, class) pair has the same say, or all rows alike.</summary>
+    public StressWeighting StressWeights { get; init; } = StressWeighting.None;
     /// <summary>Top probabilities of val leaves below this quantile are "uncertain".</summary>
     public double UncertainQuantile { get; init; } = 0.10;
     /// <summary>Val leaves farther from every class centroid than this quantile are "rejected".</summary>
     public double RejectQuantile { get; init; } = 0.995;
 }
+
+public enum StressWeighting { None, FramingClass }
 
 public sealed record TrainResult(string VersionFolder, ModelManifest Manifest, EvaluationReport ValReport, IReadOnlyList<UnreadableImage> Skipped, IReadOnlyList<string> Log);
 
@@ -192,9 +196,11 @@ public sealed class ModelTrainer(ITrainingProgress progress)
             return n == 0 ? 0 : right / (double)n;
         }
 
+        var valFraming = valItems.Select(v => v.Features.Framing).ToArray();
         var stressRows = RowsWhere(i => !i.Negative);
+        var stressWeights = o.StressWeights == StressWeighting.FramingClass ? FramingClassWeights([.. stressRows.Select(r => (framingOf[r.Image], r.Image.Class))]) : null;
         outputs.Add(Select(TaskNames.Stress,
-            l2 => trainer.FitMulticlass(TaskNames.Stress, [.. stressRows.Select(r => r.Z)], [.. stressRows.Select(r => r.Image.Class)], classes, l2),
+            l2 => trainer.FitMulticlass(TaskNames.Stress, [.. stressRows.Select(r => r.Z)], [.. stressRows.Select(r => r.Image.Class)], classes, l2, stressWeights),
             outs => Accuracy(outs, TaskNames.Stress, img => classes.IndexOf(img.Class))));
         tasks.Add(new TaskSpec { Output = TaskNames.Stress, Kind = TaskSpec.SingleLabel, Labels = classes, Description = "The leaf's predominant stress (or healthy)." });
 
@@ -218,7 +224,6 @@ public sealed class ModelTrainer(ITrainingProgress progress)
                 outs => MultiLabelMetrics.Compute(flagNames, [.. valRows.Select(x => flagNames.Select(f => x.img.Flags![f]).ToArray())], [.. valRows.Select(x => outs[x.i].Probabilities[TaskNames.Flags])]).MacroF1));
             tasks.Add(new TaskSpec { Output = TaskNames.Flags, Kind = TaskSpec.MultiLabel, Labels = flagNames, Description = "Every stress present on the leaf (a leaf can carry several)." });
         }
-        var valFraming = valItems.Select(v => v.Features.Framing).ToArray();
         if (hasNegatives)
         {
             // Leaf or not, on every row; chosen by the share of val non-leaves rejected at the calibrated threshold.
@@ -328,7 +333,7 @@ public sealed class ModelTrainer(ITrainingProgress progress)
                     ImagesPerClass = classes.ToDictionary(c => c, c => leafItems.Count(i => i.Class == c)),
                     SkippedImages = [.. skipped.Select(s => s.RelativePath)],
                     Hyperparameters = chosen,
-                    Selection = $"Each task's L2 strength chosen from [{string.Join(", ", o.L2Grid)}] by its val score; head fitted on train only (each task on the rows that carry it); val also calibrates the thresholds. Backbone layers {string.Join("+", o.Layers)}, {o.Preprocessing.ViewCount} views per image.",
+                    Selection = $"Each task's L2 strength chosen from [{string.Join(", ", o.L2Grid)}] by its val score; head fitted on train only (each task on the rows that carry it); val also calibrates the thresholds. Backbone layers {string.Join("+", o.Layers)}, {o.Preprocessing.ViewCount} views per image.{(o.StressWeights == StressWeighting.FramingClass ? " Main-stress rows weighted so every framing x class pair has the same total weight." : "")}",
                     Seed = o.Seed,
                     Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
                     Sources = sourceInfos,
@@ -362,6 +367,16 @@ public sealed class ModelTrainer(ITrainingProgress progress)
     }
 
     private sealed record TrainRow(float[] Z, LabelledImage Image);
+
+    /// <summary>
+    /// One weight per row so that every (framing, class) pair carries the same total weight, and the mean weight is 1
+    /// (the L2 strengths keep their meaning): a class that is rare among whole leaves is not drowned by its close-ups.
+    /// </summary>
+    public static float[] FramingClassWeights(IReadOnlyList<(Framing Framing, string Class)> rows)
+    {
+        var counts = rows.CountBy(r => r).ToDictionary();
+        return [.. rows.Select(r => (float)(rows.Count / (double)(counts.Count * counts[r])))];
+    }
 
     private static List<Source> LoadSources(TrainOptions o)
     {
