@@ -53,7 +53,7 @@ public class BracolTests
         {
             var output = model.Predict(File.ReadAllBytes(image.FullPath(ds.Root)));
             if (Verdict.Ranked(output, model.Manifest.Task("stress"))[0].Label == image.Class) right++;
-            if (Verdict.Decide(output, model.Manifest) == PredictionStatus.Rejected) rejected++;
+            if (Verdict.IsRejected(output, model.Manifest.Calibration)) rejected++;
         }
         Assert.True(right >= 0.8 * sample.Count, $"{folder}: {right}/{sample.Count} right");
         Assert.True(rejected <= 2, $"{folder}: {rejected} real leaves rejected as not-a-leaf");
@@ -75,13 +75,13 @@ public class BracolTests
             var bytes = File.ReadAllBytes(image.FullPath(symptoms.Root));
             var output = model.Predict(bytes);
             if (Verdict.Ranked(output, model.Manifest.Task("stress"))[0].Label == image.Class) right++;
-            if (Verdict.Decide(output, model.Manifest) == PredictionStatus.Rejected) rejected++;
+            if (Verdict.IsRejected(output, model.Manifest.Calibration)) rejected++;
         }
         Assert.True(right >= 0.6 * closeUps.Count, $"{right}/{closeUps.Count} close-ups right");
         Assert.True(rejected <= 3, $"{rejected}/{closeUps.Count} close-ups rejected");
 
         var flowers = LabelledDataset.LoadNegatives(Path.Combine(datasets, "not-leaf")).In(Split.Val).Take(20).ToList();
-        int flowersRejected = flowers.Count(f => Verdict.Decide(model.Predict(File.ReadAllBytes(f.FullPath(Path.Combine(datasets, "not-leaf")))), model.Manifest) == PredictionStatus.Rejected);
+        int flowersRejected = flowers.Count(f => Verdict.IsRejected(model.Predict(File.ReadAllBytes(f.FullPath(Path.Combine(datasets, "not-leaf")))), model.Manifest.Calibration));
         Assert.True(flowersRejected >= 16, $"{flowersRejected}/20 flowers rejected");
     }
 }

@@ -54,8 +54,9 @@ public class CliTests
         File.WriteAllText(card, """{"en": "Synthetic leaves", "vi": "Lá tổng hợp"}""");
         var models = tmp.Sub("models", "coffee");
         Assert.Equal(0, Run("train", "--data", leaves, "--data", closeUps, "--negatives", flowers, "--augment", "1", "--trained-on", card,
-            "--crop", "coffee", "--out", models, "--layers", "layer4", "--l2", "16", "--cache", tmp.Sub("cache")));
+            "--crop", "coffee", "--out", models, "--layers", "layer4", "--l2", "16", "--cache", tmp.Sub("cache"), "--stress-weights", "framing-class"));
         var manifest = CropVision.Core.Models.ModelManifest.Read(Path.Combine(models, "1"));
+        Assert.Contains("every framing x class pair has the same total weight", manifest.Training.Selection);
         Assert.Equal("Lá tổng hợp", manifest.TrainedOn!.Vi);
         Assert.Equal(1.5, manifest.Preprocessing.CloseUpBelowAspect);
 
@@ -72,6 +73,9 @@ public class CliTests
         var mistakes = reportJson.RootElement.GetProperty("mistakes").EnumerateArray().ToList();
         Assert.Equal(doc.RootElement.GetProperty("mistakes").GetArrayLength(), mistakes.Count);
         foreach (var m in mistakes) Assert.True(File.Exists(Path.Combine(tmp.Sub("report"), m.GetProperty("thumbnail").GetString()!)));
+
+        Assert.NotEqual(0, Run("train", "--data", leaves, "--crop", "coffee", "--out", models, "--stress-weights", "heavy"));
+        Assert.False(Directory.Exists(Path.Combine(models, "2")));
 
         File.WriteAllText(card, """{"en": "only English"}""");
         Assert.Equal(1, Run("train", "--data", leaves, "--trained-on", card, "--crop", "coffee", "--out", models, "--cache", tmp.Sub("cache")));

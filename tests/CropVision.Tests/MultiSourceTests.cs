@@ -46,6 +46,10 @@ public class MultiSourceTests
         Assert.Equal(["healthy", "phoma", "rust"], m.Task(TaskNames.Stress).Labels);
         Assert.DoesNotContain(m.Tasks, t => t.Output == TaskNames.Leaf);
         Assert.Equal(TaskNames.Leaf, m.Calibration.LeafOutput);
+        // Severity and flags were learned on whole leaves only, so they say so (and are not shown for close-ups).
+        Assert.Null(m.Task(TaskNames.Stress).Framings);
+        Assert.Equal([Framing.Wide], m.Task(TaskNames.Severity).Framings);
+        Assert.Equal([Framing.Wide], m.Task(TaskNames.Flags).Framings);
 
         // Val of every source apart and together; framing apart; non-leaves apart.
         var r = result.ValReport;
@@ -59,6 +63,18 @@ public class MultiSourceTests
         Assert.Equal(6, r.Severity!.Count);
         Assert.True(File.Exists(Path.Combine(result.VersionFolder, "report.html")));
         Assert.Contains("Per source and per framing", File.ReadAllText(Path.Combine(result.VersionFolder, "report.html")));
+    }
+
+    [Fact]
+    public void Framing_class_weights_give_every_pair_the_same_total_and_average_one()
+    {
+        (Framing, string)[] rows = [(Framing.Wide, "cercospora"), (Framing.Wide, "rust"), (Framing.Wide, "rust"), (Framing.Wide, "rust"),
+                                    (Framing.CloseUp, "cercospora"), (Framing.CloseUp, "cercospora"), (Framing.CloseUp, "cercospora"), (Framing.CloseUp, "cercospora")];
+        var w = ModelTrainer.FramingClassWeights(rows);
+        Assert.Equal(1.0, w.Average(), 5);
+        // The single whole-leaf cercospora row weighs as much as the three whole-leaf rust rows together, and as the four close-ups.
+        Assert.Equal(w[0], w[1] + w[2] + w[3], 4);
+        Assert.Equal(w[0], w[4] + w[5] + w[6] + w[7], 4);
     }
 
     [Fact]
@@ -83,7 +99,7 @@ public class MultiSourceTests
                 var bytes = File.ReadAllBytes(img.FullPath(folder));
                 var output = model.Predict(bytes);
                 ImagePreprocessor.Preprocess(bytes, model.Spec, out var framing);
-                scored.Add((!negative, framing, Verdict.Decide(output, result.Manifest) == PredictionStatus.Rejected));
+                scored.Add((!negative, framing, Verdict.Decide(output, result.Manifest, framing) == PredictionStatus.Rejected));
             }
         }
         // At most the calibrated share of val leaves of each framing (2%, i.e. at most one of the six here) is rejected ...

@@ -12,8 +12,7 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
 {
     private readonly HttpClient _client = service.CreateClient();
     /// <summary>The committed coffee versions; the service serves the newest.</summary>
-    private static readonly IReadOnlyList<int> Versions = CropVision.Core.Models.ModelRepository.Versions(Path.Combine(ServiceFactory.CommittedModels, "coffee"));
-    private static int Newest => Versions[^1];
+    private static int Newest => ServiceFactory.NewestCoffeeVersion;
     private static string NewestFolder => Path.Combine(ServiceFactory.CommittedModels, "coffee", Newest.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public static byte[] LeafJpeg(int seed = 1) => TestImages.Leaf(seed, new SKColor(200, 110, 30), 10);
@@ -152,6 +151,22 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
             Assert.Equal("rejected", body.GetProperty("status").GetString());
             Assert.Contains("không giống lá", body.GetProperty("advice").GetProperty("vi").GetString());
         }
+    }
+
+    [Fact]
+    public async Task A_close_up_is_framed_as_one_and_gets_no_leaf_wide_severity_where_the_model_did_not_learn_it()
+    {
+        var manifest = CropVision.Core.Models.ModelManifest.Read(NewestFolder);
+        var closeUp = TestImages.CloseUp(3, new SKColor(240, 150, 20), 4, 200, 190);
+        var body = await (await _client.PostAsync("/v1/predict?crop=coffee", Form((closeUp, "close.jpg")))).Content.ReadFromJsonAsync<JsonElement>();
+        bool shapeFollowing = manifest.Preprocessing.CloseUpBelowAspect is not null;
+        Assert.Equal(shapeFollowing ? "close-up" : "wide", body.GetProperty("framing").GetString());
+        var severity = manifest.Tasks.First(t => t.Output == "severity");
+        Assert.Equal(severity.AppliesTo(CropVision.Core.Preprocessing.Framing.CloseUp) || !shapeFollowing, body.GetProperty("severity").ValueKind != JsonValueKind.Null);
+
+        var wide = await (await _client.PostAsync("/v1/predict?crop=coffee", Form((LeafJpeg(2), "leaf.jpg")))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("wide", wide.GetProperty("framing").GetString());
+        Assert.NotEqual(JsonValueKind.Null, wide.GetProperty("severity").ValueKind);
     }
 
     [Fact]

@@ -12,9 +12,12 @@ public sealed record PredictionResponse(
     ModelRef Model,
     /// <summary>ok, uncertain, or rejected (the photo does not look like a leaf of this crop).</summary>
     string Status,
+    /// <summary>How the photo was framed, judged from its shape: "wide" (a whole leaf) or "close-up"; it decides the views and which outputs are shown.</summary>
+    string Framing,
     string Label,
     double Confidence,
     IReadOnlyList<LabelProbability> Predictions,
+    /// <summary>Null when the model has no severity output, or did not learn it for this framing (a close-up shows no leaf-wide severity).</summary>
     SeverityGrade? Severity,
     IReadOnlyList<LabelProbability> OtherStresses,
     Advice Advice,

@@ -16,7 +16,7 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
     private const int TopPredictions = 3;
 
     /// <summary>A decoded image, ready for the model's queue.</summary>
-    public sealed record Prepared(ServedModel Model, byte[] Image, float[] Tensor, TimeSpan Decode);
+    public sealed record Prepared(ServedModel Model, byte[] Image, float[] Tensor, TimeSpan Decode, Framing Framing);
 
     /// <summary>Runs one image. Throws <see cref="ImageDecodeException"/>, <see cref="QueueFullException"/>, or <see cref="KeyNotFoundException"/> for an unknown crop.</summary>
     public Task<PredictionResponse> PredictAsync(string crop, byte[] image, CancellationToken ct) => CompleteAsync(Prepare(crop, image), ct);
@@ -34,18 +34,18 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
             throw new QueueFullException();
         }
         var clock = Stopwatch.StartNew();
-        var tensor = Preprocess(image, served);
+        var tensor = Preprocess(image, served, out var framing);
         ServingMetrics.DecodeSeconds.WithLabels(served.Crop).Observe(clock.Elapsed.TotalSeconds);
-        return new Prepared(served, image, tensor, clock.Elapsed);
+        return new Prepared(served, image, tensor, clock.Elapsed, framing);
     }
 
-    private float[] Preprocess(byte[] image, ServedModel served)
+    private float[] Preprocess(byte[] image, ServedModel served, out Framing framing)
     {
         var spec = served.Model.Spec;
         var tensor = ArrayPool<float>.Shared.Rent(spec.FloatsPerImage);
         try
         {
-            ImagePreprocessor.Preprocess(image, spec, tensor.AsSpan(0, spec.FloatsPerImage), limits.Value.MaxPixelsPerImage);
+            framing = ImagePreprocessor.Preprocess(image, spec, tensor.AsSpan(0, spec.FloatsPerImage), limits.Value.MaxPixelsPerImage);
             return tensor;
         }
         catch
@@ -58,7 +58,9 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
     public async Task<PredictionResponse> CompleteAsync(Prepared p, CancellationToken ct)
     {
         var (result, model) = await RunAsync(p.Model.Crop, p.Model, p.Tensor, p.Image, ct, pooled: true);
-        var response = Describe(model, result.Output, new Timings(Ms(p.Decode), Ms(result.Queue), Ms(result.Inference), result.BatchSize));
+        // A reload may have moved the image to a version with another view policy: its framing then follows that spec.
+        var framing = ReferenceEquals(model, p.Model) ? p.Framing : ImagePreprocessor.FramingFromHeader(p.Image, model.Model.Spec);
+        var response = Describe(model, result.Output, framing, new Timings(Ms(p.Decode), Ms(result.Queue), Ms(result.Inference), result.BatchSize));
         ServingMetrics.Predictions.WithLabels(model.Crop, response.Status).Inc();
         return response;
     }
@@ -80,7 +82,7 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
                 {
                     if (image is null) throw;
                     if (pooled) ArrayPool<float>.Shared.Return(tensor);
-                    tensor = Preprocess(image, current);
+                    tensor = Preprocess(image, current, out _);
                     pooled = true;
                 }
                 served = current;
@@ -95,22 +97,22 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
         }
     }
 
-    private PredictionResponse Describe(ServedModel model, ModelOutput output, Timings timings)
+    private PredictionResponse Describe(ServedModel model, ModelOutput output, Framing framing, Timings timings)
     {
         var m = model.Manifest;
-        var status = Verdict.Decide(output, m);
+        var status = Verdict.Decide(output, m, framing);
         var ranked = Verdict.Ranked(output, m.Task(m.PrimaryOutput));
         var top = ranked[0];
         LabelProbability Named(RankedLabel r) { var e = catalogue.Label(m.Crop, r.Label); return new(r.Label, e.En, e.Vi, Math.Round(r.Probability, 4)); }
 
         SeverityGrade? severity = null;
-        if (m.Tasks.FirstOrDefault(t => t.Output == TaskNames.Severity) is { } sevTask)
+        if (m.Tasks.FirstOrDefault(t => t.Output == TaskNames.Severity) is { } sevTask && sevTask.AppliesTo(framing))
         {
             var best = Verdict.Ranked(output, sevTask)[0];
             var e = catalogue.Severity(m.Crop, best.Label);
             severity = new SeverityGrade(best.Label, e.En, e.Vi, Math.Round(best.Probability, 4));
         }
-        var others = m.Tasks.Where(t => t.Kind == TaskSpec.MultiLabel)
+        var others = m.Tasks.Where(t => t.Kind == TaskSpec.MultiLabel && t.AppliesTo(framing))
             .SelectMany(t => Verdict.Ranked(output, t))
             .Where(r => r.Probability >= 0.5f && r.Label != top.Label)
             .Select(Named).ToList();
@@ -122,7 +124,8 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
             PredictionStatus.Uncertain => new Advice(catalogue.Uncertain.En, catalogue.Uncertain.Vi),
             _ => entry.Advice is { } a ? new Advice(a.En, a.Vi) : new Advice(entry.En, entry.Vi),
         };
-        return new PredictionResponse(m.Crop, new ModelRef($"{m.Crop}", m.Version), status.ToString().ToLowerInvariant(), top.Label,
+        return new PredictionResponse(m.Crop, new ModelRef($"{m.Crop}", m.Version), status.ToString().ToLowerInvariant(),
+            framing == Framing.CloseUp ? "close-up" : "wide", top.Label,
             Math.Round(top.Probability, 4), [.. ranked.Take(TopPredictions).Select(Named)], severity, others, advice, timings);
     }
 

@@ -57,11 +57,11 @@ public sealed class FolderShadowCandidates(ModelRegistry registry, IOptionsMonit
         return new ShadowCandidate(version, (image, ct) =>
         {
             var tensor = new float[model.Spec.FloatsPerImage];
-            ImagePreprocessor.Preprocess(image, model.Spec, tensor, limits.Value.MaxPixelsPerImage);
+            var framing = ImagePreprocessor.Preprocess(image, model.Spec, tensor, limits.Value.MaxPixelsPerImage);
             ct.ThrowIfCancellationRequested();
             var output = model.Run(tensor, 1)[0];
             var top = Verdict.Ranked(output, model.Manifest.Task(model.Manifest.PrimaryOutput))[0];
-            return new ShadowVerdict(top.Label, Verdict.Decide(output, model.Manifest).ToString().ToLowerInvariant(), Math.Round(top.Probability, 4));
+            return new ShadowVerdict(top.Label, Verdict.Decide(output, model.Manifest, framing).ToString().ToLowerInvariant(), Math.Round(top.Probability, 4));
         });
     }
 

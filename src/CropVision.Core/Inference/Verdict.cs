@@ -1,4 +1,5 @@
 using CropVision.Core.Models;
+using CropVision.Core.Preprocessing;
 
 namespace CropVision.Core.Inference;
 
@@ -9,11 +10,12 @@ public sealed record RankedLabel(string Label, float Probability);
 /// <summary>How sure the model is, from thresholds calibrated on validation data and stored in the manifest.</summary>
 public static class Verdict
 {
-    public static PredictionStatus Decide(ModelOutput output, ModelManifest manifest)
+    /// <summary>The status of a photo of the given framing (its "uncertain" threshold may differ per framing).</summary>
+    public static PredictionStatus Decide(ModelOutput output, ModelManifest manifest, Framing framing)
     {
         var cal = manifest.Calibration;
         if (IsRejected(output, cal)) return PredictionStatus.Rejected;
-        return output.Probabilities[manifest.PrimaryOutput].Max() < cal.UncertainBelow ? PredictionStatus.Uncertain : PredictionStatus.Ok;
+        return output.Probabilities[manifest.PrimaryOutput].Max() < cal.UncertainThreshold(framing) ? PredictionStatus.Uncertain : PredictionStatus.Ok;
     }
 
     /// <summary>The learned "not a leaf" rule, where the model has one.</summary>

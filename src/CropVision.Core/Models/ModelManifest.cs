@@ -14,6 +14,13 @@ public sealed record TaskSpec
     public required string Kind { get; init; }
     public required IReadOnlyList<string> Labels { get; init; }
     public string? Description { get; init; }
+    /// <summary>
+    /// The framings this output was trained on (e.g. severity only on whole leaves); for a photo of another framing it
+    /// is not shown. Null: every framing (and always for the primary output).
+    /// </summary>
+    public IReadOnlyList<Framing>? Framings { get; init; }
+
+    public bool AppliesTo(Framing framing) => Framings is null || Framings.Contains(framing);
 }
 
 public sealed record BackboneSpec
@@ -30,6 +37,14 @@ public sealed record CalibrationSpec
 {
     /// <summary>Below this top probability the answer is "uncertain".</summary>
     public required double UncertainBelow { get; init; }
+    /// <summary>
+    /// The same, calibrated per framing (whole leaves and close-ups are not equally confident); absent in older
+    /// manifests, and for a framing it does not name <see cref="UncertainBelow"/> applies.
+    /// </summary>
+    public IReadOnlyDictionary<Framing, double>? UncertainBelowBy { get; init; }
+
+    public double UncertainThreshold(Framing framing) =>
+        UncertainBelowBy is { } by && by.TryGetValue(framing, out var t) ? t : UncertainBelow;
     /// <summary>Above this out-of-distribution distance the photo is "rejected" (does not look like a leaf of this crop).</summary>
     public required double RejectAbove { get; init; }
     public required string Method { get; init; }

@@ -29,6 +29,10 @@ public static class ImagePreprocessor
         return framing;
     }
 
+    /// <summary>The framing the spec gives this photo, from its header alone (Wide where the header gives no size).</summary>
+    public static Framing FramingFromHeader(ReadOnlySpan<byte> bytes, PreprocessingSpec spec) =>
+        ImageHeader.TryReadSize(bytes, ImageFormatSniffer.Sniff(bytes)) is var (w, h) ? spec.FramingOf(w, h) : Framing.Wide;
+
     /// <summary>Decoded, upright, turned landscape if the spec asks, and resized to the spec's size.</summary>
     public static SKBitmap DecodeAndResize(ReadOnlySpan<byte> imageBytes, PreprocessingSpec spec, long maxPixels = ImageDecoder.DefaultMaxPixels) =>
         DecodeAndResize(imageBytes, spec, out _, maxPixels);

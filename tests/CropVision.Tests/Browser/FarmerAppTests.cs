@@ -147,7 +147,7 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
         // Stored in the field store with the photo, the model version and the answer the farmer was shown.
         var stored = (await StoredFeedback.AllAsync(app.Service)).First();
         Assert.Equal(("coffee", FarmerVerdict.Wrong, "phoma"), (stored.Crop, stored.FarmerVerdict, stored.FarmerLabel));
-        Assert.Equal(("rust", "ok", 1), (stored.ModelLabel, stored.ModelStatus, stored.ModelVersion));
+        Assert.Equal(("rust", "ok", ServiceFactory.NewestCoffeeVersion), (stored.ModelLabel, stored.ModelStatus, stored.ModelVersion));
         Assert.Null(stored.SurveyId);
         Assert.Equal((512, 256), (stored.Photo!.Width, stored.Photo.Height));
 

@@ -57,6 +57,8 @@ public sealed class OfficerPagesTests(WebAppFixture app) : IClassFixture<WebAppF
         // One tap confirms the model's answer for the first observation.
         await page.GetByTestId("observation-row").First.GetByTestId("confirm").ClickAsync();
         await Expect(page.GetByTestId("observation-row").First.GetByTestId("reviewed")).ToBeVisibleAsync();
+        await page.ReloadAsync();
+        await Expect(page.GetByTestId("agreement")).ToContainTextAsync("1/1"); // the review shows in the model-officer table
         if (Environment.GetEnvironmentVariable("CROPVISION_SCREENSHOTS") is { Length: > 0 } shots)
         {
             Directory.CreateDirectory(shots);
@@ -86,6 +88,15 @@ public sealed class OfficerPagesTests(WebAppFixture app) : IClassFixture<WebAppF
             Assert.Equal(points[i].Item1, coordinates[i].Lat, 4);
             Assert.Equal(points[i].Item2, coordinates[i].Lon, 4);
         }
+
+        // A zip from the field: imported in the background with a progress bar; the bad file is listed.
+        var zipPath = folder.Sub("day2.zip");
+        var extra = Directory.EnumerateFiles(Path.Combine(SharedData.Bracol, "miner"), "*.jpg").Order(StringComparer.Ordinal).Take(2)
+            .Select((f, i) => ($"day2/IMG_{i}.jpg", File.ReadAllBytes(f))).Append(("day2/notes.txt", "ghi chép"u8.ToArray())).ToArray();
+        File.WriteAllBytes(zipPath, CropVision.Tests.Surveys.ImportTests.Zip(extra));
+        await page.GetByTestId("upload-input").SetInputFilesAsync(zipPath);
+        await Expect(page.GetByTestId("observation-row")).ToHaveCountAsync(5, new() { Timeout = 90_000 });
+        await Expect(page.GetByTestId("upload-problems")).ToContainTextAsync("day2/notes.txt");
 
         // The admin creates an officer account from the accounts page.
         await page.GetByTestId("nav-accounts").ClickAsync();

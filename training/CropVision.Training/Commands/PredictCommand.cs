@@ -24,20 +24,26 @@ public static class PredictCommand
             foreach (var file in result.GetValue(images)!)
             {
                 ModelOutput output;
-                try { output = cropModel.Predict(File.ReadAllBytes(file.FullName)); }
+                Framing framing;
+                try
+                {
+                    var tensor = ImagePreprocessor.Preprocess(File.ReadAllBytes(file.FullName), cropModel.Spec, out framing);
+                    output = cropModel.Run(tensor, 1)[0];
+                }
                 catch (Exception e) when (e is ImageDecodeException or IOException or UnauthorizedAccessException)
                 {
                     AnsiConsole.MarkupLine($"[red]{Markup.Escape(file.Name)}[/]: {Markup.Escape(e.Message)}");
                     failures++;
                     continue;
                 }
-                var status = Verdict.Decide(output, m);
+                var status = Verdict.Decide(output, m, framing);
                 var colour = status switch { PredictionStatus.Ok => "green", PredictionStatus.Uncertain => "yellow", _ => "red" };
                 var ranked = Verdict.Ranked(output, m.Task(m.PrimaryOutput));
-                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(file.Name)}[/]: [{colour}]{status.ToString().ToLowerInvariant()}[/] {Markup.Escape(ranked[0].Label)} {ranked[0].Probability:P1}");
+                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(file.Name)}[/] ({(framing == Framing.CloseUp ? "close-up" : "wide")}): [{colour}]{status.ToString().ToLowerInvariant()}[/] {Markup.Escape(ranked[0].Label)} {ranked[0].Probability:P1}");
                 foreach (var r in ranked.Take(result.GetValue(top)).Skip(1)) AnsiConsole.MarkupLine($"    {Markup.Escape(r.Label)} {r.Probability.ToString("P1", CultureInfo.InvariantCulture)}");
                 foreach (var t in m.Tasks.Where(t => t.Output != m.PrimaryOutput))
                 {
+                    if (!t.AppliesTo(framing)) { AnsiConsole.MarkupLine($"    {Markup.Escape(t.Output)}: (not learned for this framing)"); continue; }
                     var ranks = Verdict.Ranked(output, t);
                     var shown = t.Kind == TaskSpec.MultiLabel
                         ? string.Join(", ", ranks.Where(r => r.Probability >= 0.5f).Select(r => $"{r.Label} {r.Probability.ToString("P0", CultureInfo.InvariantCulture)}")) is { Length: > 0 } s ? s : "none"

@@ -27,11 +27,13 @@ public static class TrainCommand
         var l2 = new Option<string>("--l2") { Description = "L2 strengths to try; each task keeps the best on val", DefaultValueFactory = _ => "4,16,64,256" };
         var seed = new Option<int>("--seed") { Description = "Seed for the split of unlabelled images and for training", DefaultValueFactory = _ => 42 };
         var cache = new Option<DirectoryInfo?>("--cache") { Description = $"Feature cache folder (default {FeatureCache.DefaultRoot}; env CROPVISION_CACHE)" };
+        var stressWeights = new Option<string>("--stress-weights") { Description = "Weight the main stress's training rows: none, or framing-class (every framing x class pair has the same say, so a class rare among whole leaves is not drowned by close-ups)", DefaultValueFactory = _ => "none" };
+        stressWeights.AcceptOnlyFromAmong("none", "framing-class");
         var noCache = new Option<bool>("--no-cache") { Description = "Compute every feature afresh" };
 
         var command = new Command("train", "Train a model version from labelled leaf photos and write it with its validation report")
         {
-            data, negatives, crop, output, layers, resize, flips, closeUp, augment, trainedOn, l2, seed, cache, noCache,
+            data, negatives, crop, output, layers, resize, flips, closeUp, augment, trainedOn, l2, stressWeights, seed, cache, noCache,
         };
         command.SetAction((result, ct) => Task.FromResult(ConsoleErrors.Guard(() =>
         {
@@ -54,6 +56,7 @@ public static class TrainCommand
                 },
                 L2Grid = [.. Parse.List(result.GetValue(l2)!).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).Order()],
                 Seed = result.GetValue(seed),
+                StressWeights = result.GetValue(stressWeights) == "framing-class" ? StressWeighting.FramingClass : StressWeighting.None,
                 CacheRoot = result.GetValue(noCache) ? null : result.GetValue(cache)?.FullName ?? FeatureCache.DefaultRoot,
             };
             var trained = SpectreProgress.Run(p => new ModelTrainer(p).Train(options, ct));

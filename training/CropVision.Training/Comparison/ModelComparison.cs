@@ -84,7 +84,7 @@ public sealed record ModelComparison
         var primary = model.Manifest.Task(model.Manifest.PrimaryOutput);
         var p = s.Output.Probabilities[primary.Output];
         int top = ClassificationMetrics.ArgMax(p);
-        var status = Verdict.Decide(s.Output, model.Manifest).ToString().ToLowerInvariant();
+        var status = Verdict.Decide(s.Output, model.Manifest, s.Framing).ToString().ToLowerInvariant();
         return new PairedAnswer(status, primary.Labels[top], Math.Round(p[top], 4), status != "rejected" && primary.Labels[top] == s.Image.Class);
     }
 }

@@ -92,7 +92,7 @@ public sealed record EvaluationReport
         var cal = manifest.Calibration;
         int n = Math.Max(1, scored.Count);
         double rejected = scored.Count(s => Verdict.IsRejected(s.Output, cal)) / (double)n;
-        double uncertain = scored.Count(s => !Verdict.IsRejected(s.Output, cal) && s.Output.Probabilities[primary.Output].Max() < cal.UncertainBelow) / (double)n;
+        double uncertain = scored.Count(s => Verdict.Decide(s.Output, manifest, s.Framing) == PredictionStatus.Uncertain) / (double)n;
         var report = new EvaluationReport
         {
             Model = "", Data = "", Split = "", Images = scored.Count,

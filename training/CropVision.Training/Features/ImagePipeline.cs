@@ -78,6 +78,5 @@ public static class ImagePipeline
     }
 
     /// <summary>The framing the preprocessing will give this photo, from its header alone (Wide where the header gives no size).</summary>
-    public static Framing FramingFromHeader(byte[] bytes, PreprocessingSpec spec) =>
-        ImageHeader.TryReadSize(bytes, ImageFormatSniffer.Sniff(bytes)) is var (w, h) ? spec.FramingOf(w, h) : Framing.Wide;
+    public static Framing FramingFromHeader(byte[] bytes, PreprocessingSpec spec) => ImagePreprocessor.FramingFromHeader(bytes, spec);
 }

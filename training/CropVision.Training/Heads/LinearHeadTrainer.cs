@@ -15,21 +15,25 @@ public sealed class LinearHeadTrainer(int seed)
 {
     private readonly MLContext _ml = new(seed);
 
-    private sealed class ClassRow { public string Label { get; set; } = ""; [VectorType] public float[] Features { get; set; } = []; }
+    private sealed class ClassRow { public string Label { get; set; } = ""; public float Weight { get; set; } = 1; [VectorType] public float[] Features { get; set; } = []; }
     private sealed class BinaryRow { public bool Label { get; set; } [VectorType] public float[] Features { get; set; } = []; }
 
-    /// <summary>Softmax regression. <paramref name="labels"/> fixes the output order; every row's label must be one of them.</summary>
-    public LinearOutput FitMulticlass(string name, float[][] z, IReadOnlyList<string> rowLabels, IReadOnlyList<string> labels, float l2)
+    /// <summary>
+    /// Softmax regression. <paramref name="labels"/> fixes the output order; every row's label must be one of them.
+    /// <paramref name="rowWeights"/> (optional, one per row) scales each row's share of the loss.
+    /// </summary>
+    public LinearOutput FitMulticlass(string name, float[][] z, IReadOnlyList<string> rowLabels, IReadOnlyList<string> labels, float l2, IReadOnlyList<float>? rowWeights = null)
     {
         int d = z[0].Length;
         var schema = SchemaDefinition.Create(typeof(ClassRow));
         schema[nameof(ClassRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, d);
-        var data = _ml.Data.LoadFromEnumerable(z.Select((row, i) => new ClassRow { Label = rowLabels[i], Features = row }), schema);
+        var data = _ml.Data.LoadFromEnumerable(z.Select((row, i) => new ClassRow { Label = rowLabels[i], Weight = rowWeights?[i] ?? 1, Features = row }), schema);
         var pipeline = _ml.Transforms.Conversion.MapValueToKey("LabelKey", nameof(ClassRow.Label))
             .Append(_ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
             {
                 LabelColumnName = "LabelKey",
                 FeatureColumnName = nameof(ClassRow.Features),
+                ExampleWeightColumnName = rowWeights is null ? null : nameof(ClassRow.Weight),
                 L2Regularization = l2,
                 L1Regularization = 0,
                 OptimizationTolerance = 1e-7f,

@@ -33,11 +33,15 @@ public sealed record TrainOptions
     public IReadOnlyList<float> L2Grid { get; init; } = [4f, 16f, 64f, 256f];
     public int Seed { get; init; } = 42;
     public string? CacheRoot { get; init; } = FeatureCache.DefaultRoot;
+    /// <summary>Main-stress rows weighted so every (framing, class) pair has the same say, or all rows alike.</summary>
+    public StressWeighting StressWeights { get; init; } = StressWeighting.None;
     /// <summary>Top probabilities of val leaves below this quantile are "uncertain".</summary>
     public double UncertainQuantile { get; init; } = 0.10;
     /// <summary>Val leaves farther from every class centroid than this quantile are "rejected".</summary>
     public double RejectQuantile { get; init; } = 0.995;
 }
+
+public enum StressWeighting { None, FramingClass }
 
 public sealed record TrainResult(string VersionFolder, ModelManifest Manifest, EvaluationReport ValReport, IReadOnlyList<UnreadableImage> Skipped, IReadOnlyList<string> Log);
 
@@ -89,6 +93,7 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         var copyCache = o.CacheRoot is null || o.Augment == 0 ? null
             : new FeatureCache(o.CacheRoot, FeatureExtractor.AugmentedCacheKey(backbone, o.Layers, o.Preprocessing, o.Seed), extractor.FloatsPerCopy);
         var trainItems = new List<(LabelledImage, ImageFeatures)>();
+        var framingOf = new Dictionary<LabelledImage, Framing>(ReferenceEqualityComparer.Instance); // of each training row's photo or copy
         var valItems = new List<(LabelledImage Image, ImageFeatures Features, Source Source)>();
         var valCopies = new List<(LabelledImage Image, ImageFeatures Features, Source Source)>();
         var skipped = new List<UnreadableImage>();
@@ -113,11 +118,13 @@ public sealed class ModelTrainer(ITrainingProgress progress)
                 var image = byPath[f.RelativePath];
                 if (!originals.TryGetValue(f.RelativePath, out var original)) continue;
                 if (f.Copy == 0 && image.Split == Split.Val) { valItems.Add((image, f, source)); continue; }
-                if (f.Copy == 0) { trainItems.Add((image, f)); continue; }
+                if (f.Copy == 0) { framingOf[image] = f.Framing; trainItems.Add((image, f)); continue; }
                 // A close-up cut from a whole leaf shows its stress but not the leaf-wide severity and flags.
                 var kind = Augmenter.KindOf(Augmenter.SeedFor(o.Seed, original.Sha256, f.Copy), original.Framing == Framing.Wide);
                 var labels = kind == AugmentedKind.CloseUp ? image with { Severity = null, Flags = null } : image;
                 if (image.Split == Split.Val) { valCopies.Add((labels, f with { Framing = kind == AugmentedKind.CloseUp ? Framing.CloseUp : original.Framing }, source)); continue; }
+                if (!ReferenceEquals(labels, image)) framingOf[labels] = Framing.CloseUp;
+                else framingOf.TryAdd(labels, original.Framing);
                 trainItems.Add((labels, f));
                 copies++;
             }
@@ -189,9 +196,11 @@ public sealed class ModelTrainer(ITrainingProgress progress)
             return n == 0 ? 0 : right / (double)n;
         }
 
+        var valFraming = valItems.Select(v => v.Features.Framing).ToArray();
         var stressRows = RowsWhere(i => !i.Negative);
+        var stressWeights = o.StressWeights == StressWeighting.FramingClass ? FramingClassWeights([.. stressRows.Select(r => (framingOf[r.Image], r.Image.Class))]) : null;
         outputs.Add(Select(TaskNames.Stress,
-            l2 => trainer.FitMulticlass(TaskNames.Stress, [.. stressRows.Select(r => r.Z)], [.. stressRows.Select(r => r.Image.Class)], classes, l2),
+            l2 => trainer.FitMulticlass(TaskNames.Stress, [.. stressRows.Select(r => r.Z)], [.. stressRows.Select(r => r.Image.Class)], classes, l2, stressWeights),
             outs => Accuracy(outs, TaskNames.Stress, img => classes.IndexOf(img.Class))));
         tasks.Add(new TaskSpec { Output = TaskNames.Stress, Kind = TaskSpec.SingleLabel, Labels = classes, Description = "The leaf's predominant stress (or healthy)." });
 
@@ -215,7 +224,6 @@ public sealed class ModelTrainer(ITrainingProgress progress)
                 outs => MultiLabelMetrics.Compute(flagNames, [.. valRows.Select(x => flagNames.Select(f => x.img.Flags![f]).ToArray())], [.. valRows.Select(x => outs[x.i].Probabilities[TaskNames.Flags])]).MacroF1));
             tasks.Add(new TaskSpec { Output = TaskNames.Flags, Kind = TaskSpec.MultiLabel, Labels = flagNames, Description = "Every stress present on the leaf (a leaf can carry several)." });
         }
-        var valFraming = valItems.Select(v => v.Features.Framing).ToArray();
         if (hasNegatives)
         {
             // Leaf or not, on every row; chosen by the share of val non-leaves rejected at the calibrated threshold.
@@ -230,12 +238,29 @@ public sealed class ModelTrainer(ITrainingProgress progress)
                 }));
         }
 
+        // Outputs fitted on fewer framings than the main stress (severity and flags: whole leaves only) say so, and
+        // the service does not show them for photos of another framing (a close-up shows no leaf-wide severity).
+        var stressFramings = stressRows.Select(r => framingOf[r.Image]).Distinct().ToHashSet();
+        for (int t = 1; t < tasks.Count; t++)
+        {
+            var output = tasks[t].Output;
+            Func<LabelledImage, bool> carries = output == TaskNames.Severity ? i => i.Severity is not null : i => i.Flags is not null && flagNames.All(i.Flags.ContainsKey);
+            var framings = RowsWhere(carries).Select(r => framingOf[r.Image]).Distinct().Order().ToList();
+            if (framings.Count < stressFramings.Count) tasks[t] = tasks[t] with { Framings = framings };
+        }
+
         // 3. The head, and thresholds calibrated on val leaves (and non-leaves).
         var headParams = new HeadParameters(d, mean, invStd, outputs, centroids);
         var valOut = HeadEvaluator.Run(headParams, val);
         var proxyOut = valCopies.Count > 0 ? HeadEvaluator.Run(headParams, proxy) : [];
         var leafIdx = Enumerable.Range(0, valOut.Length).Where(i => !val.Images[i].Negative).ToList();
-        double uncertainBelow = Quantile([.. leafIdx.Select(i => (double)valOut[i].Probabilities[TaskNames.Stress].Max())], o.UncertainQuantile);
+        double TopQuantile(IEnumerable<int> idx) => Quantile([.. idx.Select(i => (double)valOut[i].Probabilities[TaskNames.Stress].Max())], o.UncertainQuantile);
+        double uncertainBelow = TopQuantile(leafIdx);
+        // Per framing where photos of more than one framing were seen: each framing gets its own 10% quantile.
+        var framingsSeen = leafIdx.Select(i => valFraming[i]).Distinct().Order().ToList();
+        Dictionary<Framing, double>? uncertainBy = framingsSeen.Count > 1
+            ? framingsSeen.ToDictionary(f => f, f => TopQuantile(leafIdx.Where(i => valFraming[i] == f)))
+            : null;
         // With learned negatives the distance rule is only a backstop: farther than every val leaf.
         double rejectQuantile = hasNegatives ? 1.0 : o.RejectQuantile;
         double rejectAbove = Quantile([.. leafIdx.Select(i => (double)valOut[i].Distance)], rejectQuantile);
@@ -246,10 +271,11 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         var calibration = new CalibrationSpec
         {
             UncertainBelow = uncertainBelow,
+            UncertainBelowBy = uncertainBy,
             RejectAbove = rejectAbove,
             LeafOutput = hasNegatives ? TaskNames.Leaf : null,
             LeafBelow = leafBelow,
-            Method = $"uncertain: top probability below the {o.UncertainQuantile:P1} quantile of val leaves; " +
+            Method = $"uncertain: top probability below the {o.UncertainQuantile:P1} quantile of val leaves{(uncertainBy is null ? "" : " of the photo's framing (uncertainBelowBy; uncertainBelow over all val leaves is for callers that do not know the framing)")}; " +
                      $"rejected: RMS distance (standardized features, mean over flips) to the nearest class centroid above the {rejectQuantile:P1} quantile of val leaves" +
                      (hasNegatives ? $", or the learned leaf probability ({TaskNames.Leaf}) below a threshold midway in log-odds between the {o.LeafRejectQuantile:P1} quantile of val leaves " +
                                      $"(of the group where that is lowest: whole leaves, close-ups, augmented copies of val photos) and the {o.NotLeafRejectQuantile:P1} quantile of val non-leaves (the leaf quantile alone where the two overlap)" : ""),
@@ -273,7 +299,7 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         calibration = calibration with
         {
             ValRejectedRate = leafIdx.Count(Rejected) / (double)leafIdx.Count,
-            ValUncertainRate = leafIdx.Count(i => !Rejected(i) && valOut[i].Probabilities[TaskNames.Stress].Max() < uncertainBelow) / (double)leafIdx.Count,
+            ValUncertainRate = leafIdx.Count(i => !Rejected(i) && valOut[i].Probabilities[TaskNames.Stress].Max() < calibration.UncertainThreshold(valFraming[i])) / (double)leafIdx.Count,
             ValRejectedBy = rejectedBy,
         };
         foreach (var (k, v) in rejectedBy) Info($"val rejected, {k}: {v:P1}");
@@ -307,7 +333,7 @@ public sealed class ModelTrainer(ITrainingProgress progress)
                     ImagesPerClass = classes.ToDictionary(c => c, c => leafItems.Count(i => i.Class == c)),
                     SkippedImages = [.. skipped.Select(s => s.RelativePath)],
                     Hyperparameters = chosen,
-                    Selection = $"Each task's L2 strength chosen from [{string.Join(", ", o.L2Grid)}] by its val score; head fitted on train only (each task on the rows that carry it); val also calibrates the thresholds. Backbone layers {string.Join("+", o.Layers)}, {o.Preprocessing.ViewCount} views per image.",
+                    Selection = $"Each task's L2 strength chosen from [{string.Join(", ", o.L2Grid)}] by its val score; head fitted on train only (each task on the rows that carry it); val also calibrates the thresholds. Backbone layers {string.Join("+", o.Layers)}, {o.Preprocessing.ViewCount} views per image.{(o.StressWeights == StressWeighting.FramingClass ? " Main-stress rows weighted so every framing x class pair has the same total weight." : "")}",
                     Seed = o.Seed,
                     Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
                     Sources = sourceInfos,
@@ -342,6 +368,16 @@ public sealed class ModelTrainer(ITrainingProgress progress)
     }
 
     private sealed record TrainRow(float[] Z, LabelledImage Image);
+
+    /// <summary>
+    /// One weight per row so that every (framing, class) pair carries the same total weight, and the mean weight is 1
+    /// (the L2 strengths keep their meaning): a class that is rare among whole leaves is not drowned by its close-ups.
+    /// </summary>
+    public static float[] FramingClassWeights(IReadOnlyList<(Framing Framing, string Class)> rows)
+    {
+        var counts = rows.CountBy(r => r).ToDictionary();
+        return [.. rows.Select(r => (float)(rows.Count / (double)(counts.Count * counts[r])))];
+    }
 
     private static List<Source> LoadSources(TrainOptions o)
     {

@@ -101,6 +101,7 @@ async function surveyPage(id) {
     h('section', { class: 'card' }, h('h2', {}, t('officer.summary')), h('p', {}, t('officer.leaves', { count: summary.overall.assessed })),
       h('table', { 'data-testid': 'incidence' }, h('tbody', {}, Object.entries(summary.overall.incidence).map(([label, share]) =>
         h('tr', {}, h('td', {}, h('span', { class: 'swatch', 'data-colour': label }), labelName(label)), h('td', {}, `${Math.round(share * 1000) / 10}%`)))))),
+    agreement(summary.agreement, labelName),
     survey.closed ? null : h('section', { class: 'card' }, h('h2', {}, t('officer.upload')), h('p', {}, t('officer.uploadHint')),
       h('label', {}, t('officer.plot'), plot), h('label', { class: 'button' }, t('officer.upload'), files), progress, status, problems),
     h('section', {}, h('h2', {}, t('officer.observations')),
@@ -119,6 +120,19 @@ async function surveyPage(id) {
     title: `${labelName(o.label)}${o.plotCode ? ` · ${o.plotCode}` : ''}`,
   }));
   drawMap(mapEl, points, config);
+}
+
+/** The confusion matrix once some observations are reviewed (rows: officer, columns: model). */
+function agreement(a, labelName) {
+  if (!a) return null;
+  const used = a.labels.map((_, i) => a.matrix[i].some((v) => v > 0) || a.matrix.some((r) => r[i] > 0));
+  const labels = a.labels.filter((_, i) => used[i]);
+  const index = a.labels.map((_, i) => i).filter((i) => used[i]);
+  return h('section', { class: 'card', 'data-testid': 'agreement' }, h('h2', {}, t('officer.agreement')),
+    h('p', {}, t('officer.agreementLine', { agreed: a.agreed, reviewed: a.reviewed, share: Math.round(a.accuracy * 1000) / 10 })),
+    h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}), labels.map((l) => h('th', {}, labelName(l))))),
+      h('tbody', {}, index.map((r) => h('tr', {}, h('th', {}, labelName(a.labels[r])), index.map((c) => h('td', {}, String(a.matrix[r][c]))))))));
 }
 
 function row(id, o, labels, labelName) {
@@ -149,6 +163,8 @@ async function upload(id, chosen, plot, ui) {
   const zips = chosen.filter((f) => f.name.toLowerCase().endsWith('.zip'));
   const photos = chosen.filter((f) => !zips.includes(f));
   const totals = { added: 0, duplicates: 0, failed: 0 };
+  const bad = []; // kept across the page's refresh at the end
+  const listBad = (line) => { bad.push(line); ui.problems.append(h('li', {}, line)); };
   try {
     for (let i = 0; i < photos.length; i += 8) {
       const batch = photos.slice(i, i + 8);
@@ -156,7 +172,7 @@ async function upload(id, chosen, plot, ui) {
       const { body } = await officerApi.addPhotos(id, batch, { plot }, (f) => { ui.progress.value = (i + f * batch.length) / photos.length; });
       const items = body.items ?? [{ observation: body, duplicate: false, fileName: batch[0].name }];
       for (const item of items) {
-        if (item.error) { totals.failed++; ui.problems.append(h('li', {}, `${item.fileName}: ${item.error.detail ?? item.error.title}`)); }
+        if (item.error) { totals.failed++; listBad(`${item.fileName}: ${item.error.detail ?? item.error.title}`); }
         else if (item.duplicate) totals.duplicates++;
         else totals.added++;
       }
@@ -171,13 +187,15 @@ async function upload(id, chosen, plot, ui) {
         render(ui.status, t('officer.importing', { done: job.processedEntries, total: job.totalEntries }));
       } while (job.state === 'queued' || job.state === 'running');
       totals.added += job.added; totals.duplicates += job.duplicates; totals.failed += job.failed;
-      for (const p of job.problems) ui.problems.append(h('li', {}, `${p.name}: ${p.reason}`));
+      for (const p of job.problems) listBad(`${p.name}: ${p.reason}`);
     }
     ui.progress.value = 1;
     const done = t('officer.uploadDone', totals);
     await surveyPage(id);
     const status = root.querySelector('[data-testid=upload-status]');
     if (status) render(status, done);
+    const problems = root.querySelector('[data-testid=upload-problems]');
+    if (problems) render(problems, bad.map((line) => h('li', {}, line)));
   } catch (e) {
     render(ui.status, t('officer.error', { reason: reason(e) }));
   }
