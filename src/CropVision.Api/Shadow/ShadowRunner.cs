@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using CropVision.Api.Configuration;
 using CropVision.Api.Predictions;
@@ -109,7 +108,7 @@ public sealed class ShadowRunner(IShadowCandidates candidates, ModelRegistry reg
         var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
         db.ShadowAnswers.Add(new ShadowAnswer
         {
-            PhotoSha256 = Convert.ToHexStringLower(SHA256.HashData(job.Image)), Crop = job.Crop,
+            PhotoSha256 = CropVision.FieldStore.Photos.PhotoFiles.Sha256Of(job.Image), Crop = job.Crop,
             ServingVersion = p.Model.Version, ServingLabel = p.Label, ServingStatus = p.Status, ServingConfidence = p.Confidence,
             ShadowVersion = candidate.Version, ShadowLabel = shadow.Label, ShadowStatus = shadow.Status, ShadowConfidence = shadow.Confidence,
             Agreed = agreed, At = clock.GetUtcNow(),

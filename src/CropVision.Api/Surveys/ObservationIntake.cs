@@ -25,7 +25,7 @@ public sealed class ObservationIntake(PredictionService predictions, Observation
         ImageDecoder.CheckHeader(photo);
         if (input.SurveyId is { } surveyId)
         {
-            var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(photo));
+            var sha = CropVision.FieldStore.Photos.PhotoFiles.Sha256Of(photo);
             if (await store.FindInSurveyAsync(surveyId, sha, ct) is not null)
                 return await store.AddAsync(input, photo, ct, alsoCommit); // records the duplicate (and the caller's progress) without the model
         }

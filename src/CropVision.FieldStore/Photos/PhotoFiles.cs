@@ -15,7 +15,11 @@ public sealed record PhotoFile(string Sha256, string Extension, long Length, int
 public sealed class PhotoFiles(FieldStorePaths paths)
 {
     public const int ThumbnailSize = 256;
-    public const long MaxPixels = 50_000_000;
+    /// <summary>The same pixel ceiling as the prediction path, so a photo the model took is never refused by the store.</summary>
+    public const long MaxPixels = ImageDecoder.DefaultMaxPixels;
+
+    /// <summary>A photo's identity in the store: the lower-case hex SHA-256 of its bytes (also its file name).</summary>
+    public static string Sha256Of(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <summary>
     /// Checks the bytes are a readable JPEG, PNG or WebP (throws <see cref="ImageDecodeException"/> otherwise), then
@@ -24,7 +28,7 @@ public sealed class PhotoFiles(FieldStorePaths paths)
     public async Task<PhotoFile> SaveAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
     {
         var format = ImageDecoder.CheckHeader(bytes.Span, MaxPixels);
-        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes.Span));
+        var sha = Sha256Of(bytes.Span);
         var extension = format switch { ImageFormat.Jpeg => "jpg", ImageFormat.Png => "png", _ => "webp" };
 
         // The thumbnail decode also proves the whole file decodes: a corrupt photo is refused before anything is written.
