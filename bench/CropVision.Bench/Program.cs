@@ -33,6 +33,10 @@ switch (opts.Command)
         Print(result);
         return 0;
     }
+    case "cheaper":
+        CheaperPhotoBenchmark.Run(modelFolder, CheaperPhotoBenchmark.Variants(opts.Get("--int8-calibration", ""), opts.Double("--confident-above", 0.9), session with { UseCuda = false }),
+            [.. BenchInputs.Photos(opts.Int("--photos", 16)).Select(p => p.Bytes)], opts.Int("--rounds", 3), log);
+        return 0;
     case "all":
         return await All();
     default:

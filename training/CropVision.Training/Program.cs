@@ -10,5 +10,6 @@ var root = new RootCommand("CropVision training console: train crop-disease mode
     DatasetCommand.Create(),
     CompareCommand.Create(),
     PromoteCommand.Create(),
+    QuantizeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -20,6 +20,10 @@ public sealed class CropModel : IDisposable
     private IEnumerable<string> ProbabilityOutputs =>
         Manifest.Calibration.LeafOutput is { } leaf ? Manifest.Tasks.Select(t => t.Output).Append(leaf) : Manifest.Tasks.Select(t => t.Output);
 
+    private long _images, _views;
+    /// <summary>Backbone passes per image so far (an early exit makes it vary).</summary>
+    public double PassesPerImage => Interlocked.Read(ref _images) is > 0 and var n ? (double)Interlocked.Read(ref _views) / n : 0;
+
     public CropModel(ModelPackage package, SessionSettings? settings = null)
     {
         Manifest = package.Manifest;
@@ -27,8 +31,8 @@ public sealed class CropModel : IDisposable
         _session = new OnnxModel(package.ToBytes(), settings);
     }
 
-    public static CropModel Load(string versionFolder, Backbone backbone, SessionSettings? settings = null) =>
-        new(ModelPackage.Load(versionFolder, backbone), settings);
+    public static CropModel Load(string versionFolder, Backbone backbone, SessionSettings? settings = null, InferenceSpec? inference = null) =>
+        new(ModelPackage.Load(versionFolder, backbone, inference), settings);
 
     /// <summary>Image bytes to outputs, through the shared preprocessing.</summary>
     public ModelOutput Predict(ReadOnlySpan<byte> imageBytes, long maxPixels = ImageDecoder.DefaultMaxPixels) =>
@@ -39,8 +43,47 @@ public sealed class CropModel : IDisposable
 
     public ModelOutput[] Run(Memory<float> tensors, int count)
     {
+        Interlocked.Add(ref _images, count);
+        if (Manifest.Inference?.EarlyExit is not { } exit) return RunViews(tensors, count, Spec.ViewCount);
+        // Stage 1: the first flip's tiles of every image (flip-major layout: the first TileCount views).
         var s = Spec;
-        var outputs = _session.Run(tensors, [count, s.ViewCount, 3, s.TileSize, s.TileSize]);
+        int first = s.TileCount * s.FloatsPerView, rest = s.FloatsPerImage - first;
+        var stage1 = new float[count * first];
+        for (int i = 0; i < count; i++) tensors.Slice(i * s.FloatsPerImage, first).CopyTo(stage1.AsMemory(i * first));
+        var results = RunViews(stage1, count, s.TileCount);
+        var unsure = Enumerable.Range(0, count).Where(i => results[i].Probabilities[Manifest.PrimaryOutput].Max() < exit.ConfidentAbove).ToArray();
+        if (unsure.Length == 0 || rest == 0) return results;
+
+        // Stage 2, one follow-up batch: the other flips of the images that were not confident, averaged in by flip count.
+        var stage2 = new float[unsure.Length * rest];
+        for (int j = 0; j < unsure.Length; j++) tensors.Slice(unsure[j] * s.FloatsPerImage + first, rest).CopyTo(stage2.AsMemory(j * rest));
+        var more = RunViews(stage2, unsure.Length, s.ViewCount - s.TileCount);
+        float w1 = 1f / s.Flips.Count, w2 = 1 - w1;
+        for (int j = 0; j < unsure.Length; j++)
+        {
+            var a = results[unsure[j]];
+            var b = more[j];
+            results[unsure[j]] = new ModelOutput(
+                a.Probabilities.ToDictionary(p => p.Key, p => Mix(p.Value, b.Probabilities[p.Key], w1, w2)),
+                w1 * a.Distance + w2 * b.Distance,
+                Mix(a.Features, b.Features, w1, w2));
+        }
+        return results;
+    }
+
+    private static float[] Mix(float[] a, float[] b, float wa, float wb)
+    {
+        var r = new float[a.Length];
+        for (int i = 0; i < r.Length; i++) r[i] = wa * a[i] + wb * b[i];
+        return r;
+    }
+
+    /// <summary>One session run over <paramref name="views"/> views per image (all flips, or whole flips' worth of tiles).</summary>
+    private ModelOutput[] RunViews(Memory<float> tensors, int count, int views)
+    {
+        var s = Spec;
+        Interlocked.Add(ref _views, (long)count * views);
+        var outputs = _session.Run(tensors.Slice(0, count * views * s.FloatsPerView), [count, views, 3, s.TileSize, s.TileSize]);
         var results = new ModelOutput[count];
         var distance = outputs[HeadParameters.DistanceOutput];
         var features = outputs[GraphComposer.FeaturesOutput];

@@ -33,7 +33,17 @@ public sealed class Backbone
     /// <summary>Per-pixel BGR mean image [1,3,224,224] from ResNetPreprocess.onnx.</summary>
     public float[] MeanImage { get; }
 
-    private Backbone(string path, ModelProto model, float[] meanImage) => (Path, Model, MeanImage) = (path, model, meanImage);
+    /// <summary>The ONNX opset graphs built on this backbone use: 8 for the CNTK export (its BatchNormalization), 13 once BatchNormalization is folded (per-channel QDQ needs it).</summary>
+    public long Opset { get; }
+
+    private Backbone(string path, ModelProto model, float[] meanImage, long opset = OnnxBuilder.Opset) => (Path, Model, MeanImage, Opset) = (path, model, meanImage, opset);
+
+    /// <summary>The same NuGet backbone (same file and SHA-256) with its graph quantized to int8 per <paramref name="calibration"/>.</summary>
+    public Backbone Quantized(Quantization.Int8Calibration calibration) =>
+        new(Path, Quantization.Int8Quantizer.Quantize(Model, calibration), MeanImage, Quantization.Int8Quantizer.Opset);
+
+    /// <summary>The same backbone with BatchNormalization folded into its convolutions (the fp32 graph calibration measures).</summary>
+    public Backbone Folded() => new(Path, Quantization.Int8Quantizer.FoldBatchNorm(Model), MeanImage, Quantization.Int8Quantizer.Opset);
 
     public static Backbone Load(string? baseDirectory = null)
     {

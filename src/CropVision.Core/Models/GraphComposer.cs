@@ -23,7 +23,7 @@ public static class GraphComposer
         g.Input.Add(FloatValue(ViewsInput, "batch", null, 3, Backbone.InputSize, Backbone.InputSize));
         AddFeaturizerBody(g, backbone, layers, ViewsInput, FeaturesOutput);
         g.Output.Add(FloatValue(FeaturesOutput, "batch", null, Backbone.FeatureSize(layers)));
-        return NewModel(g, "CropVision featurizer: ResNet18 features of 224x224 RGB views.");
+        return NewModel(g, "CropVision featurizer: ResNet18 features of 224x224 RGB views.", backbone.Opset);
     }
 
     /// <summary>
@@ -33,9 +33,16 @@ public static class GraphComposer
     public static ModelProto BuildComposed(Backbone backbone, IReadOnlyList<string> layers, ModelProto head, PreprocessingSpec spec, IEnumerable<KeyValuePair<string, string>> metadata)
     {
         if (spec.TileSize != Backbone.InputSize) throw new InvalidDataException($"The backbone takes {Backbone.InputSize}px tiles, not {spec.TileSize}px.");
-        int d = Backbone.FeatureSize(layers), tiles = spec.TileCount, flips = spec.Flips.Count;
+        int d = Backbone.FeatureSize(layers), tiles = spec.TileCount;
         var g = new GraphProto { Name = "cropvision_model" };
-        g.Input.Add(FloatValue(ImageInput, "batch", null, spec.ViewCount, 3, Backbone.InputSize, Backbone.InputSize));
+        // The view count is symbolic: the full spec.ViewCount views, or (an early exit's stages) whole flips' worth of
+        // tiles; outputs are averaged over the flips given.
+        var image = FloatValue(ImageInput, "batch", null, spec.ViewCount, 3, Backbone.InputSize, Backbone.InputSize);
+        image.Type.TensorType.Shape.Dim[1] = new TensorShapeProto.Types.Dimension { DimParam = "views" };
+        g.Input.Add(image);
+        g.Node.Add(Node("Shape", "image_shape", [ImageInput], ["image_dims"]));
+        g.Initializer.Add(Int64Tensor("batch_axis", 0));
+        g.Node.Add(Node("Gather", "batch_size", ["image_dims", "batch_axis"], ["batch_dim"], Int("axis", 0)));
         g.Initializer.Add(Int64Tensor("views_shape", -1, 3, Backbone.InputSize, Backbone.InputSize));
         g.Node.Add(Node("Reshape", "split_views", [ImageInput, "views_shape"], [ViewsInput]));
         AddFeaturizerBody(g, backbone, layers, ViewsInput, "view_features");
@@ -61,20 +68,22 @@ public static class GraphComposer
         foreach (var output in head.Graph.Output)
         {
             long width = output.Type.TensorType.Shape.Dim[1].DimValue;
-            AddFlipMean(g, "head/" + output.Name, output.Name, flips, width);
+            AddFlipMean(g, "head/" + output.Name, output.Name, width);
             g.Output.Add(FloatValue(output.Name, "batch", null, width));
         }
-        AddFlipMean(g, "flip_features", FeaturesOutput, flips, d);
+        AddFlipMean(g, "flip_features", FeaturesOutput, d);
         g.Output.Add(FloatValue(FeaturesOutput, "batch", null, d));
 
-        var model = NewModel(g, "CropVision crop-disease model: image views in, probabilities out. See metadata_props.");
+        var model = NewModel(g, "CropVision crop-disease model: image views in, probabilities out. See metadata_props.", backbone.Opset);
         AddMetadata(model, metadata);
         return model;
     }
 
-    private static void AddFlipMean(GraphProto g, string input, string output, int flips, long width)
+    /// <summary>[N*flips, width] to the mean over flips [N, width], whatever number of flips the input held.</summary>
+    private static void AddFlipMean(GraphProto g, string input, string output, long width)
     {
-        g.Initializer.Add(Int64Tensor($"{output}_flip_shape", -1, flips, width));
+        g.Initializer.Add(Int64Tensor($"{output}_flip_rest", -1, width));
+        g.Node.Add(Node("Concat", $"{output}_flip_shape", ["batch_dim", $"{output}_flip_rest"], [$"{output}_flip_shape"], Int("axis", 0)));
         g.Node.Add(Node("Reshape", $"{output}_group_flips", [input, $"{output}_flip_shape"], [$"{output}_by_flip"]));
         g.Node.Add(Node("ReduceMean", $"{output}_mean_flips", [$"{output}_by_flip"], [output], Ints("axes", 1), Int("keepdims", 0)));
     }
@@ -83,7 +92,7 @@ public static class GraphComposer
     private static void AddFeaturizerBody(GraphProto g, Backbone backbone, IReadOnlyList<string> layers, string input, string output)
     {
         if (layers.Count == 0) throw new ArgumentException("At least one backbone layer is needed.", nameof(layers));
-        g.Node.Add(Node("Split", "split_rgb", [input], ["in_r", "in_g", "in_b"], Int("axis", 1), Ints("split", 1, 1, 1)));
+        g.Node.Add(Node("Split", "split_rgb", [input], ["in_r", "in_g", "in_b"], Int("axis", 1))); // equal parts (valid in opset 8 and 13)
         g.Node.Add(Node("Concat", "to_bgr", ["in_b", "in_g", "in_r"], ["in_bgr"], Int("axis", 1)));
         g.Initializer.Add(FloatTensor("mean_image", [1, 3, Backbone.InputSize, Backbone.InputSize], backbone.MeanImage));
         g.Node.Add(Node("Sub", "subtract_mean", ["in_bgr", "mean_image"], [Backbone.InputName]));
@@ -97,7 +106,9 @@ public static class GraphComposer
         foreach (var layer in layers)
         {
             if (!Backbone.Layers.TryGetValue(layer, out var tap)) throw new InvalidDataException($"Unknown backbone layer '{layer}'. Known: {string.Join(", ", Backbone.Layers.Keys)}.");
-            g.Node.Add(Node(tap.Pool, $"pool_{layer}", [tap.Tensor], [$"pool_{layer}"]));
+            // An int8 backbone: pool the dequantized copy, so the quantized tensor's producer keeps one consumer and fuses.
+            var tensor = src.Node.Any(n => n.Output.Contains(tap.Tensor + Quantization.Int8Quantizer.DequantizedSuffix)) ? tap.Tensor + Quantization.Int8Quantizer.DequantizedSuffix : tap.Tensor;
+            g.Node.Add(Node(tap.Pool, $"pool_{layer}", [tensor], [$"pool_{layer}"]));
             g.Node.Add(Node("Flatten", $"flat_{layer}", [$"pool_{layer}"], [$"feat_{layer}"], Int("axis", 1)));
             pooled.Add($"feat_{layer}");
         }

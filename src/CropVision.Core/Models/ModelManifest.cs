@@ -119,6 +119,8 @@ public sealed record ModelManifest
     /// <summary>The head ONNX file, relative to the version folder.</summary>
     public string Head { get; init; } = "head.onnx";
     public required CalibrationSpec Calibration { get; init; }
+    /// <summary>How the model is run (int8 backbone, early exit); absent: fp32, every view of every photo.</summary>
+    public InferenceSpec? Inference { get; init; }
     public required TrainingInfo Training { get; init; }
     /// <summary>Evaluation results by data split name (e.g. "val"), as written by the training console.</summary>
     public IReadOnlyDictionary<string, JsonElement> Metrics { get; init; } = new Dictionary<string, JsonElement>();

@@ -15,9 +15,11 @@ public sealed class ModelPackage
 
     private ModelPackage(string folder, ModelManifest manifest, ModelProto composed) => (Folder, Manifest, Composed) = (folder, manifest, composed);
 
-    public static ModelPackage Load(string versionFolder, Backbone backbone)
+    /// <param name="inference">Overrides the manifest's inference section (benchmarks comparing variants); null keeps it.</param>
+    public static ModelPackage Load(string versionFolder, Backbone backbone, InferenceSpec? inference = null)
     {
         var manifest = ModelManifest.Read(versionFolder);
+        if (inference is not null) manifest = manifest with { Inference = inference };
         if (!string.Equals(manifest.Backbone.Sha256, backbone.Sha256(), StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"{versionFolder} was trained on a backbone with SHA-256 {manifest.Backbone.Sha256}, but {backbone.Path} has {backbone.Sha256()}.");
         var headPath = Path.Combine(versionFolder, manifest.Head);
@@ -29,6 +31,8 @@ public sealed class ModelPackage
         var missing = manifest.Tasks.Select(t => t.Output).Append(HeadParameters.DistanceOutput)
             .Concat(manifest.Calibration.LeafOutput is { } leaf ? [leaf] : []).Where(o => !outputs.Contains(o)).ToList();
         if (missing.Count > 0) throw new InvalidDataException($"{headPath} lacks the outputs {string.Join(", ", missing)} that the manifest names.");
+        if (manifest.Inference?.Int8Calibration is { } calibration)
+            backbone = backbone.Quantized(Quantization.Int8Calibration.Read(Path.Combine(versionFolder, calibration)));
         var composed = GraphComposer.BuildComposed(backbone, manifest.Backbone.Layers, head, manifest.Preprocessing, Metadata(manifest));
         return new ModelPackage(versionFolder, manifest, composed);
     }
@@ -55,7 +59,9 @@ public sealed class ModelPackage
         yield return new("cropvision.calibration", System.Text.Json.JsonSerializer.Serialize(m.Calibration, ModelManifest.Json));
         if (m.TrainedOn is { } card) yield return new("cropvision.trained_on", System.Text.Json.JsonSerializer.Serialize(card, ModelManifest.Json));
         if (m.Calibration.LeafOutput is { } leafOutput) yield return new("cropvision.leaf_output", leafOutput);
-        yield return new("cropvision.backbone", $"{m.Backbone.Package}, sha256 {m.Backbone.Sha256}");
+        yield return new("cropvision.backbone", $"{m.Backbone.Package}, sha256 {m.Backbone.Sha256}" +
+            (m.Inference?.Int8Calibration is { } c ? $"; int8 QDQ (BatchNormalization folded, per-channel int8 weights, uint8 activations from {c})" : ""));
+        if (m.Inference?.EarlyExit is { } exit) yield return new("cropvision.early_exit", exit.Rule(m));
     }
 
     public byte[] ToBytes() => Composed.ToByteArray();

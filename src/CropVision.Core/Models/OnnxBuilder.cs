@@ -68,17 +68,17 @@ public static class OnnxBuilder
         };
     }
 
-    public static ModelProto NewModel(GraphProto graph, string docString)
+    public static ModelProto NewModel(GraphProto graph, string docString, long opset = Opset)
     {
         var model = new ModelProto
         {
-            IrVersion = IrVersion,
+            IrVersion = opset >= 13 ? 7 : IrVersion,
             ProducerName = "CropVision",
             ProducerVersion = typeof(OnnxBuilder).Assembly.GetName().Version?.ToString() ?? "",
             DocString = docString,
             Graph = graph,
         };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
         return model;
     }
 
