@@ -33,14 +33,17 @@ switch (opts.Command)
         Print(result);
         return 0;
     }
-    case "cheaper":
-        CheaperPhotoBenchmark.Run(modelFolder, CheaperPhotoBenchmark.Variants(opts.Get("--int8-calibration", ""), opts.Double("--confident-above", 0.9), session with { UseCuda = false }),
-            [.. BenchInputs.Photos(opts.Int("--photos", 16)).Select(p => p.Bytes)], opts.Int("--rounds", 3), log);
+    case "node":
+    {
+        var cheaper = await CheaperPhoto();
+        log.WriteLine();
+        log.WriteLine(cheaper.Markdown());
         return 0;
+    }
     case "all":
         return await All();
     default:
-        Console.Error.WriteLine("usage: cropvision-bench all [--overload] [--soak-minutes N] | raw [--batches 1,4,8,16] | http --url URL [--concurrency C | --rate R] [--duration S] | decode");
+        Console.Error.WriteLine("usage: cropvision-bench all [--overload] [--soak-minutes N] | raw [--batches 1,4,8,16] | http --url URL [--concurrency C | --rate R] [--duration S] | decode | node [--cheaper-duration S] [--no-variants] [--no-accuracy] [--int8-calibration FILE] [--confident-above P]");
         return 2;
 }
 
@@ -82,12 +85,25 @@ async Task<int> All()
     }
     log.WriteLine("== decode (one thread)");
     report.Decode = RunDecode(opts.Int("--iterations", 15));
+    report.CheaperPhoto = await CheaperPhoto();
 
     var path = report.Write(Path.Combine(repo, "bench", "results"), session);
     log.WriteLine();
     log.WriteLine(report.Table());
     log.WriteLine($"results written to {path}");
     return 0;
+}
+
+// Issue 11 item 2: the service vs plain Node.js on today's fp32 export, then every cheaper variant (int8, early exit, 2 views).
+async Task<CheaperPhotoComparison.Report> CheaperPhoto()
+{
+    var manifest = ModelManifest.Read(modelFolder);
+    var calibration = opts.Get("--int8-calibration", manifest.Inference?.Int8Calibration ?? "");
+    var threshold = opts.Double("--confident-above", manifest.Inference?.EarlyExit?.ConfidentAbove ?? 0.9);
+    var cpu = new SessionSettings { IntraOpThreads = 0, AllowSpinning = false }; // the service's defaults (appsettings.json)
+    var variants = opts.Has("--no-variants") ? [] : CheaperPhotoBenchmark.Variants(calibration is "" ? null : Path.GetFullPath(calibration, modelFolder), threshold, cpu);
+    return await CheaperPhotoComparison.Run(repo, modelFolder, Uploads(opts.Int("--upload-kb", 100)), variants,
+        TimeSpan.FromSeconds(opts.Double("--cheaper-duration", 10)), !opts.Has("--no-accuracy"), device, log);
 }
 
 async Task<(HttpLoad.Result, long)> Sampled(ServiceProcess service, Func<Task<HttpLoad.Result>> run)

@@ -19,6 +19,7 @@ public sealed class Results(DateTimeOffset at, string modelFolder, string provid
     public List<(HttpLoad.Result Window, long Rss)> Soak { get; } = [];
     public List<DecodeBenchmark.Row> Decode { get; set; } = [];
     public int UploadBytes { get; set; }
+    public CheaperPhotoComparison.Report? CheaperPhoto { get; set; }
 
     private static string F(double v, string format = "F1") => double.IsNaN(v) ? "n/a" : v.ToString(format, CultureInfo.InvariantCulture);
 
@@ -95,6 +96,7 @@ public sealed class Results(DateTimeOffset at, string modelFolder, string provid
         sb.AppendLine("| input | method | median ms | p90 ms |");
         sb.AppendLine("| --- | --- | --- | --- |");
         foreach (var d in Decode) sb.AppendLine($"| {d.Input} | {d.Method} | {F(d.MedianMs)} | {F(d.P90Ms)} |");
+        if (CheaperPhoto is { } cheaper) { sb.AppendLine(); sb.Append(cheaper.Markdown()); }
         File.WriteAllText(path, sb.ToString());
         return path;
     }

@@ -11,5 +11,6 @@ var root = new RootCommand("CropVision training console: train crop-disease mode
     CompareCommand.Create(),
     PromoteCommand.Create(),
     QuantizeCommand.Create(),
+    OptimizeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -56,5 +56,25 @@ public sealed class OnnxModel : IDisposable
         return new InferenceSession(model, options);
     }
 
+    /// <summary>
+    /// The operators ONNX Runtime actually runs for <paramref name="model"/> after its graph optimisations (it writes the
+    /// optimized graph to a temporary file): shows whether QDQ pairs were fused into QLinearConv and friends.
+    /// </summary>
+    public static SortedDictionary<string, int> OptimizedOperators(byte[] model, SessionSettings? settings = null)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"cropvision-optimized-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using (var options = (settings ?? new SessionSettings()).Create())
+            {
+                options.OptimizedModelFilePath = file;
+                using var session = new InferenceSession(model, options);
+            }
+            var graph = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(file)).Graph;
+            return new SortedDictionary<string, int>(graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count()), StringComparer.Ordinal);
+        }
+        finally { File.Delete(file); }
+    }
+
     public void Dispose() => _session.Dispose();
 }

@@ -13,10 +13,21 @@ public static class ModelOption
         Required = true,
     };
 
-    public static CropModel Load(string path, out string versionFolder)
+    public static CropModel Load(string path, out string versionFolder, InferenceSpec? inference = null)
     {
         versionFolder = ModelRepository.ResolveVersionFolder(path);
-        return CropModel.Load(versionFolder, Backbone.Load());
+        return CropModel.Load(versionFolder, Backbone.Load(), inference: inference);
+    }
+
+    /// <summary>The manifest's inference section with the command line's overrides applied; null when nothing is overridden.</summary>
+    public static InferenceSpec? Inference(string path, FileInfo? int8Calibration, double? earlyExit)
+    {
+        if (int8Calibration is null && earlyExit is null) return null;
+        var manifest = ModelManifest.Read(ModelRepository.ResolveVersionFolder(path));
+        var spec = manifest.Inference ?? new InferenceSpec();
+        if (int8Calibration is not null) spec = spec with { Int8Calibration = int8Calibration.FullName };
+        if (earlyExit is { } t) spec = spec with { EarlyExit = new EarlyExitSpec { ConfidentAbove = t, Method = "given on the command line" } };
+        return spec;
     }
 
     public static string Name(ModelManifest m) => $"{m.Crop}/{m.Version}";
