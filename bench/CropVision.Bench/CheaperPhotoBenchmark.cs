@@ -29,42 +29,53 @@ public static class CheaperPhotoBenchmark
         ],
     ];
 
-    /// <summary>Raw batch-1 milliseconds per photo (median of rounds over the photos), passes per photo, and agreement with the first variant.</summary>
+    /// <summary>
+    /// Raw batch-1 milliseconds per photo (median over rounds; in each round every variant takes its turn over the same
+    /// photos, so a change in the machine's load hits them alike), passes per photo, and agreement with the first variant.
+    /// </summary>
     public static List<Row> Run(string versionFolder, IReadOnlyList<Variant> variants, IReadOnlyList<byte[]> photos, int rounds, TextWriter log)
     {
         var backbone = Backbone.Load();
-        var rows = new List<Row>();
-        ModelOutput[]? reference = null;
-        string primary = "";
-        bool printedOps = false;
-        foreach (var v in variants)
+        var models = new List<CropModel>();
+        try
         {
-            using var model = CropModel.Load(versionFolder, backbone, v.Session, v.Inference);
-            if (v.Inference?.Int8Calibration is not null && !printedOps)
+            foreach (var v in variants)
             {
-                var ops = OnnxModel.OptimizedOperators(ModelPackage.Load(versionFolder, backbone, v.Inference).ToBytes(), v.Session);
-                log.WriteLine($"  int8 graph as ONNX Runtime runs it: {string.Join(", ", ops.Select(o => $"{o.Key} {o.Value}"))}");
-                printedOps = true;
+                models.Add(CropModel.Load(versionFolder, backbone, v.Session, v.Inference));
+                if (v.Inference?.Int8Calibration is not null && models.Count(m => m.Manifest.Inference?.Int8Calibration is not null) == 1)
+                {
+                    var ops = OnnxModel.OptimizedOperators(ModelPackage.Load(versionFolder, backbone, v.Inference).ToBytes(), v.Session);
+                    log.WriteLine($"  int8 graph as ONNX Runtime runs it: {string.Join(", ", ops.Select(o => $"{o.Key} {o.Value}"))}");
+                }
             }
-            primary = model.Manifest.PrimaryOutput;
-            var tensors = photos.Select(p => ImagePreprocessor.Preprocess(p, model.Spec)).ToList();
-            var outputs = tensors.Select(t => model.Run(t, 1)[0]).ToArray(); // also the warm-up
-            var times = new List<double>();
+            var primary = models[0].Manifest.PrimaryOutput;
+            var tensors = photos.Select(p => ImagePreprocessor.Preprocess(p, models[0].Spec)).ToList();
+            var outputs = models.Select(m => tensors.Select(t => m.Run(t, 1)[0]).ToArray()).ToList(); // also the warm-up
+            var passes = models.Select(m => m.PassesPerImage).ToList();
+            var times = models.Select(_ => new List<double>()).ToList();
             for (int r = 0; r < rounds; r++)
+                for (int i = 0; i < models.Count; i++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    foreach (var t in tensors) models[i].Run(t, 1);
+                    times[i].Add(sw.Elapsed.TotalMilliseconds / tensors.Count);
+                }
+            var rows = new List<Row>();
+            for (int i = 0; i < models.Count; i++)
             {
-                var sw = Stopwatch.StartNew();
-                foreach (var t in tensors) model.Run(t, 1);
-                times.Add(sw.Elapsed.TotalMilliseconds / tensors.Count);
+                times[i].Sort();
+                double agree = outputs[i].Zip(outputs[0]).Count(p => ArgMax(p.First.Probabilities[primary]) == ArgMax(p.Second.Probabilities[primary])) / (double)tensors.Count;
+                double diff = outputs[i].Zip(outputs[0]).Max(p => p.First.Probabilities[primary].Zip(p.Second.Probabilities[primary]).Max(x => Math.Abs(x.First - x.Second)));
+                var row = new Row(variants[i].Name, times[i][times[i].Count / 2], passes[i], agree, diff);
+                rows.Add(row);
+                log.WriteLine($"  {row.Name,-34} {row.MsPerPhoto,7:F1} ms/photo  {row.PassesPerPhoto:F2} passes/photo  top label = first variant's on {row.TopLabelAgreement:P0}, max |dp| {row.MaxProbabilityDiff:F3}");
             }
-            times.Sort();
-            reference ??= outputs;
-            double agree = outputs.Zip(reference).Count(p => ArgMax(p.First.Probabilities[primary]) == ArgMax(p.Second.Probabilities[primary])) / (double)outputs.Length;
-            double diff = outputs.Zip(reference).Max(p => p.First.Probabilities[primary].Zip(p.Second.Probabilities[primary]).Max(x => Math.Abs(x.First - x.Second)));
-            var row = new Row(v.Name, times[times.Count / 2], model.PassesPerImage, agree, diff);
-            rows.Add(row);
-            log.WriteLine($"  {row.Name,-34} {row.MsPerPhoto,7:F1} ms/photo  {row.PassesPerPhoto:F2} passes/photo  top label = fp32 on {row.TopLabelAgreement:P0}, max |dp| {row.MaxProbabilityDiff:F3}");
+            return rows;
         }
-        return rows;
+        finally
+        {
+            foreach (var m in models) m.Dispose();
+        }
     }
 
     private static int ArgMax(float[] p) => Array.IndexOf(p, p.Max());

@@ -86,7 +86,7 @@ public static class CheaperPhotoComparison
         if (variants.Count > 0)
         {
             log.WriteLine("== variants: raw ms/photo through CropModel");
-            var raw = CheaperPhotoBenchmark.Run(versionFolder, variants, uploads, 2, log);
+            var raw = CheaperPhotoBenchmark.Run(versionFolder, variants, uploads, 5, log);
             var nodeC8Runs = new List<HttpLoad.Result> { nodeC8 };
             var nodeC1Runs = new List<HttpLoad.Result> { nodeC1 };
             for (int i = 0; i < variants.Count; i++)

@@ -18,7 +18,14 @@ const primary = meta['cropvision.primary_output'];
 const labels = JSON.parse(meta[`cropvision.labels.${primary}`]);
 const tile = spec.tileSize, across = spec.resizeWidth / tile, down = spec.resizeHeight / tile;
 const tiles = across * down, views = spec.flips.length * tiles;
-const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: 'all' });
+// The service's own session settings (appsettings.json): every core per operator, full graph optimisation, and idle
+// threads that do not spin (spinning worker threads would starve sharp's decoding on a small machine; measured).
+const session = await ort.InferenceSession.create(modelPath, {
+  graphOptimizationLevel: 'all',
+  executionMode: 'sequential',
+  interOpNumThreads: 1,
+  extra: { 'session.intra_op.allow_spinning': '0', 'session.inter_op.allow_spinning': '0' },
+});
 
 // ONNX ModelProto field 14 is metadata_props (key 1, value 2): a few lines of protobuf reading instead of a dependency.
 function readMetadata(buf) {

@@ -192,6 +192,7 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
         Assert.Equal(5, coffee.GetProperty("tasks")[0].GetProperty("classes").GetArrayLength());
         // The model card as the farmer page reads it: trainedOn {en, vi} from the serving model's manifest (null for models without one).
         var card = CropVision.Core.Models.ModelManifest.Read(NewestFolder).TrainedOn;
+        CropVision.Core.Models.InferenceSpec? ModelManifestInference() => CropVision.Core.Models.ModelManifest.Read(NewestFolder).Inference;
         var trainedOn = coffee.GetProperty("trainedOn");
         if (card is null) Assert.Equal(JsonValueKind.Null, trainedOn.ValueKind);
         else
@@ -201,6 +202,12 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
             Assert.Equal(card.Vi, crops["coffee"].GetProperty("trainedOn").GetProperty("vi").GetString());
         }
         Assert.Equal(JsonValueKind.Null, crops["rubber"].GetProperty("trainedOn").ValueKind);
+        // How the serving version runs, from its manifest's inference section.
+        var inference = ModelManifestInference();
+        var served = coffee.GetProperty("inference");
+        Assert.Equal(inference?.Int8Calibration is null ? "fp32" : "int8", served.GetProperty("backbone").GetString());
+        if (inference?.EarlyExit is { } exit) Assert.Equal(exit.ConfidentAbove, served.GetProperty("earlyExitBelow").GetDouble());
+        else Assert.Equal(JsonValueKind.Null, served.GetProperty("earlyExitBelow").ValueKind);
         await Problem(await _client.GetAsync("/v1/models/rubber"), HttpStatusCode.NotFound);
     }
 

@@ -18,7 +18,9 @@ public sealed record TrainedOnInfo(string En, string Vi);
 public sealed record ModelSummary(
     string Crop, string NameEn, string NameVi, string Status, int? ServingVersion, IReadOnlyList<int> AvailableVersions,
     IReadOnlyList<TaskInfo> Tasks, object? Metrics, int? QueueDepth, string? LoadError, DateTimeOffset? LoadedAt, TrainedOnInfo? TrainedOn,
-    ShadowStats? Shadow = null);
+    ShadowStats? Shadow = null, InferenceInfo? Inference = null);
+/// <summary>How the serving version runs (its manifest's inference section) and the backbone passes per photo run so far (its warm-up run included).</summary>
+public sealed record InferenceInfo(string Backbone, double? EarlyExitBelow, string? EarlyExitRule, double BackbonePassesPerPhoto);
 public sealed record BatchingInfo(int MaxBatchSize, double MaxQueueDelayMicroseconds, int QueueCapacity, double MaxQueueWaitMilliseconds);
 public sealed record ModelsResponse(ProviderInfo ExecutionProvider, BatchingInfo Batching, IReadOnlyList<ModelSummary> Crops);
 public sealed record ReloadResponse(string Crop, int Version, string Message);
@@ -70,7 +72,8 @@ public static class ModelEndpoints
             return new ClassInfo(l, e.En, e.Vi);
         })])).ToList();
         return new ModelSummary(served.Crop, name.En, name.Vi, "serving", served.Version, registry.AvailableVersions(crop), tasks,
-            m.Metrics, served.Batcher.Depth, failure?.Reason, served.LoadedAt, m.TrainedOn is { } card ? new TrainedOnInfo(card.En, card.Vi) : null, shadow.Stats(crop));
+            m.Metrics, served.Batcher.Depth, failure?.Reason, served.LoadedAt, m.TrainedOn is { } card ? new TrainedOnInfo(card.En, card.Vi) : null, shadow.Stats(crop),
+            new InferenceInfo(m.Inference?.Int8Calibration is null ? "fp32" : "int8", m.Inference?.EarlyExit?.ConfidentAbove, m.Inference?.EarlyExit?.Rule(m), Math.Round(served.Model.PassesPerImage, 3)));
     }
 
     private static async Task<Results<Ok<ReloadResponse>, ProblemHttpResult>> Reload(string crop, ModelRegistry registry)

@@ -27,6 +27,8 @@ public static class ExportCommand
             AnsiConsole.WriteLine($"input  image: float32 [N, {m.Preprocessing.ViewCount}, 3, {m.Preprocessing.TileSize}, {m.Preprocessing.TileSize}] (RGB 0..255; see metadata 'cropvision.input')");
             foreach (var t in m.Tasks) AnsiConsole.WriteLine($"output {t.Output}: [N, {t.Labels.Count}] {string.Join(", ", t.Labels)}");
             AnsiConsole.WriteLine($"output {HeadParameters.DistanceOutput}: [N, 1], features: [N, {m.Backbone.FeatureSize}]");
+            if (m.Inference?.Int8Calibration is not null) AnsiConsole.WriteLine("backbone: int8 QDQ (QuantizeLinear/DequantizeLinear, opset 13), rebuilt from the NuGet backbone and " + m.Inference.Int8Calibration);
+            if (m.Inference?.EarlyExit is { } exit) AnsiConsole.WriteLine($"early exit (metadata 'cropvision.early_exit'): {exit.Rule(m)}");
             return 0;
         })));
         return command;

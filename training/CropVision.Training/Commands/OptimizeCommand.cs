@@ -51,16 +51,11 @@ public static class OptimizeCommand
                 {
                     var leaves = sources.Where(s => !s.IsNegatives).ToList();
                     int want = result.GetValue(images);
-                    var chosen = leaves.SelectMany(s =>
-                    {
-                        var train = s.In(Split.Train).OrderBy(i => i.RelativePath, StringComparer.Ordinal).ToList();
-                        int take = Math.Min(train.Count, (want + leaves.Count - 1) / leaves.Count);
-                        return Enumerable.Range(0, take).Select(k => train[k * train.Count / take].FullPath(s.Root));
-                    }).ToList();
+                    var chosen = QuantizeCommand.CalibrationPhotos(leaves, want);
                     var spec = manifest.Preprocessing;
                     AnsiConsole.WriteLine($"Calibrating int8 on {chosen.Count} training photos ...");
                     var calibration = Int8Calibrator.Calibrate(backbone, chosen.Select(p => Core.Preprocessing.ImagePreprocessor.Preprocess(File.ReadAllBytes(p), spec)), spec.ViewCount, null,
-                        $"train split of {string.Join(", ", leaves.Select(s => Path.GetFileName(s.Root)))}, every k-th photo in path order", reduceRange: false);
+                        QuantizeCommand.CalibrationData(leaves), reduceRange: false);
                     calibration.Write(Path.Combine(staging, Int8Calibration.DefaultFileName));
                     inference = inference with { Int8Calibration = Int8Calibration.DefaultFileName };
                 }

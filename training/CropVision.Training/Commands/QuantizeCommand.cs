@@ -30,13 +30,7 @@ public static class QuantizeCommand
             var sources = result.GetValue(data)!.Select(d => LabelledDataset.Load(d.FullName)).ToList();
             int want = result.GetValue(images);
             if (want < 1) throw new DatasetException("--images must be at least 1.");
-            // Every k-th training photo of each source in path order: deterministic, and spread over classes and framings.
-            var chosen = sources.SelectMany(s =>
-            {
-                var train = s.In(Split.Train).OrderBy(i => i.RelativePath, StringComparer.Ordinal).ToList();
-                int take = Math.Min(train.Count, (want + sources.Count - 1) / sources.Count);
-                return Enumerable.Range(0, take).Select(k => train[k * train.Count / take].FullPath(s.Root));
-            }).ToList();
+            var chosen = CalibrationPhotos(sources, want);
             var backbone = Backbone.Load();
             var spec = manifest.Preprocessing;
             Int8Calibration calibration = null!;
@@ -44,8 +38,7 @@ public static class QuantizeCommand
             {
                 var task = ctx.AddTask($"Calibrating on {chosen.Count} training photos", maxValue: chosen.Count);
                 var tensors = chosen.Select(path => { ct.ThrowIfCancellationRequested(); return ImagePreprocessor.Preprocess(File.ReadAllBytes(path), spec); });
-                calibration = Int8Calibrator.Calibrate(backbone, tensors, spec.ViewCount, result.GetValue(percentile),
-                    $"train split of {string.Join(", ", sources.Select(s => Path.GetFileName(s.Root)))}, every k-th photo in path order",
+                calibration = Int8Calibrator.Calibrate(backbone, tensors, spec.ViewCount, result.GetValue(percentile), CalibrationData(sources),
                     result.GetValue(reduceRange), () => task.Increment(1));
             });
             var file = result.GetValue(output)!;
@@ -56,4 +49,16 @@ public static class QuantizeCommand
         })));
         return command;
     }
+
+    /// <summary>Every k-th training photo of each source in path order: deterministic, and spread over classes and framings.</summary>
+    public static List<string> CalibrationPhotos(IReadOnlyList<LabelledDataset> sources, int want) =>
+        [.. sources.SelectMany(s =>
+        {
+            var train = s.In(Split.Train).OrderBy(i => i.RelativePath, StringComparer.Ordinal).ToList();
+            int take = Math.Min(train.Count, (want + sources.Count - 1) / sources.Count);
+            return Enumerable.Range(0, take).Select(k => train[k * train.Count / take].FullPath(s.Root));
+        })];
+
+    public static string CalibrationData(IEnumerable<LabelledDataset> sources) =>
+        $"train split of {string.Join(", ", sources.Select(s => Path.GetFileName(s.Root)))}, every k-th photo in path order";
 }
