@@ -26,6 +26,9 @@ public static class CheaperPhotoBenchmark
             new("int8, 4 views", new() { Int8Calibration = int8Calibration }, session),
             new(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"int8, early exit (< {confidentAbove:0.##})"), new() { Int8Calibration = int8Calibration, EarlyExit = new() { ConfidentAbove = confidentAbove } }, session),
             new("int8, 2 views (first flip only)", new() { Int8Calibration = int8Calibration, EarlyExit = new() { ConfidentAbove = 0 } }, session),
+            // Session settings on the int8 early exit (service keys Inference:IntraOpThreads, Inference:AllowSpinning).
+            new("int8, early exit, 1 intra-op thread", new() { Int8Calibration = int8Calibration, EarlyExit = new() { ConfidentAbove = confidentAbove } }, session with { IntraOpThreads = 1 }),
+            new("int8, early exit, threads spinning", new() { Int8Calibration = int8Calibration, EarlyExit = new() { ConfidentAbove = confidentAbove } }, session with { AllowSpinning = true }),
         ],
     ];
 

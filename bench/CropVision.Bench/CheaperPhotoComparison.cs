@@ -92,9 +92,17 @@ public static class CheaperPhotoComparison
             for (int i = 0; i < variants.Count; i++)
             {
                 var v = variants[i];
-                var acc = accuracy ? CheaperPhotoAccuracy.Evaluate(versionFolder, v, log) : null;
+                // Session settings do not change the answers: a variant that differs from an earlier one only in them shares its accuracy.
+                var acc = rows.FirstOrDefault(r => r.Accuracy is not null && Equals(variants[rows.IndexOf(r)].Inference, v.Inference))?.Accuracy
+                    ?? (accuracy ? CheaperPhotoAccuracy.Evaluate(versionFolder, v, log) : null);
                 var models = VariantModels(repo, versionFolder, manifest, v, i);
-                await using var service = await ServiceProcess.StartAsync(repo, new Dictionary<string, string> { ["Inference:Device"] = "cpu", ["Models:Folder"] = models }, log);
+                await using var service = await ServiceProcess.StartAsync(repo, new Dictionary<string, string>
+                {
+                    ["Inference:Device"] = "cpu",
+                    ["Models:Folder"] = models,
+                    ["Inference:IntraOpThreads"] = v.Session.IntraOpThreads.ToString(CultureInfo.InvariantCulture),
+                    ["Inference:AllowSpinning"] = v.Session.AllowSpinning ? "true" : "false",
+                }, log);
                 using var client = HttpLoad.Client(service.BaseUrl, 256);
                 await HttpLoad.ClosedLoop(client, uploads, 2, TimeSpan.FromSeconds(2));
                 var c1 = await HttpLoad.ClosedLoop(client, uploads, 1, duration);
