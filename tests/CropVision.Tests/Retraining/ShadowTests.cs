@@ -80,7 +80,7 @@ public class ShadowTests
             var response = await client.PostAsync("/v1/predict?crop=coffee", ServiceTests.Form((ServiceTests.LeafJpeg(10 + i), "leaf.jpg")));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Equal(2, body.GetProperty("model").GetProperty("version").GetInt32()); // the serving version answers, never the candidate
+            Assert.Equal(ServiceFactory.NewestCoffeeVersion, body.GetProperty("model").GetProperty("version").GetInt32()); // the serving version answers, never the candidate
             Assert.Equal(0, Volatile.Read(ref slow.Finished));                           // answered while the candidate was still busy
         }
         Assert.Equal(1, Volatile.Read(ref slow.Calls));
@@ -118,10 +118,10 @@ public class ShadowTests
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/predict?crop=coffee", ServiceTests.Form((photo, "leaf.jpg")))).StatusCode);
         var shadow = await WaitFor(client, s => s.GetProperty("compared").GetInt64() + s.GetProperty("failed").GetInt64() >= 1);
         Assert.Equal(1, shadow.GetProperty("compared").GetInt64());
-        Assert.Contains("cropvision_shadow_comparisons_total{crop=\"coffee\",serving_version=\"2\",shadow_version=\"1\"", await client.GetStringAsync("/metrics"));
+        Assert.Contains($"cropvision_shadow_comparisons_total{{crop=\"coffee\",serving_version=\"{ServiceFactory.NewestCoffeeVersion}\",shadow_version=\"1\"", await client.GetStringAsync("/metrics"));
         await using var scope = service.Services.CreateAsyncScope();
         var row = await scope.ServiceProvider.GetRequiredService<FieldStoreContext>().ShadowAnswers.SingleAsync();
-        Assert.Equal((Convert.ToHexStringLower(SHA256.HashData(photo)), 2, 1), (row.PhotoSha256, row.ServingVersion, row.ShadowVersion));
+        Assert.Equal((Convert.ToHexStringLower(SHA256.HashData(photo)), ServiceFactory.NewestCoffeeVersion, 1), (row.PhotoSha256, row.ServingVersion, row.ShadowVersion));
         Assert.Equal(row.Agreed, row.ServingLabel == row.ShadowLabel && row.ServingStatus == row.ShadowStatus);
     }
 }
