@@ -171,6 +171,29 @@ public class AdmissionTests
     }
 
     [Fact]
+    public async Task A_batch_running_over_its_measured_time_makes_the_estimate_slower_at_once()
+    {
+        // Another process takes the cores: the batch computing is already twice as long as measured, so the batches
+        // after it are counted twice as long too, before any of them has run slowly.
+        var time = new FakeTimeProvider();
+        var model = new TimedModel(time, TimeSpan.FromMilliseconds(100));
+        await using var batcher = new DynamicBatcher("test", Floats, model.Run, new BatcherSettings(4, TimeSpan.Zero, 64, TimeSpan.FromSeconds(2)), time);
+        await Learn(batcher, model);
+        var running = batcher.EnqueueAsync(Tensor(1), CancellationToken.None);
+        await WaitUntil(() => batcher.Depth == 0);
+        var waiting = Enumerable.Range(2, 8).Select(id => batcher.EnqueueAsync(Tensor(id), CancellationToken.None)).ToList();
+        Assert.Equal(100 + 400 + 400 + 400, batcher.EstimatedWait.TotalMilliseconds, 1e-6);
+        Assert.True(batcher.HasRoom);
+
+        time.Advance(TimeSpan.FromMilliseconds(200)); // the batch of one has taken 200 ms and is still running
+        Assert.Equal(2 * (400 + 400 + 400), batcher.EstimatedWait.TotalMilliseconds, 1e-6);
+        Assert.False(batcher.HasRoom);
+
+        model.Permits.Release(3);
+        await Task.WhenAll([running, .. waiting]).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task Two_workers_share_the_waiting_batches()
     {
         var time = new FakeTimeProvider();

@@ -58,8 +58,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
     /// each batch being computed, then the images already waiting in batches of MaxBatchSize, each batch going to the
     /// first worker free, then the new image's own batch. Its own batch is counted full whenever it has to wait (images
     /// that arrive meanwhile join it and make it dearer); it runs alone only on an idle worker. Batch costs are the
-    /// measured ones for that size (a size not seen yet: the nearest size seen, in proportion to the images). Zero
-    /// until a first batch has run.
+    /// measured ones for that size (a size not seen yet: the nearest size seen, in proportion to the images); while a
+    /// batch runs over its measured time, every batch after it is counted that much slower. Zero until a first batch has run.
     /// </summary>
     public TimeSpan EstimatedWait
     {
@@ -70,13 +70,19 @@ public sealed class DynamicBatcher : IAsyncDisposable
                 if (Cost(1) == 0) return TimeSpan.Zero;
                 long now = _time.GetTimestamp();
                 var free = new double[_computing.Length]; // seconds until each worker is free
+                double slowdown = 1; // a batch running over its measured time: the machine is slower now (other processes, say)
                 for (int w = 0; w < free.Length; w++)
-                    if (_computing[w].Size > 0) free[w] = Math.Max(0, Cost(_computing[w].Size) - _time.GetElapsedTime(_computing[w].Started, now).TotalSeconds);
+                {
+                    if (_computing[w].Size == 0) continue;
+                    double expected = Cost(_computing[w].Size), elapsed = _time.GetElapsedTime(_computing[w].Started, now).TotalSeconds;
+                    free[w] = Math.Max(0, expected - elapsed);
+                    slowdown = Math.Max(slowdown, elapsed / expected);
+                }
                 int size = _settings.MaxBatchSize, ahead = Depth;
-                for (int b = 0; b < ahead / size; b++) free[FirstFree(free)] += Cost(size);
+                for (int b = 0; b < ahead / size; b++) free[FirstFree(free)] += slowdown * Cost(size);
                 int next = FirstFree(free);
                 bool waits = free[next] > 0 || _settings.MaxQueueDelay > TimeSpan.Zero;
-                double own = waits ? Cost(size) : Cost(ahead % size + 1);
+                double own = slowdown * (waits ? Cost(size) : Cost(ahead % size + 1));
                 double delay = free[next] > 0 ? 0 : _settings.MaxQueueDelay.TotalSeconds; // an idle worker may wait for company
                 return TimeSpan.FromSeconds(free[next] + delay + own);
             }
@@ -231,8 +237,10 @@ public sealed class DynamicBatcher : IAsyncDisposable
             Interlocked.Increment(ref _batches);
             lock (_gate)
             {
+                // Quick to learn the model got slower (admission must not promise what it cannot keep), slow to believe it got faster.
                 ref double seen = ref _batchSeconds[batch.Count];
-                seen = seen == 0 ? compute.TotalSeconds : 0.8 * seen + 0.2 * compute.TotalSeconds;
+                double weight = compute.TotalSeconds > seen ? 0.5 : 0.2;
+                seen = seen == 0 ? compute.TotalSeconds : (1 - weight) * seen + weight * compute.TotalSeconds;
             }
             ServingMetrics.InferenceSeconds.WithLabels(_crop).Observe(compute.TotalSeconds);
             ServingMetrics.BatchSize.WithLabels(_crop).Observe(batch.Count);
