@@ -14,6 +14,22 @@ public static class HttpLoad
         public double RefusalsPerSecond => ByStatus.GetValueOrDefault(503) / Seconds;
         /// <summary>Every request: when it was sent (UTC), how long it took, its status (0 = no answer).</summary>
         public IReadOnlyList<Request> Requests { get; init; } = [];
+
+        /// <summary>
+        /// Where the slowest accepted requests' time went (those at or above p99), by the service's own timings: decode,
+        /// queue and compute; "other" is the rest (HTTP, reading the body, waiting for a thread or a core).
+        /// </summary>
+        public string SlowestSplit
+        {
+            get
+            {
+                var slow = Requests.Where(r => r.Status == 200 && r.Ms >= P99 && r.Server is not null).ToList();
+                if (slow.Count == 0) return "n/a";
+                double total = slow.Average(r => r.Ms), decode = slow.Average(r => r.Server!.DecodeMs), queue = slow.Average(r => r.Server!.QueueMs), compute = slow.Average(r => r.Server!.InferenceMs);
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{total:F0} ms = decode {decode:F0} + queue {queue:F0} + compute {compute:F0} + other {total - decode - queue - compute:F0}");
+            }
+        }
     }
 
     /// <summary>One request; for an answered prediction also the service's own timings (decode, queue, compute ms).</summary>

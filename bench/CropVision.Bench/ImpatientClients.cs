@@ -28,7 +28,7 @@ public static class ImpatientClients
     }
 
     private static void Print(HttpLoad.Result r, TextWriter log) =>
-        log.WriteLine($"  {r.Mode}: answered {r.Throughput:F2}/s, accepted p50 {r.P50:F0} ms p99 {r.P99:F0} ms, refusals {r.RefusalsPerSecond:F1}/s (p99 {r.RefusedP99:F1} ms), {r.Statuses}, unanswered {r.Unanswered}");
+        log.WriteLine($"  {r.Mode}: answered {r.Throughput:F2}/s, accepted p50 {r.P50:F0} ms p99 {r.P99:F0} ms, refusals {r.RefusalsPerSecond:F1}/s (p99 {r.RefusedP99:F1} ms), {r.Statuses}, unanswered {r.Unanswered}; slowest 1%: {r.SlowestSplit}");
 
     /// <summary>The markdown section: one row per behaviour and concurrency, throughput against the measured capacity.</summary>
     public static string Markdown(IReadOnlyList<Pair> pairs, double capacity)

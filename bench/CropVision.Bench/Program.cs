@@ -68,6 +68,7 @@ async Task<int> All()
             log.WriteLine($"== overload: {rate:F1} requests/s (3x measured capacity) for 60 s");
             (report.Overload, report.OverloadMaxRss) = await Sampled(service, () => HttpLoad.OpenLoop(client, images, rate, TimeSpan.FromSeconds(60)));
             Print(report.Overload);
+            log.WriteLine($"  slowest 1% accepted: {report.Overload.SlowestSplit}");
             report.Impatient = await ImpatientClients.Run(client, images, opts.Ints("--impatient-concurrency", [8, 32]), TimeSpan.FromSeconds(opts.Double("--duration", 20)), log);
         }
         if (opts.Int("--soak-minutes", 0) is > 0 and var minutes)

@@ -36,7 +36,7 @@ public static class SoakCommand
             var d = diagnostics.Summarize(from, DateTime.UtcNow, r);
             all.Add(r);
             log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {w + 1} | {r.P50:F0} | {r.P99:F0} | {r.Max:F0} | {r.Statuses} | {d.GcPauseMs:F0} | {d.Gen0}/{d.Gen1}/{d.Gen2} | {d.ThreadPoolQueueMax:F0} | {d.ThreadPoolThreadsMax:F0} | {d.LockContentions} | {d.ServiceCores:F2} / {d.BenchCores:F2} / {d.OthersCores:F2} | {d.OthersCoresMax:F2} | {d.SlowNote} | {busiest} |"));
+                $"| {w + 1} | {r.P50:F0} | {r.P99:F0} | {r.Max:F0} | {r.Statuses}{(r.ByStatus.ContainsKey(503) ? $" (503 p99 {r.RefusedP99:F0} ms)" : "")} | {d.GcPauseMs:F0} | {d.Gen0}/{d.Gen1}/{d.Gen2} | {d.ThreadPoolQueueMax:F0} | {d.ThreadPoolThreadsMax:F0} | {d.LockContentions} | {d.ServiceCores:F2} / {d.BenchCores:F2} / {d.OthersCores:F2} | {d.OthersCoresMax:F2} | {d.SlowNote} | {busiest} |"));
         }
         log.WriteLine($"  {SoakDiagnostics.Machine(service.Pid)}");
         log.WriteLine($"  total: {all.Sum(r => r.ByStatus.GetValueOrDefault(200))} of {all.Sum(r => r.Sent)} answered 200; window p99 {string.Join(", ", all.Select(r => r.P99.ToString("F0", CultureInfo.InvariantCulture)))} ms");

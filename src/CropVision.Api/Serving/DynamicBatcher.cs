@@ -140,7 +140,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
         _batchSeconds = new double[settings.MaxBatchSize + 1];
         _computing = new (long, int)[settings.Workers];
         _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = settings.Workers == 1, FullMode = BoundedChannelFullMode.Wait });
-        _workers = [.. Enumerable.Range(0, settings.Workers).Select(w => Task.Run(() => WorkAsync(w)))];
+        _workers = [.. Enumerable.Range(0, settings.Workers).Select(StartWorker)];
     }
 
     /// <summary>
@@ -179,11 +179,31 @@ public sealed class DynamicBatcher : IAsyncDisposable
 
     private volatile bool _retired;
 
-    private async Task WorkAsync(int worker)
+    /// <summary>
+    /// Each worker is a thread of its own, not a thread-pool thread: a batch blocks its thread for the whole model call
+    /// (hundreds of ms on a CPU), and on a 2-core machine the pool starts with two threads, so a worker there would
+    /// leave HTTP, decoding and even the refusals of overload one thread to share until the pool grows.
+    /// </summary>
+    private Task StartWorker(int worker)
+    {
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try { RunWorker(worker); finished.SetResult(); }
+            catch (Exception e) { finished.SetException(e); }
+        }) { IsBackground = true, Name = $"batcher {_crop} {worker}" };
+        thread.Start();
+        return finished.Task;
+    }
+
+    private static bool Wait(ChannelReader<Work> reader, CancellationToken timeout = default) =>
+        reader.WaitToReadAsync(timeout).AsTask().GetAwaiter().GetResult(); // blocks this worker's own thread only
+
+    private void RunWorker(int worker)
     {
         var batch = new List<Work>(_settings.MaxBatchSize);
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (Wait(reader))
         {
             batch.Clear();
             int taken = 0; // read from the queue; they count as waiting until their batch starts
@@ -205,7 +225,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
                 using var timeout = new CancellationTokenSource(remaining, _time);
                 try
                 {
-                    if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false)) break;
+                    if (!Wait(reader, timeout.Token)) break;
                 }
                 catch (OperationCanceledException) { break; }
             }
