@@ -72,6 +72,7 @@ public class AdmissionTests
         Assert.Equal(TimeSpan.Zero, batcher.EstimatedWait); // nothing measured yet: nothing to refuse on
         await Learn(batcher, model);
         Assert.Equal(100, batcher.EstimatedWait.TotalMilliseconds, 1e-6); // idle: the new image runs alone
+        Assert.Equal(400, batcher.EstimateWait(alsoAhead: 3).TotalMilliseconds, 1e-6); // a batch request's 4th image: one batch of 4
 
         var running = batcher.EnqueueAsync(Tensor(1), CancellationToken.None);        // a batch of one, computing
         await WaitUntil(() => batcher.Depth == 0);
@@ -79,6 +80,7 @@ public class AdmissionTests
         // 100 ms left of the batch computing + one full batch of 4 waiting (400) + the new image's batch, which fills
         // while it waits (400): 900 ms, over the 850 ms limit.
         Assert.Equal(900, batcher.EstimatedWait.TotalMilliseconds, 1e-6);
+        Assert.Equal(1300, batcher.EstimateWait(alsoAhead: 4).TotalMilliseconds, 1e-6); // 4 more of the same request ahead: one more full batch
         Assert.False(batcher.HasRoomFor(out var retryAfter));
         Assert.Equal(TimeSpan.FromSeconds(1), retryAfter);
         var refused = Assert.Throws<QueueFullException>(() => { _ = batcher.EnqueueAsync(Tensor(6), CancellationToken.None); });

@@ -64,9 +64,16 @@ public static class PredictionEndpoints
         catch (UploadException e) { return Create(e.Status, e.Title, e.Message); }
 
         // Decode every image first, then queue them all at once so they share batches; each failure stays with its own image.
+        // Admission counts the request's own images admitted before (they will queue ahead), so a batch gets no more than a lone photo would.
+        int admitted = 0;
         var prepared = images.Select((image, index) =>
         {
-            try { return (index, image, predictions.Prepare(crop, image.Bytes), (ProblemDetails?)null); }
+            try
+            {
+                var ready = predictions.Prepare(crop, image.Bytes, admitted);
+                admitted++;
+                return (index, image, ready, (ProblemDetails?)null);
+            }
             catch (ImageDecodeException e) { return (index, image, (PredictionService.Prepared?)null, Details(FromImage(e))); }
             catch (QueueFullException e) { return (index, image, (PredictionService.Prepared?)null, Details(Busy(e.RetryAfter))); }
         }).ToList();

@@ -32,10 +32,11 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
     /// is decided here, before decoding, so overload costs no decoding; the image then queues whatever the wait has
     /// become meanwhile (only a full queue still refuses it). The tensor comes from the array pool.
     /// </summary>
-    public Prepared Prepare(string crop, byte[] image)
+    /// <param name="alsoAhead">Images of the same request admitted before this one and not queued yet (a batch request queues them all at once).</param>
+    public Prepared Prepare(string crop, byte[] image, int alsoAhead = 0)
     {
         var served = registry.Get(crop) ?? throw new KeyNotFoundException(crop);
-        served.Batcher.EnsureRoom();
+        served.Batcher.EnsureRoom(alsoAhead);
         var clock = Stopwatch.StartNew();
         var tensor = Preprocess(image, served, out var framing);
         ServingMetrics.DecodeSeconds.WithLabels(served.Crop).Observe(clock.Elapsed.TotalSeconds);

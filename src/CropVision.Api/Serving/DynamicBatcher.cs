@@ -61,31 +61,31 @@ public sealed class DynamicBatcher : IAsyncDisposable
     /// measured ones for that size (a size not seen yet: the nearest size seen, in proportion to the images); while a
     /// batch runs over its measured time, every batch after it is counted that much slower. Zero until a first batch has run.
     /// </summary>
-    public TimeSpan EstimatedWait
+    public TimeSpan EstimatedWait => EstimateWait(alsoAhead: 0);
+
+    /// <summary>As <see cref="EstimatedWait"/>, with <paramref name="alsoAhead"/> more images ahead (a batch request's own earlier images, not queued yet).</summary>
+    public TimeSpan EstimateWait(int alsoAhead)
     {
-        get
+        lock (_gate)
         {
-            lock (_gate)
+            if (Cost(1) == 0) return TimeSpan.Zero;
+            long now = _time.GetTimestamp();
+            var free = new double[_computing.Length]; // seconds until each worker is free
+            double slowdown = 1; // a batch running over its measured time: the machine is slower now (other processes, say)
+            for (int w = 0; w < free.Length; w++)
             {
-                if (Cost(1) == 0) return TimeSpan.Zero;
-                long now = _time.GetTimestamp();
-                var free = new double[_computing.Length]; // seconds until each worker is free
-                double slowdown = 1; // a batch running over its measured time: the machine is slower now (other processes, say)
-                for (int w = 0; w < free.Length; w++)
-                {
-                    if (_computing[w].Size == 0) continue;
-                    double expected = Cost(_computing[w].Size), elapsed = _time.GetElapsedTime(_computing[w].Started, now).TotalSeconds;
-                    free[w] = Math.Max(0, expected - elapsed);
-                    slowdown = Math.Max(slowdown, elapsed / expected);
-                }
-                int size = _settings.MaxBatchSize, ahead = Depth;
-                for (int b = 0; b < ahead / size; b++) free[FirstFree(free)] += slowdown * Cost(size);
-                int next = FirstFree(free);
-                bool waits = free[next] > 0 || _settings.MaxQueueDelay > TimeSpan.Zero;
-                double own = slowdown * (waits ? Cost(size) : Cost(ahead % size + 1));
-                double delay = free[next] > 0 ? 0 : _settings.MaxQueueDelay.TotalSeconds; // an idle worker may wait for company
-                return TimeSpan.FromSeconds(free[next] + delay + own);
+                if (_computing[w].Size == 0) continue;
+                double expected = Cost(_computing[w].Size), elapsed = _time.GetElapsedTime(_computing[w].Started, now).TotalSeconds;
+                free[w] = Math.Max(0, expected - elapsed);
+                slowdown = Math.Max(slowdown, elapsed / expected);
             }
+            int size = _settings.MaxBatchSize, ahead = Depth + alsoAhead;
+            for (int b = 0; b < ahead / size; b++) free[FirstFree(free)] += slowdown * Cost(size);
+            int next = FirstFree(free);
+            bool waits = free[next] > 0 || _settings.MaxQueueDelay > TimeSpan.Zero;
+            double own = slowdown * (waits ? Cost(size) : Cost(ahead % size + 1));
+            double delay = free[next] > 0 ? 0 : _settings.MaxQueueDelay.TotalSeconds; // an idle worker may wait for company
+            return TimeSpan.FromSeconds(free[next] + delay + own);
         }
     }
 
@@ -93,21 +93,24 @@ public sealed class DynamicBatcher : IAsyncDisposable
     public bool HasRoom => HasRoomFor(out _);
 
     /// <summary>As <see cref="HasRoom"/>; when there is none, <paramref name="retryAfter"/> says when a retry can expect some.</summary>
-    public bool HasRoomFor(out TimeSpan retryAfter)
+    public bool HasRoomFor(out TimeSpan retryAfter, int alsoAhead = 0)
     {
         retryAfter = TimeSpan.Zero;
-        if (Depth >= _settings.QueueCapacity) { retryAfter = WholeSeconds(Cost(_settings.MaxBatchSize)); return false; }
+        if (Depth + alsoAhead >= _settings.QueueCapacity) { retryAfter = WholeSeconds(Cost(_settings.MaxBatchSize)); return false; }
         if (_settings.MaxQueueWait <= TimeSpan.Zero) return true;
-        var wait = EstimatedWait;
+        var wait = EstimateWait(alsoAhead);
         if (wait <= _settings.MaxQueueWait) return true;
         retryAfter = WholeSeconds((wait - _settings.MaxQueueWait).TotalSeconds); // by then the queue has drained enough
         return false;
     }
 
-    /// <summary>Throws <see cref="QueueFullException"/> (and counts the refusal) when new work would not be accepted now.</summary>
-    public void EnsureRoom()
+    /// <summary>
+    /// Throws <see cref="QueueFullException"/> (and counts the refusal) when new work would not be accepted now, counting
+    /// <paramref name="alsoAhead"/> images of the same request admitted before it and not queued yet.
+    /// </summary>
+    public void EnsureRoom(int alsoAhead = 0)
     {
-        if (HasRoomFor(out var retryAfter)) return;
+        if (HasRoomFor(out var retryAfter, alsoAhead)) return;
         ServingMetrics.QueueFull.WithLabels(_crop).Inc();
         throw new QueueFullException(retryAfter);
     }
