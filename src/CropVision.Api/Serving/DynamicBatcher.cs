@@ -32,7 +32,11 @@ public sealed record BatcherSettings(int MaxBatchSize, TimeSpan MaxQueueDelay, i
 /// </summary>
 public sealed class DynamicBatcher : IAsyncDisposable
 {
-    private sealed record Work(float[] Tensor, bool Pooled, TaskCompletionSource<BatchedResult> Done, long EnqueuedAt, CancellationToken Cancel);
+    private sealed record Work(float[] Tensor, bool Pooled, TaskCompletionSource<BatchedResult> Done, long EnqueuedAt, CancellationToken Cancel)
+    {
+        /// <summary>Seconds the estimate promised this image when it was queued (0: no estimate yet).</summary>
+        public double Promised { get; set; }
+    }
 
     private readonly Channel<Work> _queue;
     private readonly Func<Memory<float>, int, ModelOutput[]> _run;
@@ -48,6 +52,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly double[] _batchSeconds;             // [k]: moving average of a batch of k images, 0 until one ran
     private readonly (long Started, int Size)[] _computing; // per worker; Size 0 while it has no batch
+    private double _overrun = 1;                          // moving average of answer time / promised time, over answered images
 
     public int Depth => Volatile.Read(ref _depth);
     public long Batches => Interlocked.Read(ref _batches);
@@ -59,16 +64,25 @@ public sealed class DynamicBatcher : IAsyncDisposable
     /// first worker free, then the new image's own batch. Its own batch is counted full whenever it has to wait (images
     /// that arrive meanwhile join it and make it dearer); it runs alone only on an idle worker. Batch costs are the
     /// measured ones for that size (a size not seen yet: the nearest size seen, in proportion to the images); while a
-    /// batch runs over its measured time, every batch after it is counted that much slower. Zero until a first batch has run.
+    /// batch runs over its measured time, every batch after it is counted that much slower; while recent answers came
+    /// later than estimated, the whole estimate is stretched by that ratio. Zero until a first batch has run.
     /// </summary>
     public TimeSpan EstimatedWait => EstimateWait(alsoAhead: 0);
 
     /// <summary>As <see cref="EstimatedWait"/>, with <paramref name="alsoAhead"/> more images ahead (a batch request's own earlier images, not queued yet).</summary>
     public TimeSpan EstimateWait(int alsoAhead)
     {
+        // When recent answers came later than promised (the machine's speed changes under other processes, say),
+        // every estimate is stretched by as much, until answers come on time again.
+        lock (_gate) return TimeSpan.FromSeconds(ModelledWait(alsoAhead) * Math.Max(1, _overrun));
+    }
+
+    /// <summary>The wait in seconds as modelled from the batches, before any stretching for recent overruns.</summary>
+    private double ModelledWait(int alsoAhead)
+    {
         lock (_gate)
         {
-            if (Cost(1) == 0) return TimeSpan.Zero;
+            if (Cost(1) == 0) return 0;
             long now = _time.GetTimestamp();
             var free = new double[_computing.Length]; // seconds until each worker is free
             double slowdown = 1; // a batch running over its measured time: the machine is slower now (other processes, say)
@@ -85,7 +99,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
             bool waits = free[next] > 0 || _settings.MaxQueueDelay > TimeSpan.Zero;
             double own = slowdown * (waits ? Cost(size) : Cost(ahead % size + 1));
             double delay = free[next] > 0 ? 0 : _settings.MaxQueueDelay.TotalSeconds; // an idle worker may wait for company
-            return TimeSpan.FromSeconds(free[next] + delay + own);
+            return free[next] + delay + own;
         }
     }
 
@@ -165,6 +179,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
         lock (_gate)
         {
             room = admitted ? Depth < _settings.QueueCapacity : HasRoomFor(out retryAfter);
+            if (room) work.Promised = ModelledWait(alsoAhead: 0);
             if (room) Interlocked.Increment(ref _depth);
         }
         if (!room || !_queue.Writer.TryWrite(work))
@@ -271,6 +286,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
             {
                 var queued = _time.GetElapsedTime(batch[i].EnqueuedAt, started);
                 ServingMetrics.QueueSeconds.WithLabels(_crop).Observe(queued.TotalSeconds);
+                if (batch[i].Promised > 0) lock (_gate) _overrun = 0.8 * _overrun + 0.2 * ((queued + compute).TotalSeconds / batch[i].Promised);
                 batch[i].Done.TrySetResult(new BatchedResult(outputs[i], queued, compute, batch.Count));
             }
         }
