@@ -10,9 +10,49 @@ public static class HttpLoad
         double P50, double P90, double P99, double Max, IReadOnlyDictionary<int, int> ByStatus, double RefusedP99, int Unanswered)
     {
         public string Statuses => string.Join(" ", ByStatus.OrderBy(k => k.Key).Select(k => $"{k.Key}:{k.Value}"));
+        /// <summary>503 answers per second of the run.</summary>
+        public double RefusalsPerSecond => ByStatus.GetValueOrDefault(503) / Seconds;
+        /// <summary>Every request: when it was sent (UTC), how long it took, its status (0 = no answer).</summary>
+        public IReadOnlyList<Request> Requests { get; init; } = [];
+
+        /// <summary>
+        /// Where the slowest accepted requests' time went (those at or above p99), by the service's own timings: decode,
+        /// queue and compute; "other" is the rest (HTTP, reading the body, waiting for a thread or a core).
+        /// </summary>
+        public string SlowestSplit
+        {
+            get
+            {
+                var slow = Requests.Where(r => r.Status == 200 && r.Ms >= P99 && r.Server is not null).ToList();
+                if (slow.Count == 0) return "n/a";
+                double total = slow.Average(r => r.Ms), decode = slow.Average(r => r.Server!.DecodeMs), queue = slow.Average(r => r.Server!.QueueMs), compute = slow.Average(r => r.Server!.InferenceMs);
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{total:F0} ms = decode {decode:F0} + queue {queue:F0} + compute {compute:F0} + other {total - decode - queue - compute:F0}");
+            }
+        }
     }
 
-    private sealed record Sample(double Ms, int Status, TimeSpan? RetryAfter = null);
+    /// <summary>One request; for an answered prediction also the service's own timings (decode, queue, compute ms).</summary>
+    public sealed record Request(DateTime SentAt, double Ms, int Status, Timings? Server = null);
+
+    public sealed record Timings(double DecodeMs, double QueueMs, double InferenceMs, int BatchSize);
+
+    private sealed record Sample(double Ms, int Status, TimeSpan? RetryAfter = null)
+    {
+        public DateTime SentAt { get; init; }
+        public Timings? Server { get; init; }
+    }
+
+    private static Timings? ServerTimings(byte[] body)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            if (!json.RootElement.TryGetProperty("timings", out var t)) return null;
+            return new Timings(t.GetProperty("decodeMs").GetDouble(), t.GetProperty("queueMs").GetDouble(), t.GetProperty("inferenceMs").GetDouble(), t.GetProperty("batchSize").GetInt32());
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException) { return null; }
+    }
 
     public static HttpClient Client(string baseUrl, int connections) =>
         new(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(1, connections), PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
@@ -24,24 +64,28 @@ public static class HttpLoad
         var part = new ByteArrayContent(image);
         part.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
         form.Add(part, "image", "leaf.jpg");
+        var sentAt = DateTime.UtcNow;
         var sw = Stopwatch.StartNew();
         try
         {
             using var response = await client.PostAsync($"/v1/predict?crop={crop}", form);
-            await response.Content.ReadAsByteArrayAsync();
-            return new Sample(sw.Elapsed.TotalMilliseconds, (int)response.StatusCode, response.Headers.RetryAfter?.Delta);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            double ms = sw.Elapsed.TotalMilliseconds;
+            return new Sample(ms, (int)response.StatusCode, response.Headers.RetryAfter?.Delta)
+            { SentAt = sentAt, Server = response.IsSuccessStatusCode ? ServerTimings(body) : null };
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            return new Sample(sw.Elapsed.TotalMilliseconds, 0); // 0 = no answer (connection error or timeout)
+            return new Sample(sw.Elapsed.TotalMilliseconds, 0) { SentAt = sentAt }; // 0 = no answer (connection error or timeout)
         }
     }
 
     /// <summary>
     /// C clients, each sending its next request as soon as the last is answered (after the Retry-After a 503 asks for,
-    /// as a well-behaved client would), for <paramref name="duration"/>.
+    /// as a well-behaved client would), for <paramref name="duration"/>. <paramref name="impatient"/> clients ignore
+    /// Retry-After and send again at once when refused.
     /// </summary>
-    public static async Task<Result> ClosedLoop(HttpClient client, IReadOnlyList<byte[]> images, int concurrency, TimeSpan duration, string crop = "coffee")
+    public static async Task<Result> ClosedLoop(HttpClient client, IReadOnlyList<byte[]> images, int concurrency, TimeSpan duration, string crop = "coffee", bool impatient = false)
     {
         var samples = new System.Collections.Concurrent.ConcurrentBag<Sample>();
         var clock = Stopwatch.StartNew();
@@ -51,11 +95,11 @@ public static class HttpLoad
             {
                 var sample = await Send(client, images[i % images.Count], crop);
                 samples.Add(sample);
-                if (sample.RetryAfter is { } wait) await Task.Delay(wait);
+                if (!impatient && sample.RetryAfter is { } wait) await Task.Delay(wait);
             }
         });
         await Task.WhenAll(workers);
-        return Summarize($"closed loop, concurrency {concurrency}", clock.Elapsed.TotalSeconds, [.. samples], samples.Count);
+        return Summarize($"closed loop, concurrency {concurrency}{(impatient ? ", impatient (resend at once on 503)" : "")}", clock.Elapsed.TotalSeconds, [.. samples], samples.Count);
     }
 
     /// <summary>Requests at a fixed rate whatever the answers do (arrivals do not wait), for <paramref name="duration"/>.</summary>
@@ -83,6 +127,7 @@ public static class HttpLoad
         double P(List<double> v, double q) => v.Count == 0 ? double.NaN : v[Math.Min(v.Count - 1, (int)Math.Ceiling(q * v.Count) - 1)];
         return new Result(mode, seconds, sent, samples.Count(s => s.Status != 0), ok.Count / seconds,
             P(ok, 0.5), P(ok, 0.9), P(ok, 0.99), ok.Count == 0 ? double.NaN : ok[^1],
-            samples.GroupBy(s => s.Status).ToDictionary(g => g.Key, g => g.Count()), P(refused, 0.99), samples.Count(s => s.Status == 0));
+            samples.GroupBy(s => s.Status).ToDictionary(g => g.Key, g => g.Count()), P(refused, 0.99), samples.Count(s => s.Status == 0))
+        { Requests = [.. samples.Select(s => new Request(s.SentAt, s.Ms, s.Status, s.Server)).OrderBy(r => r.SentAt)] };
     }
 }

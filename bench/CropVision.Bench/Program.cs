@@ -40,10 +40,13 @@ switch (opts.Command)
         log.WriteLine(cheaper.Markdown());
         return 0;
     }
+    case "soak":
+        return await SoakCommand.Run(repo, Uploads(opts.Int("--upload-kb", 100)), opts.Has("--rate") ? opts.Double("--rate", 0) : null, opts.Int("--windows", 3),
+            TimeSpan.FromSeconds(opts.Double("--window-seconds", 60)), opts.Pairs("--set"), TimeSpan.FromSeconds(opts.Double("--scrape-seconds", 5)), log);
     case "all":
         return await All();
     default:
-        Console.Error.WriteLine("usage: cropvision-bench all [--overload] [--soak-minutes N] | raw [--batches 1,4,8,16] | http --url URL [--concurrency C | --rate R] [--duration S] | decode | node [--cheaper-duration S] [--no-variants] [--no-accuracy] [--int8-calibration FILE] [--confident-above P]");
+        Console.Error.WriteLine("usage: cropvision-bench all [--overload [--impatient-concurrency 8,32]] [--soak-minutes N [--scrape-seconds 5]] | raw [--batches 1,4,8,16] | http --url URL [--concurrency C | --rate R] [--duration S] | decode | node [--cheaper-duration S] [--no-variants] [--no-accuracy] [--int8-calibration FILE] [--confident-above P] | soak [--windows 3] [--window-seconds 60] [--rate R] [--set KEY=VALUE ...]");
         return 2;
 }
 
@@ -59,7 +62,9 @@ async Task<int> All()
     await using (var service = await ServiceProcess.StartAsync(repo, new Dictionary<string, string> { ["Inference:Device"] = device }, log))
     {
         using var client = HttpLoad.Client(service.BaseUrl, 256);
-        report.ServiceBatching = (await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/v1/models")).GetProperty("batching").ToString();
+        var batching = (await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/v1/models")).GetProperty("batching");
+        report.ServiceBatching = batching.ToString();
+        report.MaxQueueWaitMs = batching.GetProperty("maxQueueWaitMilliseconds").GetDouble();
         await HttpLoad.ClosedLoop(client, images, 2, TimeSpan.FromSeconds(3)); // warm-up
         report.C1 = Print(await HttpLoad.ClosedLoop(client, images, 1, TimeSpan.FromSeconds(opts.Double("--duration", 20))));
         report.C8 = Print(await HttpLoad.ClosedLoop(client, images, 8, TimeSpan.FromSeconds(opts.Double("--duration", 20))));
@@ -70,17 +75,26 @@ async Task<int> All()
             log.WriteLine($"== overload: {rate:F1} requests/s (3x measured capacity) for 60 s");
             (report.Overload, report.OverloadMaxRss) = await Sampled(service, () => HttpLoad.OpenLoop(client, images, rate, TimeSpan.FromSeconds(60)));
             Print(report.Overload);
+            log.WriteLine($"  slowest 1% accepted: {report.Overload.SlowestSplit}");
+            report.Impatient = await ImpatientClients.Run(client, images, opts.Ints("--impatient-concurrency", [8, 32]), TimeSpan.FromSeconds(opts.Double("--duration", 20)), log);
         }
         if (opts.Int("--soak-minutes", 0) is > 0 and var minutes)
         {
             var rate = 0.7 * report.C8.Throughput;
             log.WriteLine($"== soak: {rate:F1} requests/s (70% of capacity) for {minutes} min, one window per minute");
+            report.SoakMachineBefore = SoakDiagnostics.Machine(service.Pid);
+            await using var diagnostics = SoakDiagnostics.Start(service.Pid, client, TimeSpan.FromSeconds(opts.Double("--scrape-seconds", 5)));
             for (int m = 0; m < minutes; m++)
             {
+                var from = DateTime.UtcNow;
+                var others = SoakDiagnostics.OtherProcesses(service.Pid);
                 var (r, rss) = await Sampled(service, () => HttpLoad.OpenLoop(client, images, rate, TimeSpan.FromSeconds(60)));
+                var d = diagnostics.Summarize(from, DateTime.UtcNow, r) with { BusiestOthers = SoakDiagnostics.Busiest(others, SoakDiagnostics.OtherProcesses(service.Pid), (DateTime.UtcNow - from).TotalSeconds) };
                 report.Soak.Add((r, rss));
-                log.WriteLine($"  minute {m + 1}: p50 {r.P50:F0} ms  p99 {r.P99:F0} ms  rss {rss / 1e6:F0} MB  {r.Statuses}");
+                report.SoakDiagnostics.Add(d);
+                log.WriteLine($"  minute {m + 1}: p50 {r.P50:F0} ms  p99 {r.P99:F0} ms  rss {rss / 1e6:F0} MB  {r.Statuses}  | GC pause {d.GcPauseMs:F0} ms, gen2 {d.Gen2}, pool queue max {d.ThreadPoolQueueMax:F0}, threads max {d.ThreadPoolThreadsMax:F0}, locks {d.LockContentions}; CPU service {d.ServiceCores:F2} bench {d.BenchCores:F2} others {d.OthersCores:F2} (max {d.OthersCoresMax:F2}) cores; slow {d.SlowNote}; busiest others {d.BusiestOthers}");
             }
+            report.SoakMachineAfter = SoakDiagnostics.Machine(service.Pid);
         }
     }
     log.WriteLine("== decode (one thread)");
@@ -153,6 +167,8 @@ sealed class Options
     public string Get(string name, string fallback) { int i = _args.IndexOf(name); return i >= 0 && i + 1 < _args.Count ? _args[i + 1] : fallback; }
     public int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
     public double Double(string name, double fallback) => double.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+    public Dictionary<string, string> Pairs(string name) =>
+        _args.Select((a, i) => (a, i)).Where(x => x.a == name && x.i + 1 < _args.Count).Select(x => _args[x.i + 1].Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
     public int[] Ints(string name, int[] fallback) => Has(name) ? [.. Get(name, "").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : fallback;
 
     public static string RepoRoot()

@@ -87,27 +87,6 @@ public class BatcherTests
     }
 
     [Fact]
-    public async Task Work_that_would_wait_longer_than_MaxQueueWait_is_refused_at_once()
-    {
-        var time = new FakeTimeProvider();
-        var model = new EchoModel();
-        // Each image "computes" for 100 ms of fake time, so the batcher learns the model's speed.
-        ModelOutput[] Slow(Memory<float> input, int count) { time.Advance(TimeSpan.FromMilliseconds(100 * count)); return model.Run(input, count); }
-        await using var batcher = new DynamicBatcher("test", Floats, Slow, new BatcherSettings(1, TimeSpan.Zero, 64, TimeSpan.FromMilliseconds(250)), time);
-        await batcher.EnqueueAsync(Tensor(1), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
-
-        model.Gate.Reset();
-        var running = batcher.EnqueueAsync(Tensor(2), CancellationToken.None);  // computing: 100 ms ahead of the next
-        await WaitUntil(() => batcher.Depth == 0 && batcher.EstimatedWait > TimeSpan.Zero);
-        var waiting = batcher.EnqueueAsync(Tensor(3), CancellationToken.None);  // 100 ms ahead + its own 100 ms: fits 250 ms
-        Assert.False(batcher.HasRoom);                                           // a third would be done only after 300 ms
-        Assert.Throws<QueueFullException>(() => { _ = batcher.EnqueueAsync(Tensor(4), CancellationToken.None); });
-        model.Gate.Set();
-        await Task.WhenAll(running, waiting).WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.True(batcher.HasRoom);
-    }
-
-    [Fact]
     public async Task Two_workers_compute_two_batches_at_once()
     {
         var model = new EchoModel();

@@ -104,8 +104,32 @@ public class ServiceConfigurationTests
         var busy = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
         Assert.NotEmpty(busy);
         Assert.All(busy, r => Assert.Equal(TimeSpan.FromSeconds(1), r.Headers.RetryAfter?.Delta));
+        foreach (var r in busy) Assert.Equal(1, (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("retryAfterSeconds").GetInt32());
         Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable }));
         Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_batchs_refused_images_each_carry_the_retry_hint()
+    {
+        var settings = ServiceFactory.Defaults(ServiceFactory.CommittedModels);
+        settings["Inference:QueueCapacity"] = "1";
+        settings["Inference:MaxBatchSize"] = "1";
+        using var factory = new ServiceFactory(settings);
+        // 16 images queued at once on a queue of one: most find it full and get their own 503 entry.
+        var images = Enumerable.Range(0, 16).Select(i => (ServiceTests.LeafJpeg(20 + i), $"leaf{i}.jpg")).ToArray();
+        var response = await factory.CreateClient().PostAsync("/v1/predict/batch?crop=coffee", ServiceTests.Form(images));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(16, results.Count);
+        var busy = results.Where(r => r.GetProperty("error").ValueKind == JsonValueKind.Object).Select(r => r.GetProperty("error")).ToList();
+        Assert.NotEmpty(busy);
+        Assert.All(busy, e =>
+        {
+            Assert.Equal(503, e.GetProperty("status").GetInt32());
+            Assert.True(e.GetProperty("retryAfterSeconds").GetInt32() >= 1);
+        });
+        Assert.Equal(16 - busy.Count, results.Count(r => r.GetProperty("result").ValueKind == JsonValueKind.Object));
     }
 
     [Fact]

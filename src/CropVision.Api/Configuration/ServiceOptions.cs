@@ -35,8 +35,15 @@ public sealed class InferenceOptions
     public int MaxQueueDelayMicroseconds { get; set; } = -1;
     /// <summary>Images waiting per model; beyond it requests get 503 with Retry-After at once.</summary>
     public int QueueCapacity { get; set; } = 64;
-    /// <summary>Refuse (503) when the work already queued would take longer than this to compute; 0 = only the capacity limits.</summary>
-    public int MaxQueueWaitMilliseconds { get; set; } = 1200;
+    /// <summary>
+    /// Refuse (503) a new photo whose answer would come later than this after it is queued (the batcher's estimate: the
+    /// batch being computed, the batches waiting, its own); 0 = only the capacity limits. 5 s by default, chosen from the
+    /// farmer's side: on 3G a photo takes about 5 s to upload, and a refusal costs the farmer Retry-After plus that whole
+    /// upload again (6 s or more, and the data), so any wait shorter than that is the better answer; 5 s of upload plus
+    /// at most 5 s of queue also stays within the 10 s a user keeps attention on a task. Overload is still shed: more
+    /// work than the model clears in 5 s is refused at once, before its body is read.
+    /// </summary>
+    public int MaxQueueWaitMilliseconds { get; set; } = 5000;
     /// <summary>Batches computed at once on the session. On a CPU, 2 workers with IntraOpThreads 1 trade single-request latency for throughput.</summary>
     public int Workers { get; set; } = 1;
     /// <summary>Let ONNX Runtime's idle threads spin; off by default so they leave the cores to decoding and HTTP.</summary>

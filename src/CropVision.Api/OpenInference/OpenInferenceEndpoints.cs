@@ -107,7 +107,8 @@ public static class OpenInferenceEndpoints
             var tasks = Enumerable.Range(0, n).Select(i => predictions.RunAsync(served.Crop, served, data.AsSpan(i * spec.FloatsPerImage, spec.FloatsPerImage).ToArray(), null, http.RequestAborted));
             foreach (var (r, _) in await Task.WhenAll(tasks)) results.Add(r.Output);
         }
-        catch (Exception e) when (e is QueueFullException or BatcherRetiredException) { return Protocol(QueueFull(http)); }
+        catch (QueueFullException e) { return Protocol(QueueFull(http, e.RetryAfter)); }
+        catch (BatcherRetiredException) { return Protocol(QueueFull(http)); }
 
         var outputs = wanted.Select(w =>
         {

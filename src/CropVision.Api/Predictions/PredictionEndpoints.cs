@@ -36,6 +36,7 @@ public static class PredictionEndpoints
     {
         if (string.IsNullOrWhiteSpace(crop)) return CropRequired(registry);
         if (registry.Get(crop) is null) return NoModel(crop, registry.Served.Select(s => s.Crop));
+        if (Refused(predictions, crop, http) is { } busy) return busy;
         List<UploadedImage> images;
         try { images = await ImageUploads.ReadAsync(http.Request, limits.Value, maxImages: 1, http.RequestAborted); }
         catch (UploadException e) { return Create(e.Status, e.Title, e.Message); }
@@ -47,7 +48,8 @@ public static class PredictionEndpoints
             return TypedResults.Ok(answer);
         }
         catch (ImageDecodeException e) { return FromImage(e); }
-        catch (Exception e) when (e is QueueFullException or BatcherRetiredException) { return QueueFull(http); }
+        catch (QueueFullException e) { return QueueFull(http, e.RetryAfter); }
+        catch (BatcherRetiredException) { return QueueFull(http); }
         catch (KeyNotFoundException) { return NoModel(crop, registry.Served.Select(s => s.Crop)); }
     }
 
@@ -56,22 +58,31 @@ public static class PredictionEndpoints
     {
         if (string.IsNullOrWhiteSpace(crop)) return CropRequired(registry);
         if (registry.Get(crop) is null) return NoModel(crop, registry.Served.Select(s => s.Crop));
+        if (Refused(predictions, crop, http) is { } busy) return busy; // not even one image would be taken
         List<UploadedImage> images;
         try { images = await ImageUploads.ReadAsync(http.Request, limits.Value, limits.Value.MaxImagesPerBatch, http.RequestAborted); }
         catch (UploadException e) { return Create(e.Status, e.Title, e.Message); }
 
         // Decode every image first, then queue them all at once so they share batches; each failure stays with its own image.
+        // Admission counts the request's own images admitted before (they will queue ahead), so a batch gets no more than a lone photo would.
+        int admitted = 0;
         var prepared = images.Select((image, index) =>
         {
-            try { return (index, image, predictions.Prepare(crop, image.Bytes), (ProblemDetails?)null); }
+            try
+            {
+                var ready = predictions.Prepare(crop, image.Bytes, admitted);
+                admitted++;
+                return (index, image, ready, (ProblemDetails?)null);
+            }
             catch (ImageDecodeException e) { return (index, image, (PredictionService.Prepared?)null, Details(FromImage(e))); }
-            catch (QueueFullException) { return (index, image, (PredictionService.Prepared?)null, Details(Busy())); }
+            catch (QueueFullException e) { return (index, image, (PredictionService.Prepared?)null, Details(Busy(e.RetryAfter))); }
         }).ToList();
         var tasks = prepared.Select(async p =>
         {
             if (p.Item3 is null) return new BatchItem(p.index, p.image.FileName, null, p.Item4);
             try { return new BatchItem(p.index, p.image.FileName, await predictions.CompleteAsync(p.Item3, http.RequestAborted), null); }
-            catch (Exception e) when (e is QueueFullException or BatcherRetiredException) { return new BatchItem(p.index, p.image.FileName, null, Details(Busy())); }
+            catch (QueueFullException e) { return new BatchItem(p.index, p.image.FileName, null, Details(Busy(e.RetryAfter))); }
+            catch (BatcherRetiredException) { return new BatchItem(p.index, p.image.FileName, null, Details(Busy())); }
         }).ToList();
         var results = await Task.WhenAll(tasks);
         http.Response.OnCompleted(() =>
@@ -80,6 +91,14 @@ public static class PredictionEndpoints
             return Task.CompletedTask;
         });
         return TypedResults.Ok(new BatchResponse(crop, results));
+    }
+
+    /// <summary>The 503 for a request refused before its body is read (overload costs no upload memory, no decoding), else null.</summary>
+    private static ProblemHttpResult? Refused(PredictionService predictions, string crop, HttpContext http)
+    {
+        try { predictions.Admit(crop); return null; }
+        catch (QueueFullException e) { return QueueFull(http, e.RetryAfter); }
+        catch (KeyNotFoundException) { return null; } // unloaded meanwhile: the usual path answers 404
     }
 
     private static ProblemHttpResult CropRequired(ModelRegistry registry) =>

@@ -22,17 +22,21 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
     public Task<PredictionResponse> PredictAsync(string crop, byte[] image, CancellationToken ct) => CompleteAsync(Prepare(crop, image), ct);
 
     /// <summary>
-    /// Bytes to tensor with the serving version's preprocessing (decode errors surface here, before queueing). A full
-    /// queue is refused first, so overload costs no decoding. The tensor comes from the array pool.
+    /// Throws <see cref="QueueFullException"/> when the crop's model would not take new work now. Endpoints call it
+    /// before they read the body, so overload costs neither the upload's memory nor its decoding.
     /// </summary>
-    public Prepared Prepare(string crop, byte[] image)
+    public void Admit(string crop) => (registry.Get(crop) ?? throw new KeyNotFoundException(crop)).Batcher.EnsureRoom();
+
+    /// <summary>
+    /// Bytes to tensor with the serving version's preprocessing (decode errors surface here, before queueing). Admission
+    /// is decided here, before decoding, so overload costs no decoding; the image then queues whatever the wait has
+    /// become meanwhile (only a full queue still refuses it). The tensor comes from the array pool.
+    /// </summary>
+    /// <param name="alsoAhead">Images of the same request admitted before this one and not queued yet (a batch request queues them all at once).</param>
+    public Prepared Prepare(string crop, byte[] image, int alsoAhead = 0)
     {
         var served = registry.Get(crop) ?? throw new KeyNotFoundException(crop);
-        if (!served.Batcher.HasRoom)
-        {
-            ServingMetrics.QueueFull.WithLabels(served.Crop).Inc();
-            throw new QueueFullException();
-        }
+        served.Batcher.EnsureRoom(alsoAhead);
         var clock = Stopwatch.StartNew();
         var tensor = Preprocess(image, served, out var framing);
         ServingMetrics.DecodeSeconds.WithLabels(served.Crop).Observe(clock.Elapsed.TotalSeconds);
@@ -57,7 +61,7 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
 
     public async Task<PredictionResponse> CompleteAsync(Prepared p, CancellationToken ct)
     {
-        var (result, model) = await RunAsync(p.Model.Crop, p.Model, p.Tensor, p.Image, ct, pooled: true);
+        var (result, model) = await RunAsync(p.Model.Crop, p.Model, p.Tensor, p.Image, ct, pooled: true, admitted: true);
         // A reload may have moved the image to a version with another view policy: its framing then follows that spec.
         var framing = ReferenceEquals(model, p.Model) ? p.Framing : ImagePreprocessor.FramingFromHeader(p.Image, model.Model.Spec);
         var response = Describe(model, result.Output, framing, new Timings(Ms(p.Decode), Ms(result.Queue), Ms(result.Inference), result.BatchSize));
@@ -69,12 +73,12 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
     /// Queues on the serving version. If a reload retired it meanwhile, the image goes to its successor (preprocessed
     /// again if the new version preprocesses differently), so a reload never fails a request.
     /// </summary>
-    public async Task<(BatchedResult, ServedModel)> RunAsync(string crop, ServedModel served, float[] tensor, byte[]? image, CancellationToken ct, bool pooled = false)
+    public async Task<(BatchedResult, ServedModel)> RunAsync(string crop, ServedModel served, float[] tensor, byte[]? image, CancellationToken ct, bool pooled = false, bool admitted = false)
     {
         for (int attempt = 0; ; attempt++)
         {
             Task<BatchedResult> queued;
-            try { queued = served.Batcher.EnqueueAsync(tensor, ct, pooled); }
+            try { queued = served.Batcher.EnqueueAsync(tensor, ct, pooled, admitted); }
             catch (BatcherRetiredException) when (attempt < 3)
             {
                 var current = registry.Get(crop) ?? throw new KeyNotFoundException(crop);

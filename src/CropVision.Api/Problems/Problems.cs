@@ -15,15 +15,28 @@ public static class Problems
             new Dictionary<string, object?> { ["crop"] = crop, ["cropsWithModel"] = served.ToArray() });
 
     /// <summary>503 with Retry-After, for a whole request refused because the model's queue is full.</summary>
-    public static ProblemHttpResult QueueFull(HttpContext http)
+    public static ProblemHttpResult QueueFull(HttpContext http, TimeSpan? retryAfter = null)
     {
-        http.Response.Headers.RetryAfter = "1";
-        return Busy();
+        http.Response.Headers.RetryAfter = WholeSeconds(retryAfter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Busy(retryAfter);
     }
 
-    /// <summary>The busy problem itself (also used per image inside a batch answer).</summary>
-    public static ProblemHttpResult Busy() =>
-        Create(StatusCodes.Status503ServiceUnavailable, "Busy", "The model's queue is full. Retry after a second.");
+    /// <summary>Name of the problem member that carries the retry hint (as the Retry-After header, in whole seconds).</summary>
+    public const string RetryAfterSeconds = "retryAfterSeconds";
+
+    /// <summary>
+    /// The busy problem itself, with its retry hint as <c>retryAfterSeconds</c>: also used per image inside a batch
+    /// answer, where no header can say it.
+    /// </summary>
+    public static ProblemHttpResult Busy(TimeSpan? retryAfter = null)
+    {
+        int seconds = WholeSeconds(retryAfter);
+        return Create(StatusCodes.Status503ServiceUnavailable, "Busy",
+            $"The model's queue is full. Retry after {seconds} second{(seconds == 1 ? "" : "s")}.",
+            new Dictionary<string, object?> { [RetryAfterSeconds] = seconds });
+    }
+
+    private static int WholeSeconds(TimeSpan? t) => (int)Math.Max(1, Math.Ceiling((t ?? TimeSpan.FromSeconds(1)).TotalSeconds));
 
     /// <summary>Maps why an image could not be read to its status: 415 unsupported, 413 too large, 400 otherwise.</summary>
     public static ProblemHttpResult FromImage(ImageDecodeException e) => e.Problem switch
