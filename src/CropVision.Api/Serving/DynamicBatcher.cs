@@ -77,8 +77,12 @@ public sealed class DynamicBatcher : IAsyncDisposable
         lock (_gate) return TimeSpan.FromSeconds(ModelledWait(alsoAhead) * Math.Max(1, _overrun));
     }
 
-    /// <summary>The wait in seconds as modelled from the batches, before any stretching for recent overruns.</summary>
-    private double ModelledWait(int alsoAhead)
+    /// <summary>
+    /// The wait in seconds as modelled from the batches, before any stretching for recent overruns. With
+    /// <paramref name="ownBatchFull"/>, the image's own batch counts full even on an idle worker: the latest it can be
+    /// answered if others join it before the worker wakes, which is what an answer is held to when overruns are measured.
+    /// </summary>
+    private double ModelledWait(int alsoAhead, bool ownBatchFull = false)
     {
         lock (_gate)
         {
@@ -97,7 +101,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
             for (int b = 0; b < ahead / size; b++) free[FirstFree(free)] += slowdown * Cost(size);
             int next = FirstFree(free);
             bool waits = free[next] > 0 || _settings.MaxQueueDelay > TimeSpan.Zero;
-            double own = slowdown * (waits ? Cost(size) : Cost(ahead % size + 1));
+            double own = slowdown * (waits || ownBatchFull ? Cost(size) : Cost(ahead % size + 1));
             double delay = free[next] > 0 ? 0 : _settings.MaxQueueDelay.TotalSeconds; // an idle worker may wait for company
             return free[next] + delay + own;
         }
@@ -179,7 +183,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
         lock (_gate)
         {
             room = admitted ? Depth < _settings.QueueCapacity : HasRoomFor(out retryAfter);
-            if (room) work.Promised = ModelledWait(alsoAhead: 0);
+            if (room) work.Promised = ModelledWait(alsoAhead: 0, ownBatchFull: true);
             if (room) Interlocked.Increment(ref _depth);
         }
         if (!room || !_queue.Writer.TryWrite(work))
