@@ -109,7 +109,8 @@ List<DecodeBenchmark.Row> RunDecode(int iterations)
     foreach (var (name, bytes) in inputs) log.WriteLine($"  {name}: {bytes.Length / 1024} KiB (a real BRACOL photo re-encoded; sensor-like noise on the large ones)");
     var rows = new List<DecodeBenchmark.Row>();
     // One thread, as the target asks: the measuring thread runs alone on core 0 where the OS allows it.
-    var thread = new Thread(() => rows = DecodeBenchmark.Run(inputs, iterations, log));
+    var sharp = opts.Has("--no-sharp") ? null : SharpDecode.Folder(repo, log);
+    var thread = new Thread(() => rows = DecodeBenchmark.Run(inputs, iterations, log, sharp));
     thread.Start();
     thread.Join();
     return rows;
