@@ -33,10 +33,16 @@ switch (opts.Command)
         Print(result);
         return 0;
     }
+    case "fuzz" when opts.Has("--self-test"):
+        return CropVision.Bench.Fuzz.FuzzCommand.SelfTest(repo, modelFolder, log).Count == 0 ? 0 : 1;
+    case "fuzz":
+        return Fuzz(opts.Int("--cases", 100_000)) is { Crashes: 0, Hangs: 0 } or null ? 0 : 1;
+    case "fuzz-child":
+        return CropVision.Bench.Fuzz.FuzzChild.Run(modelFolder, long.Parse(opts.Get("--max-pixels", "50000000"), CultureInfo.InvariantCulture));
     case "all":
         return await All();
     default:
-        Console.Error.WriteLine("usage: cropvision-bench all [--overload] [--soak-minutes N] | raw [--batches 1,4,8,16] | http --url URL [--concurrency C | --rate R] [--duration S] | decode");
+        Console.Error.WriteLine("usage: cropvision-bench all [--overload] [--soak-minutes N] | raw [--batches 1,4,8,16] | http --url URL [--concurrency C | --rate R] [--duration S] | decode | fuzz [--cases N] [--seed S] [--time-limit-ms T]");
         return 2;
 }
 
@@ -78,6 +84,8 @@ async Task<int> All()
     }
     log.WriteLine("== decode (one thread)");
     report.Decode = RunDecode(opts.Int("--iterations", 15));
+    log.WriteLine("== fuzzed decoders (child process)");
+    report.Fuzz = Fuzz(opts.Int("--fuzz-cases", 3000));
 
     var path = report.Write(Path.Combine(repo, "bench", "results"), session);
     log.WriteLine();
@@ -115,6 +123,9 @@ List<DecodeBenchmark.Row> RunDecode(int iterations)
     thread.Join();
     return rows;
 }
+
+CropVision.Bench.Fuzz.FuzzSummary? Fuzz(int cases) => CropVision.Bench.Fuzz.FuzzCommand.Run(repo, modelFolder, cases, opts.Int("--seed", 1),
+    opts.Int("--time-limit-ms", 2000), Path.Combine(repo, "bench", "results", "fuzz-findings"), log);
 
 List<byte[]> Uploads(int kb) => [.. BenchInputs.Photos(20).Select(p => BenchInputs.ReencodeTo(p.Bytes, kb * 1024))];
 

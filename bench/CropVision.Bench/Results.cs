@@ -19,6 +19,7 @@ public sealed class Results(DateTimeOffset at, string modelFolder, string provid
     public List<(HttpLoad.Result Window, long Rss)> Soak { get; } = [];
     public List<DecodeBenchmark.Row> Decode { get; set; } = [];
     public int UploadBytes { get; set; }
+    public Fuzz.FuzzSummary? Fuzz { get; set; }
 
     private static string F(double v, string format = "F1") => double.IsNaN(v) ? "n/a" : v.ToString(format, CultureInfo.InvariantCulture);
 
@@ -52,6 +53,8 @@ public sealed class Results(DateTimeOffset at, string modelFolder, string provid
             sb.AppendLine($"| 5 | steady for {Soak.Count} min at 70% of capacity | p99 first 3 min {F(p99Early)} ms, last 3 min {F(p99Late)} ms; RSS {F(rssEarly / 1e6, "F0")} -> {F(rssLate / 1e6, "F0")} MB; {Soak.Sum(w => w.Window.ByStatus.GetValueOrDefault(200))} of {Soak.Sum(w => w.Window.Sent)} answered 200 | {(steady ? "yes" : "no")} |");
         }
         else sb.AppendLine("| 5 | 10 minutes at 70% of capacity | not run (add --soak-minutes 10) | |");
+        if (Fuzz is { } fz)
+            sb.AppendLine($"| 6 | fuzzed decoders: no crash, no hang, in a child process | {fz.Cases:N0} cases, **{fz.Crashes} crashes, {fz.Hangs} hangs**, {fz.CasesPerSecond:F0} cases/s, peak child RSS {fz.PeakChildRssBytes / 1e6:F0} MB (100k: `--fuzz-cases 100000`) | {(fz.Crashes + fz.Hangs == 0 ? "yes" : "no")} |");
         return sb.ToString();
     }
 
@@ -97,6 +100,7 @@ public sealed class Results(DateTimeOffset at, string modelFolder, string provid
         sb.AppendLine("| input | method | median ms | p90 ms |");
         sb.AppendLine("| --- | --- | --- | --- |");
         foreach (var d in Decode) sb.AppendLine($"| {d.Input} | {d.Method} | {F(d.MedianMs)} | {F(d.P90Ms)} |");
+        if (Fuzz is { } fuzz) sb.AppendLine().AppendLine("## Fuzzed decoders").AppendLine().Append(CropVision.Bench.Fuzz.FuzzCommand.Markdown(fuzz));
         File.WriteAllText(path, sb.ToString());
         return path;
     }
