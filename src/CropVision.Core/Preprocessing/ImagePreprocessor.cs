@@ -89,12 +89,12 @@ public static class ImagePreprocessor
                     image.Pixels.Slice((y0 + y) * image.RowBytes + x0 * 4, w * 4).CopyTo(result.Pixels.Slice(y * result.RowBytes));
                 return result;
             }
-            fixed (byte* from = image.Buffer)
-            fixed (byte* to = result.Buffer)
+            using (var from = image.Pin())
+            using (var to = result.Pin())
             {
                 var region = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-                using var source = new SKPixmap(region, (IntPtr)(from + y0 * image.RowBytes + x0 * 4), image.RowBytes);
-                using var target = new SKPixmap(result.Info, (IntPtr)to, result.RowBytes);
+                using var source = new SKPixmap(region, (IntPtr)((byte*)from.Pointer + y0 * image.RowBytes + x0 * 4), image.RowBytes);
+                using var target = new SKPixmap(result.Info, (IntPtr)to.Pointer, result.RowBytes);
                 if (!source.ScalePixels(target, Sampling)) throw new ImageDecodeException(ImageProblem.Corrupt, "The image could not be resized.");
             }
             return result;
