@@ -9,7 +9,8 @@ namespace CropVision.Bench.Fuzz;
 /// <summary>What one fuzz run found.</summary>
 public sealed record FuzzSummary(
     int Cases, int Seed, int TimeLimitMs, double Seconds, long MaxPixels, int SeedCount,
-    IReadOnlyDictionary<string, int> Outcomes, IReadOnlyList<FuzzFinding> Findings, long PeakChildRssBytes, double SlowestCaseMs, int ChildStarts)
+    IReadOnlyDictionary<string, int> Outcomes, IReadOnlyList<FuzzFinding> Findings, long PeakChildRssBytes, double SlowestCaseMs, int ChildStarts,
+    IReadOnlyList<string> PeakRaisers)
 {
     public double CasesPerSecond => Cases / Seconds;
     public int Crashes => Findings.Count(f => f.Kind != "hang");
@@ -44,6 +45,7 @@ public static class FuzzCommand
         var outcomes = new Dictionary<string, int>();
         var findings = new List<FuzzFinding>();
         long peakRss = 0;
+        var peakRaisers = new List<string>(); // the cases that raised the child's peak RSS by 50 MB or more
         double slowest = 0;
         int starts = 0;
         var clock = Stopwatch.StartNew();
@@ -82,22 +84,30 @@ public static class FuzzCommand
                     slowest = Math.Max(slowest, ms);
                 }
                 outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
-                if (child is not null && i % 500 == 499) peakRss = Math.Max(peakRss, child.PeakRss());
+                if (child is not null)
+                {
+                    long peak = child.PeakRss();
+                    if (peak > peakRss + 50_000_000 && i > 0)
+                        peakRaisers.Add($"case {i} ({seedName}, {mutation}, {bytes.Length:N0} bytes, {outcome}): peak {peakRss / 1e6:F0} -> {peak / 1e6:F0} MB");
+                    peakRss = Math.Max(peakRss, peak);
+                }
                 if ((i + 1) % Math.Max(1, cases / 10) == 0)
                     log.WriteLine($"  fuzz: {i + 1:N0}/{cases:N0} cases, {(i + 1) / clock.Elapsed.TotalSeconds:F0}/s, {findings.Count} findings, peak child RSS {peakRss / 1e6:F0} MB");
             }
             if (child is not null) peakRss = Math.Max(peakRss, child.PeakRss());
         }
         finally { child?.Dispose(); }
-        var summary = new FuzzSummary(cases, seed, timeLimitMs, clock.Elapsed.TotalSeconds, maxPixels, seeds.Count, outcomes, findings, peakRss, slowest, starts);
+        var summary = new FuzzSummary(cases, seed, timeLimitMs, clock.Elapsed.TotalSeconds, maxPixels, seeds.Count, outcomes, findings, peakRss, slowest, starts, peakRaisers);
         log.WriteLine($"  fuzz: {summary.OneLine()}");
+        foreach (var raiser in peakRaisers.TakeLast(5)) log.WriteLine($"  fuzz: memory: {raiser}");
         return summary;
     }
 
     /// <summary>Case <paramref name="index"/> of a run with this seed: rebuilt from the two numbers alone.</summary>
     public static (string Seed, string Mutation, byte[] Bytes) Case(IReadOnlyList<(string Name, byte[] Bytes)> seeds, int seed, int index)
     {
-        var rng = new Random(HashCode.Combine(seed, index) ^ (seed * 7919 + index));
+        // Not HashCode.Combine: it is salted per process, and a case must be the same in every run.
+        var rng = new Random(unchecked(seed * 1_000_003 + index));
         var (name, bytes) = seeds[rng.Next(seeds.Count)];
         // Now and then the seed as it is: the decoders must still accept the real thing.
         if (index % 64 == 0) return (name, "none", bytes);
@@ -270,6 +280,8 @@ public static class FuzzCommand
         sb.AppendLine();
         sb.AppendLine("Outcomes: " + string.Join(", ", s.Outcomes.OrderByDescending(o => o.Value).Select(o => $"{o.Key} {o.Value:N0}")) + ".");
         foreach (var f in s.Findings) sb.AppendLine($"- case {f.Case}: {f.Kind} ({f.Seed}, {f.Mutation}): {f.Detail} {f.SavedAs}");
+        if (s.PeakRaisers.Count > 0) sb.AppendLine().AppendLine("Cases that raised the child's peak memory (the last five):");
+        foreach (var r in s.PeakRaisers.TakeLast(5)) sb.AppendLine($"- {r}");
         return sb.ToString();
     }
 }
