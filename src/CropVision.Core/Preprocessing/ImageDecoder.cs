@@ -81,7 +81,13 @@ public static class ImageDecoder
         var format = ImageFormatSniffer.Sniff(bytes);
         if (format == ImageFormat.Unknown)
             throw new ImageDecodeException(ImageProblem.UnsupportedFormat, "Not a JPEG, PNG or WebP image (the bytes do not start with a known signature).");
-        if (ImageHeader.TryReadSize(bytes, format) is var (w, h)) CheckPixels(w, h, maxPixels);
+        if (ImageHeader.TryReadSize(bytes, format) is var (w, h))
+        {
+            CheckPixels(w, h, maxPixels);
+            if (format == ImageFormat.Jpeg && ImageHeader.JpegMinimumBytes(bytes) is { } least && bytes.Length < least)
+                throw new ImageDecodeException(ImageProblem.Corrupt,
+                    $"The JPEG is {bytes.Length:N0} bytes, too few for the {w}x{h} image its header claims (at least {least:N0}): the file is truncated or damaged.");
+        }
         return format;
     }
 
