@@ -37,8 +37,8 @@ public static class DecodeBenchmark
     }
 
     /// <summary>
-    /// The project's path and sharp on the same bytes, A/B in three alternating rounds so a busy moment on a shared
-    /// machine falls on both; each side's median and p90 over all its rounds.
+    /// The project's path and sharp on the same bytes, A/B in alternating rounds of five (at least three rounds) so a
+    /// busy moment on a shared machine falls on both; each side's median and p90 over all its rounds.
     /// </summary>
     private static Row[] Interleaved(string name, byte[] jpeg, PreprocessingSpec spec, int iterations, Action project, string sharpFolder)
     {
@@ -46,8 +46,8 @@ public static class DecodeBenchmark
         File.WriteAllBytes(file, jpeg);
         try
         {
-            const int rounds = 3;
-            int perRound = Math.Max(5, iterations / rounds);
+            const int perRound = 5;
+            int rounds = Math.Max(3, iterations / perRound);
             var ours = new List<double>();
             var sharp = new List<double>();
             project(); // warm-up: JIT and native library loading (sharp warms up in its own process each round)
