@@ -39,6 +39,11 @@ public static class FuzzCommand
             return null;
         }
         var seeds = FuzzSeeds.Load(repo, datasets);
+        if (seeds.Count == 0)
+        {
+            log.WriteLine($"  fuzz: SKIPPED: no JPEG or PNG photos under {datasets}.");
+            return null;
+        }
         long maxPixels = FuzzSeeds.ServicePixelLimit(repo);
         log.WriteLine($"  fuzz: {cases:N0} cases from {seeds.Count} seeds (real photos and re-encodings), seed {seed}, per-image limit {timeLimitMs} ms, pixel limit {maxPixels:N0}, model {Path.GetRelativePath(repo, modelFolder)}");
 

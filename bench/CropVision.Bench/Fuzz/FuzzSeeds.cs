@@ -14,7 +14,7 @@ namespace CropVision.Bench.Fuzz;
 /// </summary>
 public static class FuzzSeeds
 {
-    public static string? DatasetsFolder() => BenchInputs.BracolFolder() is { } bracol ? Path.GetDirectoryName(bracol) : null;
+    public static string? DatasetsFolder() => BenchInputs.BracolFolder() is { } bracol && Directory.Exists(bracol) ? Path.GetDirectoryName(bracol) : null;
 
     public static List<(string Name, byte[] Bytes)> Load(string repo, string datasets, int photosPerFolder = 12)
     {
