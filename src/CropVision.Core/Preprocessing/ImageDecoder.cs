@@ -57,7 +57,7 @@ public static class ImageDecoder
             try
             {
                 SKCodecResult status;
-                using (var pixels = stored.Pin()) status = codec.GetPixels(stored.Info, (IntPtr)pixels.Pointer, stored.RowBytes, new SKCodecOptions());
+                using (var pixels = stored.Pin()) status = codec.GetPixels(stored.Info, (IntPtr)pixels.Pointer, stored.RowBytes, SKCodecOptions.Default);
                 // IncompleteInput still yields the decoded part (grey for the rest); a phone upload cut short is refused instead.
                 if (status != SKCodecResult.Success)
                     throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} data is damaged or truncated ({status}).");
