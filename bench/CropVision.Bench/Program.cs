@@ -42,7 +42,7 @@ switch (opts.Command)
     case "all":
         return await All();
     default:
-        Console.Error.WriteLine("usage: cropvision-bench all [--overload] [--soak-minutes N] | raw [--batches 1,4,8,16] | http --url URL [--concurrency C | --rate R] [--duration S] | decode | fuzz [--cases N] [--seed S] [--time-limit-ms T]");
+        Console.Error.WriteLine("usage: cropvision-bench all [--overload] [--soak-minutes N] | raw [--batches 1,4,8,16] | http --url URL [--concurrency C | --rate R] [--duration S] | decode [--iterations N] [--no-sharp] | fuzz [--cases N] [--seed S] [--time-limit-ms T] [--self-test]");
         return 2;
 }
 
