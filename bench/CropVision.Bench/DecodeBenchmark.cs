@@ -8,24 +8,68 @@ namespace CropVision.Bench;
 
 /// <summary>
 /// Image bytes to a model tensor, three ways, on one thread: the project's path (SkiaSharp, JPEG decoded at reduced
-/// scale in the DCT domain), SkiaSharp decoding at full size then resizing, and ImageSharp 2.1.13 doing the same.
+/// scale in the DCT domain), SkiaSharp decoding at full size then resizing, and ImageSharp 2.1.13 doing the same; and,
+/// where Node.js is there, sharp/libvips on the same bytes, interleaved with the project's path (see <see cref="SharpDecode"/>).
 /// </summary>
 public static class DecodeBenchmark
 {
     public sealed record Row(string Input, string Method, double MedianMs, double P90Ms);
 
-    public static List<Row> Run(IReadOnlyList<(string Name, byte[] Jpeg)> inputs, int iterations, TextWriter log)
+    public const string SharpMethod = "sharp 0.35.5 (libvips) decode + resize";
+
+    public static List<Row> Run(IReadOnlyList<(string Name, byte[] Jpeg)> inputs, int iterations, TextWriter log, string? sharpFolder = null)
     {
         var spec = new PreprocessingSpec();
         var rows = new List<Row>();
         foreach (var (name, jpeg) in inputs)
         {
-            rows.Add(Measure(name, "CropVision (SkiaSharp scaled decode)", iterations, () => ImagePreprocessor.Preprocess(jpeg, spec)));
+            int before = rows.Count;
+            // The project's path into a reused tensor, as the service does (it rents one from a pool).
+            var tensor = new float[spec.FloatsPerImage];
+            Action project = () => ImagePreprocessor.Preprocess(jpeg, spec, tensor.AsSpan());
+            if (sharpFolder is null) rows.Add(Measure(name, "CropVision (SkiaSharp scaled decode)", iterations, project));
+            else rows.AddRange(Interleaved(name, jpeg, spec, iterations, project, sharpFolder));
             rows.Add(Measure(name, "SkiaSharp full decode + resize", iterations, () => SkiaFull(jpeg, spec)));
             rows.Add(Measure(name, "ImageSharp 2.1.13 full decode + resize", iterations, () => ImageSharpFull(jpeg, spec)));
-            foreach (var r in rows.TakeLast(3)) log.WriteLine($"  {r.Input,-22} {r.Method,-40} median {r.MedianMs,7:F1} ms  p90 {r.P90Ms,7:F1} ms");
+            foreach (var r in rows.Skip(before)) log.WriteLine($"  {r.Input,-22} {r.Method,-40} median {r.MedianMs,7:F1} ms  p90 {r.P90Ms,7:F1} ms");
         }
         return rows;
+    }
+
+    /// <summary>
+    /// The project's path and sharp on the same bytes, A/B in alternating rounds of five (at least three rounds) so a
+    /// busy moment on a shared machine falls on both; each side's median and p90 over all its rounds.
+    /// </summary>
+    private static Row[] Interleaved(string name, byte[] jpeg, PreprocessingSpec spec, int iterations, Action project, string sharpFolder)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"cropvision-decode-{Environment.ProcessId}-{jpeg.Length}.jpg");
+        File.WriteAllBytes(file, jpeg);
+        try
+        {
+            const int perRound = 5;
+            int rounds = Math.Max(3, iterations / perRound);
+            var ours = new List<double>();
+            var sharp = new List<double>();
+            project(); // warm-up: JIT and native library loading (sharp warms up in its own process each round)
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int i = 0; i < perRound; i++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    project();
+                    ours.Add(sw.Elapsed.TotalMilliseconds);
+                }
+                sharp.AddRange(SharpDecode.Times(sharpFolder, file, perRound, spec));
+            }
+            return [Summary(name, "CropVision (SkiaSharp scaled decode)", ours), Summary(name, SharpMethod, sharp)];
+        }
+        finally { File.Delete(file); }
+    }
+
+    private static Row Summary(string input, string method, List<double> times)
+    {
+        times.Sort();
+        return new Row(input, method, times[times.Count / 2], times[(int)Math.Ceiling(times.Count * 0.9) - 1]);
     }
 
     private static Row Measure(string input, string method, int iterations, Action action)

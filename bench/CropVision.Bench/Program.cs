@@ -43,10 +43,16 @@ switch (opts.Command)
     case "soak":
         return await SoakCommand.Run(repo, Uploads(opts.Int("--upload-kb", 100)), opts.Has("--rate") ? opts.Double("--rate", 0) : null, opts.Int("--windows", 3),
             TimeSpan.FromSeconds(opts.Double("--window-seconds", 60)), opts.Pairs("--set"), TimeSpan.FromSeconds(opts.Double("--scrape-seconds", 5)), log);
+    case "fuzz" when opts.Has("--self-test"):
+        return CropVision.Bench.Fuzz.FuzzCommand.SelfTest(repo, modelFolder, log).Count == 0 ? 0 : 1;
+    case "fuzz":
+        return Fuzz(opts.Int("--cases", 100_000)) is { Crashes: 0, Hangs: 0 } or null ? 0 : 1;
+    case "fuzz-child":
+        return CropVision.Bench.Fuzz.FuzzChild.Run(modelFolder, long.Parse(opts.Get("--max-pixels", "50000000"), CultureInfo.InvariantCulture));
     case "all":
         return await All();
     default:
-        Console.Error.WriteLine("usage: cropvision-bench all [--overload [--impatient-concurrency 8,32]] [--soak-minutes N [--scrape-seconds 5]] | raw [--batches 1,4,8,16] | http --url URL [--concurrency C | --rate R] [--duration S] | decode | node [--cheaper-duration S] [--no-variants] [--no-accuracy] [--int8-calibration FILE] [--confident-above P] | soak [--windows 3] [--window-seconds 60] [--rate R] [--set KEY=VALUE ...]");
+        Console.Error.WriteLine("usage: cropvision-bench all [--overload [--impatient-concurrency 8,32]] [--soak-minutes N [--scrape-seconds 5]] [--fuzz-cases N] | raw [--batches 1,4,8,16] | http --url URL [--concurrency C | --rate R] [--duration S] | decode [--iterations N] [--no-sharp] | fuzz [--cases N] [--seed S] [--time-limit-ms T] [--self-test] | node [--cheaper-duration S] [--no-variants] [--no-accuracy] [--int8-calibration FILE] [--confident-above P] | soak [--windows 3] [--window-seconds 60] [--rate R] [--set KEY=VALUE ...]");
         return 2;
 }
 
@@ -99,6 +105,8 @@ async Task<int> All()
     }
     log.WriteLine("== decode (one thread)");
     report.Decode = RunDecode(opts.Int("--iterations", 15));
+    log.WriteLine("== fuzzed decoders (child process)");
+    report.Fuzz = Fuzz(opts.Int("--fuzz-cases", 3000));
     report.CheaperPhoto = await CheaperPhoto();
 
     var path = report.Write(Path.Combine(repo, "bench", "results"), session);
@@ -143,11 +151,15 @@ List<DecodeBenchmark.Row> RunDecode(int iterations)
     foreach (var (name, bytes) in inputs) log.WriteLine($"  {name}: {bytes.Length / 1024} KiB (a real BRACOL photo re-encoded; sensor-like noise on the large ones)");
     var rows = new List<DecodeBenchmark.Row>();
     // One thread, as the target asks: the measuring thread runs alone on core 0 where the OS allows it.
-    var thread = new Thread(() => rows = DecodeBenchmark.Run(inputs, iterations, log));
+    var sharp = opts.Has("--no-sharp") ? null : SharpDecode.Folder(repo, log);
+    var thread = new Thread(() => rows = DecodeBenchmark.Run(inputs, iterations, log, sharp));
     thread.Start();
     thread.Join();
     return rows;
 }
+
+CropVision.Bench.Fuzz.FuzzSummary? Fuzz(int cases) => CropVision.Bench.Fuzz.FuzzCommand.Run(repo, modelFolder, cases, opts.Int("--seed", 1),
+    opts.Int("--time-limit-ms", 2000), Path.Combine(repo, "bench", "results", "fuzz-findings"), log);
 
 List<byte[]> Uploads(int kb) => [.. BenchInputs.Photos(20).Select(p => BenchInputs.ReencodeTo(p.Bytes, kb * 1024))];
 

@@ -21,40 +21,55 @@ public static class ImageDecoder
     /// </summary>
     public static SKBitmap DecodeUpright(ReadOnlySpan<byte> bytes, Func<int, int, (int Width, int Height)> minimumFor, long maxPixels = DefaultMaxPixels)
     {
+        using var upright = DecodeUprightPooled(bytes, minimumFor, maxPixels);
+        return upright.ToBitmap();
+    }
+
+    /// <summary>
+    /// As <see cref="DecodeUpright(ReadOnlySpan{byte}, Func{int, int, ValueTuple{int, int}}, long)"/>, into a pooled buffer:
+    /// the image bytes are read in place (no copy) and the pixels land in rented memory, so the serving path allocates
+    /// no large objects per photo.
+    /// </summary>
+    public static unsafe PooledImage DecodeUprightPooled(ReadOnlySpan<byte> bytes, Func<int, int, (int Width, int Height)> minimumFor, long maxPixels = DefaultMaxPixels)
+    {
         var format = CheckHeader(bytes, maxPixels);
-        using var data = SKData.CreateCopy(bytes);
-        using var codec = SKCodec.Create(data)
-            ?? throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} header cannot be read: the file is damaged or truncated.");
-        var info = codec.Info;
-        if (info.Width <= 0 || info.Height <= 0)
-            throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} header gives no size.");
-        CheckPixels(info.Width, info.Height, maxPixels);
-
-        var origin = codec.EncodedOrigin;
-        bool swapsAxes = Orientation.SwapsAxes(origin);
-        var (minWidth, minHeight) = swapsAxes ? minimumFor(info.Height, info.Width) : minimumFor(info.Width, info.Height);
-        // Stored-orientation size that the upright target corresponds to.
-        int needW = swapsAxes ? minHeight : minWidth, needH = swapsAxes ? minWidth : minHeight;
-        var size = ChooseDecodeSize(codec, needW, needH);
-
-        var decodeInfo = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var stored = new SKBitmap(decodeInfo);
-        try
+        SKEncodedOrigin origin;
+        PooledImage stored;
+        fixed (byte* start = bytes)
         {
-            var status = codec.GetPixels(decodeInfo, stored.GetPixels());
-            // IncompleteInput still yields the decoded part (grey for the rest); a phone upload cut short is refused instead.
-            if (status != SKCodecResult.Success)
-                throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} data is damaged or truncated ({status}).");
-            if (origin == SKEncodedOrigin.TopLeft) return stored;
-            var upright = Orientation.ApplyExif(stored, origin);
-            stored.Dispose();
-            return upright;
+            // The codec reads the caller's bytes where they lie; both are gone before the span is unpinned.
+            using var data = SKData.Create((IntPtr)start, bytes.Length);
+            using var codec = SKCodec.Create(data)
+                ?? throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} header cannot be read: the file is damaged or truncated.");
+            var info = codec.Info;
+            if (info.Width <= 0 || info.Height <= 0)
+                throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} header gives no size.");
+            CheckPixels(info.Width, info.Height, maxPixels);
+
+            origin = codec.EncodedOrigin;
+            bool swapsAxes = Orientation.SwapsAxes(origin);
+            var (minWidth, minHeight) = swapsAxes ? minimumFor(info.Height, info.Width) : minimumFor(info.Width, info.Height);
+            // Stored-orientation size that the upright target corresponds to.
+            int needW = swapsAxes ? minHeight : minWidth, needH = swapsAxes ? minWidth : minHeight;
+            var size = ChooseDecodeSize(codec, needW, needH);
+
+            stored = PooledImage.Rent(size.Width, size.Height);
+            try
+            {
+                SKCodecResult status;
+                using (var pixels = stored.Pin()) status = codec.GetPixels(stored.Info, (IntPtr)pixels.Pointer, stored.RowBytes, SKCodecOptions.Default);
+                // IncompleteInput still yields the decoded part (grey for the rest); a phone upload cut short is refused instead.
+                if (status != SKCodecResult.Success)
+                    throw new ImageDecodeException(ImageProblem.Corrupt, $"The {format} data is damaged or truncated ({status}).");
+            }
+            catch
+            {
+                stored.Dispose();
+                throw;
+            }
         }
-        catch
-        {
-            stored.Dispose();
-            throw;
-        }
+        if (origin == SKEncodedOrigin.TopLeft) return stored;
+        using (stored) return Orientation.ApplyExif(stored, origin);
     }
 
     /// <summary>
@@ -66,7 +81,13 @@ public static class ImageDecoder
         var format = ImageFormatSniffer.Sniff(bytes);
         if (format == ImageFormat.Unknown)
             throw new ImageDecodeException(ImageProblem.UnsupportedFormat, "Not a JPEG, PNG or WebP image (the bytes do not start with a known signature).");
-        if (ImageHeader.TryReadSize(bytes, format) is var (w, h)) CheckPixels(w, h, maxPixels);
+        if (ImageHeader.TryReadSize(bytes, format) is var (w, h))
+        {
+            CheckPixels(w, h, maxPixels);
+            if (format == ImageFormat.Jpeg && ImageHeader.JpegMinimumBytes(bytes) is { } least && bytes.Length < least)
+                throw new ImageDecodeException(ImageProblem.Corrupt,
+                    $"The JPEG is {bytes.Length:N0} bytes, too few for the {w}x{h} image its header claims (at least {least:N0}): the file is truncated or damaged.");
+        }
         return format;
     }
 
