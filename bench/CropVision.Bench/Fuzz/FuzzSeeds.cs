@@ -86,7 +86,8 @@ public static class FuzzSeeds
     {
         var path = Path.Combine(repo, "src", "CropVision.Api", "appsettings.json");
         if (!File.Exists(path)) return ImageDecoder.DefaultMaxPixels;
-        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path),
+            new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true }); // as the configuration reader allows
         return json.RootElement.TryGetProperty("Limits", out var limits) && limits.TryGetProperty("MaxPixelsPerImage", out var max) ? max.GetInt64() : ImageDecoder.DefaultMaxPixels;
     }
 }
