@@ -25,6 +25,7 @@ builder.Services.Configure<AdminOptions>(builder.Configuration.GetSection(AdminO
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<ModelRegistry>();
 builder.Services.AddSingleton(_ => DiseaseCatalogue.Load(Path.Combine(AppContext.BaseDirectory, "Catalogue", "diseases.json")));
+builder.Services.AddSingleton<DecodeGate>();
 builder.Services.AddSingleton<PredictionService>();
 builder.Services.AddHostedService<ModelFolderWatcher>();
 builder.AddFieldStore();

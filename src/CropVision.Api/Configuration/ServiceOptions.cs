@@ -63,6 +63,8 @@ public sealed class LimitsOptions
     public int MaxImagesPerBatch { get; set; } = 16;
     /// <summary>Checked from the image header before decoding.</summary>
     public long MaxPixelsPerImage { get; set; } = 50_000_000;
+    /// <summary>Uploads decoded at the same time (0 = one per core); others wait their turn. See DecodeGate.</summary>
+    public int MaxConcurrentDecodes { get; set; }
 }
 
 /// <summary>"Admin" section.</summary>

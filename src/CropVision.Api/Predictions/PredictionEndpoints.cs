@@ -66,21 +66,22 @@ public static class PredictionEndpoints
         // Decode every image first, then queue them all at once so they share batches; each failure stays with its own image.
         // Admission counts the request's own images admitted before (they will queue ahead), so a batch gets no more than a lone photo would.
         int admitted = 0;
-        var prepared = images.Select((image, index) =>
+        var prepared = new List<(int index, UploadedImage image, PredictionService.Prepared? ready, ProblemDetails? problem)>(images.Count);
+        foreach (var (image, index) in images.Select((image, index) => (image, index)))
         {
             try
             {
-                var ready = predictions.Prepare(crop, image.Bytes, admitted);
+                var ready = await predictions.PrepareAsync(crop, image.Bytes, admitted, http.RequestAborted);
                 admitted++;
-                return (index, image, ready, (ProblemDetails?)null);
+                prepared.Add((index, image, ready, null));
             }
-            catch (ImageDecodeException e) { return (index, image, (PredictionService.Prepared?)null, Details(FromImage(e))); }
-            catch (QueueFullException e) { return (index, image, (PredictionService.Prepared?)null, Details(Busy(e.RetryAfter))); }
-        }).ToList();
+            catch (ImageDecodeException e) { prepared.Add((index, image, null, Details(FromImage(e)))); }
+            catch (QueueFullException e) { prepared.Add((index, image, null, Details(Busy(e.RetryAfter)))); }
+        }
         var tasks = prepared.Select(async p =>
         {
-            if (p.Item3 is null) return new BatchItem(p.index, p.image.FileName, null, p.Item4);
-            try { return new BatchItem(p.index, p.image.FileName, await predictions.CompleteAsync(p.Item3, http.RequestAborted), null); }
+            if (p.ready is null) return new BatchItem(p.index, p.image.FileName, null, p.problem);
+            try { return new BatchItem(p.index, p.image.FileName, await predictions.CompleteAsync(p.ready, http.RequestAborted), null); }
             catch (QueueFullException e) { return new BatchItem(p.index, p.image.FileName, null, Details(Busy(e.RetryAfter))); }
             catch (BatcherRetiredException) { return new BatchItem(p.index, p.image.FileName, null, Details(Busy())); }
         }).ToList();

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace CropVision.Api.Predictions;
 
 /// <summary>Image bytes to a diagnosis: shared preprocessing, the model's batching queue, then names and advice from the catalogue.</summary>
-public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue catalogue, IOptions<LimitsOptions> limits)
+public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue catalogue, IOptions<LimitsOptions> limits, DecodeGate decodes)
 {
     private const int TopPredictions = 3;
 
@@ -19,7 +19,7 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
     public sealed record Prepared(ServedModel Model, byte[] Image, float[] Tensor, TimeSpan Decode, Framing Framing);
 
     /// <summary>Runs one image. Throws <see cref="ImageDecodeException"/>, <see cref="QueueFullException"/>, or <see cref="KeyNotFoundException"/> for an unknown crop.</summary>
-    public Task<PredictionResponse> PredictAsync(string crop, byte[] image, CancellationToken ct) => CompleteAsync(Prepare(crop, image), ct);
+    public async Task<PredictionResponse> PredictAsync(string crop, byte[] image, CancellationToken ct) => await CompleteAsync(await PrepareAsync(crop, image, 0, ct), ct);
 
     /// <summary>
     /// Throws <see cref="QueueFullException"/> when the crop's model would not take new work now. Endpoints call it
@@ -33,10 +33,11 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
     /// become meanwhile (only a full queue still refuses it). The tensor comes from the array pool.
     /// </summary>
     /// <param name="alsoAhead">Images of the same request admitted before this one and not queued yet (a batch request queues them all at once).</param>
-    public Prepared Prepare(string crop, byte[] image, int alsoAhead = 0)
+    public async Task<Prepared> PrepareAsync(string crop, byte[] image, int alsoAhead, CancellationToken ct)
     {
         var served = registry.Get(crop) ?? throw new KeyNotFoundException(crop);
         served.Batcher.EnsureRoom(alsoAhead);
+        using var slot = await decodes.EnterAsync(ct); // no more decodes at once than the gate allows
         var clock = Stopwatch.StartNew();
         var tensor = Preprocess(image, served, out var framing);
         ServingMetrics.DecodeSeconds.WithLabels(served.Crop).Observe(clock.Elapsed.TotalSeconds);
