@@ -25,6 +25,17 @@ public class BatcherTests
 
     private static float[] Tensor(int id) => [id, 0, 0, 0];
 
+    /// <summary>
+    /// Moves the fake clock on by <paramref name="step"/> until <paramref name="work"/> is done (30 s of real time at most).
+    /// The worker, on a thread of its own, reads the clock and then starts its batch timer; one Advance that falls
+    /// between the two would leave the timer waiting for a time that never comes. Moving on again is harmless.
+    /// </summary>
+    private static async Task AdvanceUntilDone(FakeTimeProvider time, TimeSpan step, Task work)
+    {
+        var patience = System.Diagnostics.Stopwatch.StartNew();
+        while (!work.IsCompleted && patience.Elapsed < TimeSpan.FromSeconds(30)) { time.Advance(step); await Task.Delay(10); }
+    }
+
     [Fact]
     public async Task Concurrent_requests_share_model_calls_and_each_gets_its_own_answer()
     {
@@ -34,7 +45,7 @@ public class BatcherTests
         model.Gate.Reset(); // hold the worker so all requests are queued before the first batch runs
         var tasks = Enumerable.Range(1, 20).Select(id => batcher.EnqueueAsync(Tensor(id), CancellationToken.None)).ToList();
         model.Gate.Set();
-        time.Advance(TimeSpan.FromSeconds(1)); // lets a partial last batch go
+        await AdvanceUntilDone(time, TimeSpan.FromSeconds(1), Task.WhenAll(tasks)); // lets a partial last batch go
         var results = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (float)i), results.Select(r => r.Output.Distance)); // own answer, in order
@@ -111,7 +122,7 @@ public class BatcherTests
         var leaves = batcher.EnqueueAsync(Tensor(2), gone.Token);
         gone.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaves);
-        time.Advance(TimeSpan.FromSeconds(1));
+        await AdvanceUntilDone(time, TimeSpan.FromSeconds(1), stays);
         var result = await stays.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(1f, result.Output.Distance);
         Assert.Equal([1], model.BatchSizes); // the departed request cost no compute
