@@ -176,12 +176,15 @@ public sealed class DynamicBatcher : IAsyncDisposable
         if (tensor.Length < _floatsPerImage) throw new ArgumentException($"Expected {_floatsPerImage} floats, got {tensor.Length}.", nameof(tensor));
         if (_retired) throw new BatcherRetiredException();
         var done = new TaskCompletionSource<BatchedResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var work = new Work(tensor, pooled, done, _time.GetTimestamp(), cancel);
-        // Checking and counting happen under one lock, so requests admitted at the same moment see each other.
+        // Checking and counting happen under one lock, so requests admitted at the same moment see each other; the
+        // image's clock starts there too, at the moment of its promise (a thread held up before the lock would
+        // otherwise count time the promise never saw as an overrun).
         var retryAfter = TimeSpan.Zero;
         bool room;
+        Work work;
         lock (_gate)
         {
+            work = new Work(tensor, pooled, done, _time.GetTimestamp(), cancel);
             room = admitted ? Depth < _settings.QueueCapacity : HasRoomFor(out retryAfter);
             if (room) work.Promised = ModelledWait(alsoAhead: 0, ownBatchFull: true);
             if (room) Interlocked.Increment(ref _depth);
