@@ -1,3 +1,4 @@
+using System.Buffers;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
 
@@ -48,16 +49,12 @@ public sealed class CropModel : IDisposable
         // Stage 1: the first flip's tiles of every image (flip-major layout: the first TileCount views).
         var s = Spec;
         int first = s.TileCount * s.FloatsPerView, rest = s.FloatsPerImage - first;
-        var stage1 = new float[count * first];
-        for (int i = 0; i < count; i++) tensors.Slice(i * s.FloatsPerImage, first).CopyTo(stage1.AsMemory(i * first));
-        var results = RunViews(stage1, count, s.TileCount);
+        var results = RunSlices(tensors, [.. Enumerable.Range(0, count)], 0, first, s.TileCount);
         var unsure = Enumerable.Range(0, count).Where(i => results[i].Probabilities[Manifest.PrimaryOutput].Max() < exit.ConfidentAbove).ToArray();
         if (unsure.Length == 0 || rest == 0) return results;
 
         // Stage 2, one follow-up batch: the other flips of the images that were not confident, averaged in by flip count.
-        var stage2 = new float[unsure.Length * rest];
-        for (int j = 0; j < unsure.Length; j++) tensors.Slice(unsure[j] * s.FloatsPerImage + first, rest).CopyTo(stage2.AsMemory(j * rest));
-        var more = RunViews(stage2, unsure.Length, s.ViewCount - s.TileCount);
+        var more = RunSlices(tensors, unsure, first, rest, s.ViewCount - s.TileCount);
         float w1 = 1f / s.Flips.Count, w2 = 1 - w1;
         for (int j = 0; j < unsure.Length; j++)
         {
@@ -69,6 +66,24 @@ public sealed class CropModel : IDisposable
                 Mix(a.Features, b.Features, w1, w2));
         }
         return results;
+    }
+
+    /// <summary>
+    /// Runs the views at [<paramref name="offset"/>, +<paramref name="length"/>) of the chosen images. One image's views
+    /// are contiguous, so they run in place; several are gathered into a pooled buffer (each image's views are over
+    /// 1 MB: a fresh array per batch would be a large-object allocation on every request).
+    /// </summary>
+    private ModelOutput[] RunSlices(Memory<float> tensors, int[] images, int offset, int length, int views)
+    {
+        int n = Spec.FloatsPerImage;
+        if (images.Length == 1) return RunViews(tensors.Slice(images[0] * n + offset, length), 1, views);
+        var gathered = ArrayPool<float>.Shared.Rent(images.Length * length);
+        try
+        {
+            for (int j = 0; j < images.Length; j++) tensors.Slice(images[j] * n + offset, length).CopyTo(gathered.AsMemory(j * length));
+            return RunViews(gathered.AsMemory(0, images.Length * length), images.Length, views);
+        }
+        finally { ArrayPool<float>.Shared.Return(gathered); }
     }
 
     private static float[] Mix(float[] a, float[] b, float wa, float wb)
