@@ -1,16 +1,18 @@
 using CropVision.Api.Accounts;
-using CropVision.Api.Catalogue;
-using CropVision.Api.Configuration;
+using CropVision.Serving.Catalogue;
+using CropVision.Serving;
 using CropVision.Api.Feedback;
 using CropVision.Api.Jobs;
 using CropVision.Api.ModelInfo;
 using CropVision.Api.Officer;
 using CropVision.Api.OpenInference;
 using CropVision.Api.Predictions;
+using CropVision.Serving.Predictions;
 using CropVision.Api.Reports;
 using CropVision.Api.Review;
-using CropVision.Api.Shadow;
-using CropVision.Api.Serving;
+using CropVision.Serving.Shadow;
+using CropVision.Serving.Registry;
+using CropVision.Serving.Batching;
 using CropVision.Api.WebApp;
 using CropVision.Api.Surveys;
 using CropVision.FieldStore;
@@ -18,16 +20,8 @@ using Prometheus;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.Services.Configure<ModelsOptions>(builder.Configuration.GetSection(ModelsOptions.Section));
-builder.Services.Configure<InferenceOptions>(builder.Configuration.GetSection(InferenceOptions.Section));
-builder.Services.Configure<LimitsOptions>(builder.Configuration.GetSection(LimitsOptions.Section));
+builder.AddServing();
 builder.Services.Configure<AdminOptions>(builder.Configuration.GetSection(AdminOptions.Section));
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<ModelRegistry>();
-builder.Services.AddSingleton(_ => DiseaseCatalogue.Load(Path.Combine(AppContext.BaseDirectory, "Catalogue", "diseases.json")));
-builder.Services.AddSingleton<DecodeGate>();
-builder.Services.AddSingleton<PredictionService>();
-builder.Services.AddHostedService<ModelFolderWatcher>();
 builder.AddFieldStore();
 builder.AddAccounts();
 builder.Services.AddScoped<ObservationIntake>();
@@ -40,7 +34,6 @@ builder.Services.AddOpenApi();
 builder.AddWebApp();
 builder.AddFeedback();
 builder.AddOfficerPages();
-builder.AddShadow();
 // Uploads are streamed and limited by Limits:MaxUploadBytes in ImageUploads; Kestrel's own cap sits just above it.
 builder.WebHost.ConfigureKestrel((context, kestrel) =>
     kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Limits:MaxUploadBytes") + 64 * 1024 ?? 21 * 1024 * 1024);

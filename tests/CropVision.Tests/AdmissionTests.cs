@@ -1,5 +1,6 @@
-using CropVision.Api.Configuration;
-using CropVision.Api.Serving;
+using CropVision.Serving;
+using CropVision.Serving.Registry;
+using CropVision.Serving.Batching;
 using CropVision.Core.Inference;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,4 +1,5 @@
-using CropVision.Api.Serving;
+using CropVision.Serving.Registry;
+using CropVision.Serving.Batching;
 using CropVision.Core.Inference;
 using Microsoft.Extensions.Time.Testing;
 

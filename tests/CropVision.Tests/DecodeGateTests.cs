@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CropVision.Api.Configuration;
+using CropVision.Serving;
 using CropVision.Api.Predictions;
+using CropVision.Serving.Predictions;
 using CropVision.Tests.Support;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
-using CropVision.Api.Configuration;
-using CropVision.Api.Serving;
+using CropVision.Serving;
+using CropVision.Serving.Registry;
+using CropVision.Serving.Batching;
 using CropVision.Api.Uploads;
 using CropVision.Core.Preprocessing;
 using CropVision.FieldStore;

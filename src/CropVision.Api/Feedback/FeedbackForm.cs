@@ -1,5 +1,6 @@
 using System.Globalization;
-using CropVision.Api.Serving;
+using CropVision.Serving.Registry;
+using CropVision.Serving.Batching;
 using CropVision.Core.Models;
 
 namespace CropVision.Api.Feedback;

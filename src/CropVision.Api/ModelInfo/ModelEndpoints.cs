@@ -1,8 +1,9 @@
 using CropVision.Core.Models;
-using CropVision.Api.Catalogue;
-using CropVision.Api.Configuration;
-using CropVision.Api.Serving;
-using CropVision.Api.Shadow;
+using CropVision.Serving.Catalogue;
+using CropVision.Serving;
+using CropVision.Serving.Registry;
+using CropVision.Serving.Batching;
+using CropVision.Serving.Shadow;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using static CropVision.Api.Problems.Problems;

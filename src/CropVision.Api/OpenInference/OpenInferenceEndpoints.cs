@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using CropVision.Api.Predictions;
-using CropVision.Api.Serving;
+using CropVision.Serving.Predictions;
+using CropVision.Serving.Registry;
+using CropVision.Serving.Batching;
 using CropVision.Core.Models;
 using Microsoft.AspNetCore.Http.HttpResults;
 using static CropVision.Api.Problems.Problems;

@@ -1,6 +1,8 @@
-using CropVision.Api.Configuration;
-using CropVision.Api.Serving;
-using CropVision.Api.Shadow;
+using CropVision.Serving;
+using CropVision.Serving.Registry;
+using CropVision.Serving.Batching;
+using CropVision.Serving.Predictions;
+using CropVision.Serving.Shadow;
 using CropVision.Api.Uploads;
 using CropVision.Core.Preprocessing;
 using Microsoft.AspNetCore.Http.HttpResults;

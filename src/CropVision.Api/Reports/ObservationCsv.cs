@@ -1,5 +1,5 @@
 using System.Globalization;
-using CropVision.Api.Catalogue;
+using CropVision.Serving.Catalogue;
 using CropVision.FieldStore.Model;
 using CropVision.FieldStore.Summaries;
 using CsvHelper;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CropVision.Api.Catalogue;
+using CropVision.Serving.Catalogue;
 using CropVision.FieldStore.Model;
 
 namespace CropVision.Api.Reports;

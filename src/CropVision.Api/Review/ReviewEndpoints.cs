@@ -1,6 +1,7 @@
 using CropVision.Api.Accounts;
-using CropVision.Api.Catalogue;
-using CropVision.Api.Serving;
+using CropVision.Serving.Catalogue;
+using CropVision.Serving.Registry;
+using CropVision.Serving.Batching;
 using CropVision.Api.Surveys;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;

@@ -1,8 +1,9 @@
 using System.Globalization;
 using CropVision.Api.Accounts;
-using CropVision.Api.Catalogue;
-using CropVision.Api.Configuration;
-using CropVision.Api.Serving;
+using CropVision.Serving.Catalogue;
+using CropVision.Serving;
+using CropVision.Serving.Registry;
+using CropVision.Serving.Batching;
 using CropVision.Api.Uploads;
 using CropVision.Core.Preprocessing;
 using CropVision.FieldStore;

@@ -1,5 +1,7 @@
 using CropVision.Api.Predictions;
-using CropVision.Api.Serving;
+using CropVision.Serving.Predictions;
+using CropVision.Serving.Registry;
+using CropVision.Serving.Batching;
 using CropVision.Core.Preprocessing;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Observations;

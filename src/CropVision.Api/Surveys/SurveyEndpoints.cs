@@ -1,5 +1,5 @@
 using CropVision.Api.Accounts;
-using CropVision.Api.Catalogue;
+using CropVision.Serving.Catalogue;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
 using CropVision.FieldStore.Observations;

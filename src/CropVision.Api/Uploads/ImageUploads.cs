@@ -1,4 +1,4 @@
-using CropVision.Api.Configuration;
+using CropVision.Serving;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using CropVision.Api.Catalogue;
+using CropVision.Serving.Catalogue;
 using CropVision.FieldStore.Model;
 using CropVision.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;

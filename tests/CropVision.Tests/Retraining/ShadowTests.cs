@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
-using CropVision.Api.Shadow;
+using CropVision.Serving.Shadow;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.Tests.Support;
 using Microsoft.AspNetCore.Hosting;

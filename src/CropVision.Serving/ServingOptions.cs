@@ -1,10 +1,13 @@
-namespace CropVision.Api.Configuration;
+using System.ComponentModel.DataAnnotations;
+
+namespace CropVision.Serving;
 
 /// <summary>"Models" section: where model versions live and which version serves.</summary>
 public sealed class ModelsOptions
 {
     public const string Section = "Models";
     /// <summary>The model repository (models/&lt;crop&gt;/&lt;version&gt;/), relative to the content root.</summary>
+    [Required(AllowEmptyStrings = false)]
     public string Folder { get; set; } = "../../models";
     /// <summary>Crop to version; crops not listed serve their newest version.</summary>
     public Dictionary<string, int> Pinned { get; set; } = [];
@@ -13,6 +16,7 @@ public sealed class ModelsOptions
     /// <summary>Crop to a candidate version run in shadow beside the serving one (its answers are recorded, never sent).</summary>
     public Dictionary<string, int> Shadow { get; set; } = [];
     /// <summary>Share of live photos (0..1) the shadow candidate also sees, when the serving queue is idle.</summary>
+    [Range(0.0, 1.0)]
     public double ShadowShare { get; set; } = 0.1;
 }
 
@@ -22,18 +26,23 @@ public sealed class InferenceOptions
     public const string Section = "Inference";
     /// <summary>auto (CUDA when it loads, else CPU with the reason shown), cuda (refuse to start without it) or cpu.</summary>
     public string Device { get; set; } = "auto";
+    [Range(0, 64)]
     public int CudaDeviceId { get; set; }
     /// <summary>Threads per operator on the CPU; 0 = one per core.</summary>
+    [Range(0, 1024)]
     public int IntraOpThreads { get; set; }
     /// <summary>A batch runs when it holds this many images (0 = by provider: 4 on the CPU, 32 on CUDA)...</summary>
+    [Range(0, 4096)]
     public int MaxBatchSize { get; set; }
     /// <summary>
     /// ...or when its oldest image has waited this long (as Triton's max_queue_delay_microseconds; -1 = by provider:
     /// 0 on the CPU, where a batch gains nothing and requests that arrive during a batch form the next one anyway;
     /// 2000 on CUDA, where a fuller batch costs little more than one image).
     /// </summary>
+    [Range(-1, 10_000_000)]
     public int MaxQueueDelayMicroseconds { get; set; } = -1;
     /// <summary>Images waiting per model; beyond it requests get 503 with Retry-After at once.</summary>
+    [Range(1, 1_000_000)]
     public int QueueCapacity { get; set; } = 64;
     /// <summary>
     /// Refuse (503) a new photo whose answer would come later than this after it is queued (the batcher's estimate: the
@@ -43,8 +52,10 @@ public sealed class InferenceOptions
     /// at most 5 s of queue also stays within the 10 s a user keeps attention on a task. Overload is still shed: more
     /// work than the model clears in 5 s is refused at once, before its body is read.
     /// </summary>
+    [Range(0, 3_600_000)]
     public int MaxQueueWaitMilliseconds { get; set; } = 5000;
     /// <summary>Batches computed at once on the session. On a CPU, 2 workers with IntraOpThreads 1 trade single-request latency for throughput.</summary>
+    [Range(0, 256)]
     public int Workers { get; set; } = 1;
     /// <summary>Let ONNX Runtime's idle threads spin; off by default so they leave the cores to decoding and HTTP.</summary>
     public bool AllowSpinning { get; set; }
@@ -59,18 +70,14 @@ public sealed class InferenceOptions
 public sealed class LimitsOptions
 {
     public const string Section = "Limits";
+    [Range(1, long.MaxValue)]
     public long MaxUploadBytes { get; set; } = 20 * 1024 * 1024;
+    [Range(1, 1024)]
     public int MaxImagesPerBatch { get; set; } = 16;
     /// <summary>Checked from the image header before decoding.</summary>
+    [Range(1, long.MaxValue)]
     public long MaxPixelsPerImage { get; set; } = 50_000_000;
     /// <summary>Uploads decoded at the same time (0 = one per core); others wait their turn. See DecodeGate.</summary>
+    [Range(0, 1024)]
     public int MaxConcurrentDecodes { get; set; }
-}
-
-/// <summary>"Admin" section.</summary>
-public sealed class AdminOptions
-{
-    public const string Section = "Admin";
-    /// <summary>Key for admin endpoints (header X-Api-Key). Empty disables them.</summary>
-    public string ApiKey { get; set; } = "";
 }

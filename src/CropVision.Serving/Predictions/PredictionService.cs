@@ -1,14 +1,13 @@
 using System.Buffers;
 using System.Diagnostics;
-using CropVision.Api.Catalogue;
-using CropVision.Api.Configuration;
-using CropVision.Api.Serving;
+using CropVision.Serving.Catalogue;
+using CropVision.Serving.Registry;
+using CropVision.Serving.Batching;
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
-using Microsoft.Extensions.Options;
 
-namespace CropVision.Api.Predictions;
+namespace CropVision.Serving.Predictions;
 
 /// <summary>Image bytes to a diagnosis: shared preprocessing, the model's batching queue, then names and advice from the catalogue.</summary>
 public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue catalogue, IOptions<LimitsOptions> limits, DecodeGate decodes)

@@ -1,7 +1,6 @@
-using CropVision.Api.Configuration;
 using CropVision.Core.Inference;
 
-namespace CropVision.Api.Serving;
+namespace CropVision.Serving.Registry;
 
 /// <summary>The execution provider in use and, when CUDA was wanted but is not used, why.</summary>
 public sealed record ExecutionProvider(string Name, string Requested, string? FallbackReason)

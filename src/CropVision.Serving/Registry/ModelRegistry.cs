@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using CropVision.Api.Configuration;
 using CropVision.Core.Inference;
+using CropVision.Serving.Batching;
 using CropVision.Core.Models;
-using Microsoft.Extensions.Options;
 
-namespace CropVision.Api.Serving;
+namespace CropVision.Serving.Registry;
 
 /// <summary>Why a crop has no model serving, or why its last reload was refused.</summary>
 public sealed record LoadFailure(string Crop, string Folder, string Reason, DateTimeOffset At);

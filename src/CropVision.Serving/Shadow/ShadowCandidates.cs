@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
-using CropVision.Api.Configuration;
-using CropVision.Api.Serving;
+using CropVision.Serving.Registry;
 using CropVision.Core.Inference;
 using CropVision.Core.Preprocessing;
-using Microsoft.Extensions.Options;
 
-namespace CropVision.Api.Shadow;
+namespace CropVision.Serving.Shadow;
 
 /// <summary>A candidate's answer to one photo.</summary>
 public sealed record ShadowVerdict(string Label, string Status, double Confidence);

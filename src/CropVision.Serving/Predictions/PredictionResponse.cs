@@ -1,4 +1,4 @@
-namespace CropVision.Api.Predictions;
+namespace CropVision.Serving.Predictions;
 
 public sealed record ModelRef(string Name, int Version);
 public sealed record LabelProbability(string Label, string En, string Vi, double Probability);
@@ -22,8 +22,3 @@ public sealed record PredictionResponse(
     IReadOnlyList<LabelProbability> OtherStresses,
     Advice Advice,
     Timings Timings);
-
-/// <summary>One entry per uploaded image, in order: a result or its own error.</summary>
-public sealed record BatchItem(int Index, string? FileName, PredictionResponse? Result, Microsoft.AspNetCore.Mvc.ProblemDetails? Error);
-
-public sealed record BatchResponse(string Crop, IReadOnlyList<BatchItem> Results);

@@ -1,7 +1,8 @@
 using CropVision.Core.Inference;
+using CropVision.Serving.Batching;
 using CropVision.Core.Models;
 
-namespace CropVision.Api.Serving;
+namespace CropVision.Serving.Registry;
 
 /// <summary>A loaded model version with its own batching queue (the backend and its scheduler, kept apart).</summary>
 public sealed class ServedModel(CropModel model, DynamicBatcher batcher, DateTimeOffset loadedAt) : IAsyncDisposable

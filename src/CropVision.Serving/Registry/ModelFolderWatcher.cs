@@ -1,7 +1,5 @@
-using CropVision.Api.Configuration;
-using Microsoft.Extensions.Options;
 
-namespace CropVision.Api.Serving;
+namespace CropVision.Serving.Registry;
 
 /// <summary>Reloads a crop shortly after files under its folder change (a new version copied in, a manifest edited).</summary>
 public sealed class ModelFolderWatcher(ModelRegistry registry, IOptions<ModelsOptions> options, ILogger<ModelFolderWatcher> log) : BackgroundService

@@ -1,6 +1,6 @@
 using Prometheus;
 
-namespace CropVision.Api.Serving;
+namespace CropVision.Serving;
 
 /// <summary>Prometheus metrics of the serving path; queue time and compute time are kept apart.</summary>
 public static class ServingMetrics

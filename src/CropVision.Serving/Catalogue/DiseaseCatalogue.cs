@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace CropVision.Api.Catalogue;
+namespace CropVision.Serving.Catalogue;
 
 public sealed record Text(string En, string Vi);
 public sealed record LabelEntry(string En, string Vi, Text? Advice);

@@ -1,15 +1,13 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.Channels;
-using CropVision.Api.Configuration;
-using CropVision.Api.Predictions;
-using CropVision.Api.Serving;
+using CropVision.Serving.Predictions;
+using CropVision.Serving.Registry;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
-using Microsoft.Extensions.Options;
 using Prometheus;
 
-namespace CropVision.Api.Shadow;
+namespace CropVision.Serving.Shadow;
 
 /// <summary>How a crop's shadow has done since the service started.</summary>
 public sealed record ShadowStats(int Version, double Share, long Compared, long Agreed, long SkippedBusy, long SkippedFull, long Failed, string? LoadError)

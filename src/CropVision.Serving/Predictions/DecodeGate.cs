@@ -1,7 +1,5 @@
-using CropVision.Api.Configuration;
-using Microsoft.Extensions.Options;
 
-namespace CropVision.Api.Predictions;
+namespace CropVision.Serving.Predictions;
 
 /// <summary>
 /// Bounds how many uploads are decoded at once (Limits:MaxConcurrentDecodes, 0 = one per core). Decoding is CPU work,
