@@ -1,42 +1,32 @@
 using CropVision.Api.Accounts;
-using CropVision.Serving.Catalogue;
-using CropVision.Serving;
 using CropVision.Api.Feedback;
+using CropVision.Api.Http;
 using CropVision.Api.Jobs;
 using CropVision.Api.ModelInfo;
 using CropVision.Api.Officer;
 using CropVision.Api.OpenInference;
 using CropVision.Api.Predictions;
-using CropVision.Serving.Predictions;
 using CropVision.Api.Reports;
 using CropVision.Api.Review;
-using CropVision.Serving.Shadow;
-using CropVision.Serving.Registry;
-using CropVision.Serving.Batching;
-using CropVision.Api.WebApp;
 using CropVision.Api.Surveys;
+using CropVision.Api.WebApp;
 using CropVision.FieldStore;
+using CropVision.Serving;
+using CropVision.Serving.Registry;
 using Prometheus;
 
+// The service's table of contents: the engines it runs on, then one Add and one Map per feature folder.
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServing();
-builder.Services.Configure<AdminOptions>(builder.Configuration.GetSection(AdminOptions.Section));
-builder.AddFieldStore();
-builder.AddAccounts();
-builder.Services.AddScoped<ObservationIntake>();
-builder.AddImports();
-builder.Services.AddProblemDetails();
-builder.Services.AddExceptionHandler<CropVision.Api.Problems.StoreConflictHandler>();
-// A body or parameter that does not bind is a 400 problem in every environment (Development would otherwise throw: a 500).
-builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
-builder.Services.AddOpenApi();
-builder.AddWebApp();
-builder.AddFeedback();
-builder.AddOfficerPages();
-// Uploads are streamed and limited by Limits:MaxUploadBytes in ImageUploads; Kestrel's own cap sits just above it.
-builder.WebHost.ConfigureKestrel((context, kestrel) =>
-    kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue<long?>("Limits:MaxUploadBytes") + 64 * 1024 ?? 21 * 1024 * 1024);
+builder.AddHttpPipeline(); // problems, OpenAPI, upload size, rate limiter (Http/)
+builder.AddServing();      // models, batching, admission, predictions, shadow (src/CropVision.Serving)
+builder.AddFieldStore();   // surveys, observations, photos, accounts' tables (src/CropVision.FieldStore)
+builder.AddAccounts();     // officers and admins: cookie, bearer token, admin API key
+builder.AddSurveys();
+builder.AddJobs();         // zip imports in the background
+builder.AddFeedback();     // farmers' verdicts, with their rate limit
+builder.AddOfficer();      // the officer pages' map settings
+builder.AddWebApp();       // the farmer's and officer's pages, compressed and cached
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -44,7 +34,7 @@ app.UseStatusCodePages();
 app.UseHttpMetrics();
 app.UseOfficerPages();
 app.UseWebApp();
-app.UseRateLimiter();
+app.UseRateLimiter();      // registered in AddHttpPipeline; Feedback adds its policy
 app.UseAuthentication();
 app.UseAuthorization();
 
@@ -52,17 +42,16 @@ app.UseAuthorization();
 app.Services.GetRequiredService<ModelRegistry>();
 
 app.MapOpenApi();
-app.MapPredictions();
-app.MapModels();
-app.MapOpenInference();
-app.MapFeedback();
-app.MapAuth();
-app.MapAccounts();
-app.MapSurveys();
-app.MapReview();
-app.MapJobs();
-app.MapReports();
-app.MapOfficerPages();
+app.MapPredictionsApi();   // /v1/predict
+app.MapModelsApi();        // /v1/models
+app.MapOpenInferenceApi(); // /v2 (KServe / Triton protocol)
+app.MapFeedbackApi();      // /v1/feedback
+app.MapAccountsApi();      // /v1/auth, /v1/accounts
+app.MapSurveysApi();       // /v1/surveys and their observations
+app.MapReviewApi();        // /v1/review
+app.MapJobsApi();          // /v1/jobs, /v1/surveys/{id}/imports
+app.MapReportsApi();       // summaries, CSV, GeoJSON, the printable report
+app.MapOfficerApi();       // /v1/officer/config
 app.MapMetrics("/metrics");
 
 app.Run();

@@ -1,7 +1,7 @@
 using CropVision.FieldStore.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
-using static CropVision.Api.Problems.Problems;
+using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.Accounts;
 
@@ -12,7 +12,7 @@ public sealed record AccountChange(string? Team, string? DisplayName, string[]? 
 /// <summary>Admin-only account management: create officers, set teams and roles, reset passwords, lock and unlock.</summary>
 public static class AccountEndpoints
 {
-    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
+    internal static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/accounts").WithTags("Accounts").RequireAdmin()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);

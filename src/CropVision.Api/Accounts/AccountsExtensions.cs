@@ -24,8 +24,9 @@ public static class AccountsExtensions
     public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.Configure<AccountOptions>(builder.Configuration.GetSection(AccountOptions.Section));
-        services.Configure<BootstrapOptions>(builder.Configuration.GetSection(BootstrapOptions.Section));
+        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateOnStart();
+        services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section).ValidateOnStart();
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
         var accounts = builder.Configuration.GetSection(AccountOptions.Section).Get<AccountOptions>() ?? new AccountOptions();
 
         services.AddIdentityCore<Account>(o =>
@@ -43,8 +44,11 @@ public static class AccountsExtensions
             .AddDefaultTokenProviders();
 
         services.AddAuthentication(Scheme)
-            .AddPolicyScheme(Scheme, "Bearer token or cookie", o => o.ForwardDefaultSelector = http =>
-                HasBearerHeader(http) ? IdentityConstants.BearerScheme : IdentityConstants.ApplicationScheme)
+            .AddPolicyScheme(Scheme, "Admin API key, bearer token or cookie", o => o.ForwardDefaultSelector = http =>
+                ApiKeyAuthentication.HasKeyHeader(http) ? ApiKeyAuthentication.SchemeName
+                : HasBearerHeader(http) ? IdentityConstants.BearerScheme
+                : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null)
             .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = accounts.TokenLifetime)
             .AddCookie(IdentityConstants.ApplicationScheme, o =>
             {
@@ -78,6 +82,9 @@ public static class AccountsExtensions
         return builder;
     }
 
+    /// <summary>Sign-in, sign-out and tokens (/v1/auth), and account administration (/v1/accounts).</summary>
+    public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app) => app.MapAuth().MapAccounts();
+
     public static bool HasBearerHeader(HttpContext http) =>
         http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
 
@@ -86,7 +93,8 @@ public static class AccountsExtensions
         builder.RequireAuthorization(OfficerPolicy).AddEndpointFilter(CurrentOfficer.LoadAsync).AddEndpointFilter(CookieAntiforgery.ValidateAsync)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 
-    public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(AdminPolicy).AddEndpointFilter(CurrentOfficer.LoadAsync).AddEndpointFilter(CookieAntiforgery.ValidateAsync)
+    /// <summary>Admin endpoints: an admin account (see <see cref="RequireOfficer"/>); with <paramref name="orApiKey"/>, also the admin API key.</summary>
+    public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder, bool orApiKey = false) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(orApiKey ? [new ApiKeyAuthentication.AllowApiKey()] : []).RequireAuthorization(AdminPolicy).AddEndpointFilter(CurrentOfficer.LoadAsync).AddEndpointFilter(CookieAntiforgery.ValidateAsync)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 }

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
-using static CropVision.Api.Problems.Problems;
+using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.Accounts;
 
@@ -13,7 +13,7 @@ public sealed record Me(string UserName, string? DisplayName, string Team, IRead
 /// <summary>Sign-in: a cookie for the pages (POST /v1/auth/login), a bearer token for scripts (POST /v1/auth/token).</summary>
 public static class AuthEndpoints
 {
-    public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder app)
+    internal static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/auth").WithTags("Accounts")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);

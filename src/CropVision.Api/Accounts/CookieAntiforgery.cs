@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Antiforgery;
-using static CropVision.Api.Problems.Problems;
+using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.Accounts;
 
@@ -31,10 +31,11 @@ public static class CookieAntiforgery
 
     /// <summary>
     /// A state-changing request authenticated by the cookie. A request with a bearer header is authenticated by that
-    /// header alone (the scheme selector never falls back to the cookie), and a browser cannot add one cross-site.
+    /// header alone (the scheme selector never falls back to the cookie), and a browser cannot add one cross-site; the
+    /// same holds for the admin API key's header.
     /// </summary>
     public static bool RequiresToken(HttpContext http) =>
         !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !HttpMethods.IsOptions(http.Request.Method)
         && http.User.Identity is { IsAuthenticated: true }
-        && !AccountsExtensions.HasBearerHeader(http);
+        && !AccountsExtensions.HasBearerHeader(http) && !ApiKeyAuthentication.HasKeyHeader(http);
 }

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
-using static CropVision.Api.Problems.Problems;
+using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.Feedback;
 
@@ -23,13 +23,13 @@ public static class FeedbackEndpoints
 {
     public const string RateLimitPolicy = "feedback";
 
+    /// <summary>The feedback options and its rate-limit policy (the limiter itself is registered beside UseRateLimiter).</summary>
     public static IHostApplicationBuilder AddFeedback(this IHostApplicationBuilder builder)
     {
-        var section = builder.Configuration.GetSection(FeedbackOptions.Section);
-        builder.Services.Configure<FeedbackOptions>(section);
-        var options = section.Get<FeedbackOptions>() ?? new FeedbackOptions();
-        builder.Services.AddRateLimiter(limiter =>
+        builder.Services.AddOptions<FeedbackOptions>().BindConfiguration(FeedbackOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<FeedbackOptions>>((limiter, feedback) =>
         {
+            var options = feedback.Value;
             // One fixed window per client address, so a script cannot flood the store (behind a reverse proxy, enable
             // forwarded headers so that this is the phone's address, not the proxy's).
             limiter.AddPolicy(RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
@@ -40,7 +40,9 @@ public static class FeedbackEndpoints
                 }));
             limiter.OnRejected = async (context, ct) =>
             {
-                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(options.WindowSeconds);
+                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after)
+                    ? after
+                    : TimeSpan.FromSeconds(options.WindowSeconds);
                 var seconds = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds));
                 context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await Create(StatusCodes.Status429TooManyRequests, "Too many requests",
@@ -51,7 +53,7 @@ public static class FeedbackEndpoints
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapFeedback(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/feedback").WithTags("Feedback")
             .RequireRateLimiting(RateLimitPolicy)

@@ -9,14 +9,14 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using static CropVision.Api.Problems.Problems;
+using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.Jobs;
 
 /// <summary>Bulk import: POST a zip of photos to a survey, follow its job at /v1/jobs/{id}.</summary>
 public static class ImportEndpoints
 {
-    public static IEndpointRouteBuilder MapJobs(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
         var imports = app.MapGroup("/v1/surveys/{id:guid}/imports").WithTags("Jobs").RequireOfficer()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)

@@ -1,3 +1,4 @@
+using CropVision.Api.Accounts;
 using CropVision.Core.Models;
 using CropVision.Serving.Catalogue;
 using CropVision.Serving;
@@ -6,7 +7,7 @@ using CropVision.Serving.Batching;
 using CropVision.Serving.Shadow;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using static CropVision.Api.Problems.Problems;
+using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.ModelInfo;
 
@@ -28,17 +29,15 @@ public sealed record ReloadResponse(string Crop, int Version, string Message);
 
 public static class ModelEndpoints
 {
-    public const string ApiKeyHeader = "X-Api-Key";
-
-    public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/models").WithTags("Models");
         group.MapGet("/", List).WithSummary("Every crop: its serving version, classes, validation metrics and execution provider; crops without a model say so");
         group.MapGet("/{crop}", Get).WithSummary("One crop's model").ProducesProblem(StatusCodes.Status404NotFound);
 
-        var admin = group.MapGroup("/").AddEndpointFilter(RequireAdminKey)
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
-        admin.MapPost("/{crop}/reload", Reload).WithSummary($"Reload a crop's model from disk (header {ApiKeyHeader})")
+        // An admin account, or the admin API key for deploy scripts (header X-Api-Key).
+        group.MapPost("/{crop}/reload", Reload).RequireAdmin(orApiKey: true)
+            .WithSummary($"Reload a crop's model from disk (an admin, or header {ApiKeyAuthentication.Header})")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return app;
     }
@@ -85,23 +84,5 @@ public static class ModelEndpoints
         return ok && served is not null
             ? TypedResults.Ok(new ReloadResponse(served.Crop, served.Version, message))
             : Create(StatusCodes.Status422UnprocessableEntity, "Reload refused", served is null ? message : $"{message} Still serving version {served.Version}.");
-    }
-
-    private static async ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        // A signed-in admin (bearer token, or cookie with its anti-forgery token) may reload too.
-        if (context.HttpContext.User.IsInRole(CropVision.FieldStore.Model.Roles.Admin))
-            return await CropVision.Api.Accounts.CurrentOfficer.LoadAsync(context, async c =>
-                c.HttpContext.RequestServices.GetRequiredService<CropVision.Api.Accounts.CurrentOfficer>().IsAdmin
-                    ? await CropVision.Api.Accounts.CookieAntiforgery.ValidateAsync(c, next)
-                    : Create(StatusCodes.Status403Forbidden, "Not an admin", "This account is no longer an admin."));
-        var key = context.HttpContext.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.ApiKey;
-        if (string.IsNullOrEmpty(key))
-            return Create(StatusCodes.Status403Forbidden, "Admin endpoints disabled", "No admin API key is configured (Admin:ApiKey).");
-        var given = context.HttpContext.Request.Headers[ApiKeyHeader].ToString();
-        if (given.Length == 0) return Create(StatusCodes.Status401Unauthorized, "API key required", $"Send the admin key in the {ApiKeyHeader} header.");
-        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(given), System.Text.Encoding.UTF8.GetBytes(key)))
-            return Create(StatusCodes.Status403Forbidden, "Wrong API key", "The admin key is not valid.");
-        return await next(context);
     }
 }

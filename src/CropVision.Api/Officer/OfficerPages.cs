@@ -2,15 +2,6 @@ using CropVision.Api.WebApp;
 
 namespace CropVision.Api.Officer;
 
-/// <summary>"Map" section: where the officer pages' map takes its tiles.</summary>
-public sealed class MapOptions
-{
-    public const string Section = "Map";
-    /// <summary>Tile URL template ({z}/{x}/{y}); empty: no tiles, the points alone (offline).</summary>
-    public string TileUrl { get; set; } = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
-    public string TileAttribution { get; set; } = "© OpenStreetMap contributors";
-}
-
 public sealed record OfficerConfig(string TileUrl, string TileAttribution);
 
 /// <summary>
@@ -19,9 +10,9 @@ public sealed record OfficerConfig(string TileUrl, string TileAttribution);
 /// </summary>
 public static class OfficerPages
 {
-    public static IHostApplicationBuilder AddOfficerPages(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddOfficer(this IHostApplicationBuilder builder)
     {
-        builder.Services.Configure<MapOptions>(builder.Configuration.GetSection(MapOptions.Section));
+        builder.Services.AddOptions<MapOptions>().BindConfiguration(MapOptions.Section).ValidateOnStart();
         return builder;
     }
 
@@ -49,7 +40,7 @@ public static class OfficerPages
         return app;
     }
 
-    public static IEndpointRouteBuilder MapOfficerPages(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapOfficerApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/officer/config", (Microsoft.Extensions.Options.IOptions<MapOptions> map) =>
                 TypedResults.Ok(new OfficerConfig(TileOrigin(map.Value.TileUrl) is null ? "" : map.Value.TileUrl, map.Value.TileAttribution)))

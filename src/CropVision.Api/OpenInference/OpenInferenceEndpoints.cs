@@ -6,7 +6,7 @@ using CropVision.Serving.Registry;
 using CropVision.Serving.Batching;
 using CropVision.Core.Models;
 using Microsoft.AspNetCore.Http.HttpResults;
-using static CropVision.Api.Problems.Problems;
+using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.OpenInference;
 
@@ -19,7 +19,7 @@ public static class OpenInferenceEndpoints
 {
     public const string ImageInput = GraphComposer.ImageInput;
 
-    public static IEndpointRouteBuilder MapOpenInference(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapOpenInferenceApi(this IEndpointRouteBuilder app)
     {
         var v2 = app.MapGroup("/v2").WithTags("Open Inference Protocol v2");
         v2.MapGet("/health/live", () => TypedResults.Ok(new LiveResponse(true)));

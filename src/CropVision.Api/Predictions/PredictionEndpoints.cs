@@ -8,13 +8,13 @@ using CropVision.Core.Preprocessing;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using static CropVision.Api.Problems.Problems;
+using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.Predictions;
 
 public static class PredictionEndpoints
 {
-    public static IEndpointRouteBuilder MapPredictions(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapPredictionsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/predict").WithTags("Predict")
             .ProducesProblem(StatusCodes.Status400BadRequest)

@@ -18,7 +18,7 @@ public sealed record SummaryResponse(Guid SurveyId, string Name, string Crop, IR
 /// <summary>A survey's summary (incidence, severity, agreement) and its exports: CSV, GeoJSON, printable HTML report.</summary>
 public static class ReportEndpoints
 {
-    public static IEndpointRouteBuilder MapReports(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/surveys/{id:guid}").WithTags("Reports").RequireOfficer().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/summary", SummaryAsync).WithName("SurveySummary")

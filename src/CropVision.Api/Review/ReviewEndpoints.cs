@@ -8,7 +8,7 @@ using CropVision.FieldStore.Model;
 using CropVision.FieldStore.Photos;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using static CropVision.Api.Problems.Problems;
+using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.Review;
 
@@ -25,7 +25,7 @@ public static class ReviewEndpoints
 {
     public const int MaxItems = 200;
 
-    public static IEndpointRouteBuilder MapReview(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapReviewApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/review").WithTags("Review").RequireOfficer()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);

@@ -15,7 +15,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using static CropVision.Api.Problems.Problems;
+using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.Surveys;
 

@@ -3,7 +3,7 @@ using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using static CropVision.Api.Problems.Problems;
+using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.Surveys;
 

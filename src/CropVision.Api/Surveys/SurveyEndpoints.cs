@@ -5,7 +5,7 @@ using CropVision.FieldStore.Model;
 using CropVision.FieldStore.Observations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using static CropVision.Api.Problems.Problems;
+using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.Surveys;
 
@@ -14,7 +14,7 @@ public static class SurveyEndpoints
 {
     public const int MaxPageSize = 200;
 
-    public static IEndpointRouteBuilder MapSurveys(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapSurveysApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/surveys").WithTags("Surveys").RequireOfficer()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);

@@ -92,7 +92,7 @@ public sealed class AccountTests(OfficerServices services) : IClassFixture<Offic
         using var officer = await service.NewOfficerAsync("north");
         await Problem(await officer.GetAsync("/v1/accounts"), HttpStatusCode.Forbidden);
         await Problem(await officer.PostAsJsonAsync("/v1/accounts", new { userName = "x", password = "long-enough-1", team = "north" }), HttpStatusCode.Forbidden);
-        await Problem(await officer.PostAsync("/v1/models/coffee/reload", null), HttpStatusCode.Unauthorized); // no API key, not an admin
+        await Problem(await officer.PostAsync("/v1/models/coffee/reload", null), HttpStatusCode.Forbidden); // signed in, not an admin (as every admin endpoint)
 
         using var admin = await service.AdminAsync();
         await Problem(await admin.PostAsJsonAsync("/v1/accounts", new { userName = "short-" + provider, password = "short", team = "north" }), HttpStatusCode.UnprocessableEntity);

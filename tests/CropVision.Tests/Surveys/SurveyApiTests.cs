@@ -211,7 +211,7 @@ public sealed class StoreConflictTests
         await using var factory = new ServiceFactory(settings);
         var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = factory.Services };
         http.Response.Body = new MemoryStream();
-        var handler = new CropVision.Api.Problems.StoreConflictHandler(
+        var handler = new CropVision.Api.Http.StoreConflictHandler(
             Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.AspNetCore.Http.IProblemDetailsService>(factory.Services));
 
         Assert.True(await handler.TryHandleAsync(http, new Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException("gone"), default));

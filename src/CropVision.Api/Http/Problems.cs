@@ -1,7 +1,7 @@
 using CropVision.Core.Preprocessing;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace CropVision.Api.Problems;
+namespace CropVision.Api.Http;
 
 /// <summary>RFC 9457 problem details for every error the API answers; never a stack trace.</summary>
 public static class Problems

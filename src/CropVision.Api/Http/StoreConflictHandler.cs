@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 
-namespace CropVision.Api.Problems;
+namespace CropVision.Api.Http;
 
 /// <summary>
 /// A write that lost a race in the database (the row was changed or deleted meanwhile, or a unique value was taken

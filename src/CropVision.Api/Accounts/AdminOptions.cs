@@ -1,4 +1,4 @@
-namespace CropVision.Api.ModelInfo;
+namespace CropVision.Api.Accounts;
 
 /// <summary>"Admin" section.</summary>
 public sealed class AdminOptions

@@ -1,0 +1,11 @@
+namespace CropVision.Api.Surveys;
+
+public static class SurveysExtensions
+{
+    /// <summary>Surveys and their observations: the intake that turns an officer's photo into a diagnosed observation.</summary>
+    public static IHostApplicationBuilder AddSurveys(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<ObservationIntake>();
+        return builder;
+    }
+}
