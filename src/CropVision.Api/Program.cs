@@ -23,6 +23,7 @@ builder.AddServing();      // models, batching, admission, predictions, shadow (
 builder.AddFieldStore();   // surveys, observations, photos, accounts' tables (src/CropVision.FieldStore)
 builder.AddAccounts();     // officers and admins: cookie, bearer token, admin API key
 builder.AddSurveys();
+builder.AddReview();
 builder.AddJobs();         // zip imports in the background
 builder.AddFeedback();     // farmers' verdicts, with their rate limit
 builder.AddOfficer();      // the officer pages' map settings

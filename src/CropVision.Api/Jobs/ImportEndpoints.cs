@@ -18,7 +18,7 @@ public static class ImportEndpoints
 {
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
-        var imports = app.MapGroup("/v1/surveys/{id:guid}/imports").WithTags("Jobs").RequireOfficer()
+        var imports = app.MapGroup("/v1/surveys/{id:guid}/imports").WithTags("Jobs").RequireOfficer().AddEndpointFilter(SurveyAccess.LoadAsync)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         imports.MapPost("/", StartAsync).WithName("StartImport")
@@ -36,9 +36,8 @@ public static class ImportEndpoints
     {
         var ct = http.RequestAborted;
         var limits = options.Value;
-        var (survey, problem) = await SurveyAccess.FindAsync(db, officer, id, ct);
-        if (problem is not null) return problem;
-        if (survey!.IsClosed) return SurveyAccess.Closed(survey);
+        var survey = http.Survey();
+        if (survey.IsClosed) return SurveyAccess.Closed(survey);
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limits.MaxArchiveBytes;
         if (http.Request.ContentLength > limits.MaxArchiveBytes) return TooLarge(limits);
 
@@ -119,10 +118,9 @@ public static class ImportEndpoints
     private static ProblemHttpResult TooLarge(ImportOptions limits) =>
         Create(StatusCodes.Status413PayloadTooLarge, "Zip too large", $"The upload exceeds {limits.MaxArchiveBytes:N0} bytes.");
 
-    private static async Task<Results<Ok<List<ImportJobView>>, ProblemHttpResult>> ListAsync(Guid id, FieldStoreContext db, CurrentOfficer officer, CancellationToken ct)
+    /// <summary>The survey's imports, newest first (the survey filter has checked the team).</summary>
+    private static async Task<Ok<List<ImportJobView>>> ListAsync(Guid id, FieldStoreContext db, CancellationToken ct)
     {
-        var (_, problem) = await SurveyAccess.FindAsync(db, officer, id, ct);
-        if (problem is not null) return problem;
         var jobs = await db.ImportJobs.AsNoTracking().Include(j => j.Problems).Where(j => j.SurveyId == id).ToListAsync(ct);
         return TypedResults.Ok(jobs.OrderByDescending(j => j.CreatedAt).Select(ImportJobView.From).ToList());
     }

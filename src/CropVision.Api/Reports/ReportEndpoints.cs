@@ -20,7 +20,8 @@ public static class ReportEndpoints
 {
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/surveys/{id:guid}").WithTags("Reports").RequireOfficer().ProducesProblem(StatusCodes.Status404NotFound);
+        var group = app.MapGroup("/v1/surveys/{id:guid}").WithTags("Reports").RequireOfficer().AddEndpointFilter(SurveyAccess.LoadAsync)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/summary", SummaryAsync).WithName("SurveySummary")
             .WithSummary("Observations, reviewed share, incidence and severity overall, by plot and by commune; model-officer agreement once some are reviewed");
         group.MapGet("/exports/observations.csv", CsvAsync).WithName("ExportCsv").Produces(200, contentType: "text/csv")
@@ -34,25 +35,19 @@ public static class ReportEndpoints
 
     internal sealed record Loaded(Survey Survey, List<Observation> Observations, IReadOnlyList<LabelName> Labels, IReadOnlyList<LabelName> Grades);
 
-    private static async Task<(Loaded?, ProblemHttpResult?)> LoadAsync(Guid id, FieldStoreContext db, CurrentOfficer officer, DiseaseCatalogue catalogue,
-        ModelRegistry registry, CancellationToken ct)
+    private static async Task<Loaded> LoadAsync(HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue, CropClasses classes, CancellationToken ct)
     {
-        var (survey, problem) = await SurveyAccess.FindAsync(db, officer, id, ct);
-        if (problem is not null) return (null, problem);
-        var observations = await db.Observations.AsNoTracking().Where(o => o.SurveyId == id).OrderBy(o => o.TakenAt).ThenBy(o => o.Id).ToListAsync(ct);
-        var labels = ObservationEndpoints.Labels(survey!.Crop, catalogue, registry)
-            .Select(l => catalogue.Label(survey.Crop, l)).Zip(ObservationEndpoints.Labels(survey.Crop, catalogue, registry), (e, l) => new LabelName(l, e.En, e.Vi)).ToList();
-        var grades = ObservationEndpoints.Grades(survey.Crop, catalogue).Select(g => catalogue.Severity(survey.Crop, g) is var e ? new LabelName(g, e.En, e.Vi) : null!).ToList();
-        return (new Loaded(survey, observations, labels, grades), null);
+        var survey = http.Survey();
+        var observations = await db.Observations.AsNoTracking().Where(o => o.SurveyId == survey.Id)
+            .OrderBy(o => o.TakenAt).ThenBy(o => o.Id).ToListAsync(ct);
+        var labels = classes.Labels(survey.Crop).Select(l => catalogue.Label(survey.Crop, l) is var e ? new LabelName(l, e.En, e.Vi) : null!).ToList();
+        var grades = classes.Grades(survey.Crop).Select(g => catalogue.Severity(survey.Crop, g) is var e ? new LabelName(g, e.En, e.Vi) : null!).ToList();
+        return new Loaded(survey, observations, labels, grades);
     }
 
-    private static async Task<Results<Ok<SummaryResponse>, ProblemHttpResult>> SummaryAsync(Guid id, FieldStoreContext db, CurrentOfficer officer,
-        DiseaseCatalogue catalogue, ModelRegistry registry, CancellationToken ct)
-    {
-        var (loaded, problem) = await LoadAsync(id, db, officer, catalogue, registry, ct);
-        if (problem is not null) return problem;
-        return TypedResults.Ok(Summarize(loaded!));
-    }
+    private static async Task<Ok<SummaryResponse>> SummaryAsync(HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue,
+        CropClasses classes, CancellationToken ct) =>
+        TypedResults.Ok(Summarize(await LoadAsync(http, db, catalogue, classes, ct)));
 
     internal static SummaryResponse Summarize(Loaded l)
     {
@@ -60,30 +55,29 @@ public static class ReportEndpoints
         return new SummaryResponse(l.Survey.Id, l.Survey.Name, l.Survey.Crop, l.Labels, l.Grades, s.Overall, s.ByPlot, s.ByCommune, s.Agreement);
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> CsvAsync(Guid id, FieldStoreContext db, CurrentOfficer officer,
-        DiseaseCatalogue catalogue, ModelRegistry registry, CancellationToken ct)
+    private static async Task<FileContentHttpResult> CsvAsync(HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue,
+        CropClasses classes, CancellationToken ct)
     {
-        var (loaded, problem) = await LoadAsync(id, db, officer, catalogue, registry, ct);
-        if (problem is not null) return problem;
-        return TypedResults.File(ObservationCsv.Write(loaded!.Observations, loaded.Survey, catalogue), "text/csv; charset=utf-8", FileName(loaded.Survey, "csv"));
+        var loaded = await LoadAsync(http, db, catalogue, classes, ct);
+        return TypedResults.File(ObservationCsv.Write(loaded.Observations, loaded.Survey, catalogue), "text/csv; charset=utf-8",
+            FileName(loaded.Survey, "csv"));
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GeoJsonAsync(Guid id, FieldStoreContext db, CurrentOfficer officer,
-        DiseaseCatalogue catalogue, ModelRegistry registry, CancellationToken ct)
+    private static async Task<FileContentHttpResult> GeoJsonAsync(HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue,
+        CropClasses classes, CancellationToken ct)
     {
-        var (loaded, problem) = await LoadAsync(id, db, officer, catalogue, registry, ct);
-        if (problem is not null) return problem;
-        return TypedResults.File(ObservationGeoJson.Write(loaded!.Observations, loaded.Survey, catalogue), "application/geo+json", FileName(loaded.Survey, "geojson"));
+        var loaded = await LoadAsync(http, db, catalogue, classes, ct);
+        return TypedResults.File(ObservationGeoJson.Write(loaded.Observations, loaded.Survey, catalogue), "application/geo+json",
+            FileName(loaded.Survey, "geojson"));
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ReportAsync(Guid id, string? lang, FieldStoreContext db, CurrentOfficer officer,
-        DiseaseCatalogue catalogue, ModelRegistry registry, HttpContext http, TimeProvider clock, CancellationToken ct)
+    private static async Task<ContentHttpResult> ReportAsync(string? lang, HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue,
+        CropClasses classes, TimeProvider clock, CancellationToken ct)
     {
-        var (loaded, problem) = await LoadAsync(id, db, officer, catalogue, registry, ct);
-        if (problem is not null) return problem;
+        var loaded = await LoadAsync(http, db, catalogue, classes, ct);
         // The report is self-contained: inline styles and SVG charts, no scripts, nothing fetched.
         http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-        var html = SurveyReport.Render(loaded!.Survey, Summarize(loaded), lang == "en" ? "en" : "vi", clock.GetUtcNow());
+        var html = SurveyReport.Render(loaded.Survey, Summarize(loaded), lang == "en" ? "en" : "vi", clock.GetUtcNow());
         return TypedResults.Content(html, "text/html; charset=utf-8");
     }
 

@@ -1,4 +1,5 @@
 using CropVision.Api.Accounts;
+using CropVision.Api.Http;
 using CropVision.Serving.Catalogue;
 using CropVision.Serving.Registry;
 using CropVision.Serving.Batching;
@@ -64,41 +65,31 @@ public static class ReviewEndpoints
         return TypedResults.Ok(new ReviewQueue(crop, ranked.Count, items));
     }
 
-    private static async Task<(Observation?, ProblemHttpResult?)> FindAsync(Guid id, FieldStoreContext db, CurrentOfficer officer, CancellationToken ct, bool tracked = false)
+    private static Task<Observation?> FindAsync(Guid id, FieldStoreContext db, CurrentOfficer officer, CancellationToken ct, bool tracked = false)
     {
         var query = Reviewable(db, officer);
         if (!tracked) query = query.AsNoTracking();
-        var observation = await query.Include(o => o.Photo).FirstOrDefaultAsync(o => o.Id == id, ct);
-        return observation is null
-            ? (null, Create(StatusCodes.Status404NotFound, "No such observation", $"Observation {id} does not exist or belongs to another team's survey."))
-            : (observation, null);
+        return query.Include(o => o.Photo).FirstOrDefaultAsync(o => o.Id == id, ct);
     }
 
+    private static ProblemHttpResult NotFound(Guid id) =>
+        Create(StatusCodes.Status404NotFound, "No such observation", $"Observation {id} does not exist or belongs to another team's survey.");
+
     private static async Task<Results<Ok<ObservationView>, ProblemHttpResult>> ReviewAsync(Guid observationId, ObservationReview? body,
-        FieldStoreContext db, CurrentOfficer officer, DiseaseCatalogue catalogue, ModelRegistry registry, TimeProvider clock, CancellationToken ct)
+        FieldStoreContext db, CurrentOfficer officer, ReviewRules rules, CancellationToken ct)
     {
         if (body is null) return Create(StatusCodes.Status400BadRequest, "Nothing to change", "Send JSON with confirmedLabel, confirmedSeverity, notes, plotCode or clearReview.");
-        var (observation, problem) = await FindAsync(observationId, db, officer, ct, tracked: true);
-        if (problem is not null) return problem;
-        if (ObservationEndpoints.ApplyReview(observation!, body, officer, catalogue, registry, clock) is { } refused) return refused;
+        if (await FindAsync(observationId, db, officer, ct, tracked: true) is not { } observation) return NotFound(observationId);
+        if (rules.Apply(observation, body, officer.UserName) is { } refused) return ObservationEndpoints.Refused(refused);
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(ObservationView.From(observation!));
+        return TypedResults.Ok(ObservationView.From(observation));
     }
 
     private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> PhotoAsync(Guid observationId, FieldStoreContext db, CurrentOfficer officer,
-        PhotoFiles files, HttpContext http, CancellationToken ct)
-    {
-        var (observation, problem) = await FindAsync(observationId, db, officer, ct);
-        if (problem is not null) return problem;
-        var photo = observation!.Photo!;
-        return ObservationEndpoints.FileResult(files.PhotoPath(photo.Sha256, photo.Extension), photo.Extension switch { "png" => "image/png", "webp" => "image/webp", _ => "image/jpeg" }, http);
-    }
+        PhotoFiles files, HttpContext http, CancellationToken ct) =>
+        await FindAsync(observationId, db, officer, ct) is { Photo: { } photo } ? PhotoFileResults.Photo(files, photo, http) : NotFound(observationId);
 
     private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> ThumbnailAsync(Guid observationId, FieldStoreContext db, CurrentOfficer officer,
-        PhotoFiles files, HttpContext http, CancellationToken ct)
-    {
-        var (observation, problem) = await FindAsync(observationId, db, officer, ct);
-        if (problem is not null) return problem;
-        return ObservationEndpoints.FileResult(files.ThumbnailPath(observation!.PhotoSha256), "image/jpeg", http);
-    }
+        PhotoFiles files, HttpContext http, CancellationToken ct) =>
+        await FindAsync(observationId, db, officer, ct) is { } observation ? PhotoFileResults.Thumbnail(files, observation, http) : NotFound(observationId);
 }

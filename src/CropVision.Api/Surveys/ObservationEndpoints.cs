@@ -1,5 +1,7 @@
 using System.Globalization;
 using CropVision.Api.Accounts;
+using CropVision.Api.Http;
+using CropVision.Api.Review;
 using CropVision.Serving.Catalogue;
 using CropVision.Serving;
 using CropVision.Serving.Registry;
@@ -47,12 +49,11 @@ public static class ObservationEndpoints
     }
 
     private static async Task<Results<Created<ObservationView>, Ok<UploadResponse>, ProblemHttpResult>> AddAsync(Guid id, HttpContext http,
-        FieldStoreContext db, CurrentOfficer officer, ObservationIntake intake, IOptions<LimitsOptions> limits)
+        CurrentOfficer officer, ObservationIntake intake, IOptions<LimitsOptions> limits)
     {
         var ct = http.RequestAborted;
-        var (survey, problem) = await SurveyAccess.FindAsync(db, officer, id, ct);
-        if (problem is not null) return problem;
-        if (survey!.IsClosed) return SurveyAccess.Closed(survey);
+        var survey = http.Survey();
+        if (survey.IsClosed) return SurveyAccess.Closed(survey);
 
         var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         List<UploadedImage> images;
@@ -120,13 +121,11 @@ public static class ObservationEndpoints
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t
             : throw new FormatException($"takenAt '{text}' is not a date and time (ISO 8601, e.g. 2026-11-20T08:30:00+07:00).");
 
-    private static async Task<Results<Ok<Paged<ObservationView>>, ProblemHttpResult>> ListAsync(Guid id, string? label, string? status, bool? reviewed,
-        string? plot, DateTimeOffset? from, DateTimeOffset? to, string? bbox, int? page, int? pageSize,
-        FieldStoreContext db, CurrentOfficer officer, CancellationToken ct)
+    private static async Task<Results<Ok<Paged<ObservationView>>, ProblemHttpResult>> ListAsync(Guid id, [AsParameters] ObservationFilter filter,
+        [AsParameters] PageQuery paging, FieldStoreContext db, CancellationToken ct)
     {
-        var (_, problem) = await SurveyAccess.FindAsync(db, officer, id, ct);
-        if (problem is not null) return problem;
-        if (SurveyEndpoints.Paging(page, pageSize) is not var (p, size)) return SurveyEndpoints.BadPaging();
+        if (paging.Resolve() is not var (p, size)) return PageQuery.Invalid();
+        var (label, status, reviewed, plot, from, to, bbox) = filter;
         var query = db.Observations.AsNoTracking().Where(o => o.SurveyId == id);
         if (!string.IsNullOrWhiteSpace(label))
             query = query.Where(o => (o.ReviewedAt != null ? o.ConfirmedLabel : o.ModelLabel) == label);
@@ -157,107 +156,51 @@ public static class ObservationEndpoints
         return (v[0], v[1], v[2], v[3]);
     }
 
-    private static async Task<(Observation?, ProblemHttpResult?)> FindAsync(Guid id, Guid observationId, FieldStoreContext db, CurrentOfficer officer, CancellationToken ct, bool tracked = false)
+    /// <summary>One observation of the route's survey (the survey filter has checked the team), with its photo.</summary>
+    private static Task<Observation?> FindAsync(Guid id, Guid observationId, FieldStoreContext db, CancellationToken ct, bool tracked = false)
     {
-        var (survey, problem) = await SurveyAccess.FindAsync(db, officer, id, ct);
-        if (problem is not null) return (null, problem);
         var query = tracked ? db.Observations : db.Observations.AsNoTracking();
-        var observation = await query.Include(o => o.Photo).FirstOrDefaultAsync(o => o.Id == observationId && o.SurveyId == survey!.Id, ct);
-        return observation is null
-            ? (null, Create(StatusCodes.Status404NotFound, "No such observation", $"Survey {id} has no observation {observationId}."))
-            : (observation, null);
+        return query.Include(o => o.Photo).FirstOrDefaultAsync(o => o.Id == observationId && o.SurveyId == id, ct);
     }
 
-    private static async Task<Results<Ok<ObservationView>, ProblemHttpResult>> GetAsync(Guid id, Guid observationId, FieldStoreContext db, CurrentOfficer officer, CancellationToken ct)
-    {
-        var (observation, problem) = await FindAsync(id, observationId, db, officer, ct);
-        return problem ?? (Results<Ok<ObservationView>, ProblemHttpResult>)TypedResults.Ok(ObservationView.From(observation!));
-    }
+    private static ProblemHttpResult NoObservation(Guid id, Guid observationId) =>
+        Create(StatusCodes.Status404NotFound, "No such observation", $"Survey {id} has no observation {observationId}.");
+
+    private static async Task<Results<Ok<ObservationView>, ProblemHttpResult>> GetAsync(Guid id, Guid observationId, FieldStoreContext db, CancellationToken ct) =>
+        await FindAsync(id, observationId, db, ct) is { } observation
+            ? TypedResults.Ok(ObservationView.From(observation))
+            : NoObservation(id, observationId);
 
     private static async Task<Results<Ok<ObservationView>, ProblemHttpResult>> ReviewAsync(Guid id, Guid observationId, ObservationReview? body,
-        FieldStoreContext db, CurrentOfficer officer, DiseaseCatalogue catalogue, ModelRegistry registry, TimeProvider clock, CancellationToken ct)
+        FieldStoreContext db, CurrentOfficer officer, ReviewRules rules, CancellationToken ct)
     {
         if (body is null) return Create(StatusCodes.Status400BadRequest, "Nothing to change", "Send JSON with confirmedLabel, confirmedSeverity, notes, plotCode or clearReview.");
-        var (observation, problem) = await FindAsync(id, observationId, db, officer, ct, tracked: true);
-        if (problem is not null) return problem;
-        var o = observation!;
-        if (ApplyReview(o, body, officer, catalogue, registry, clock) is { } refused) return refused;
+        if (await FindAsync(id, observationId, db, ct, tracked: true) is not { } o) return NoObservation(id, observationId);
+        if (rules.Apply(o, body, officer.UserName) is { } refused) return Refused(refused);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(ObservationView.From(o));
     }
 
-    /// <summary>Applies a review body to an observation (surveys page and review queue alike); a problem when the body is refused.</summary>
-    internal static ProblemHttpResult? ApplyReview(Observation o, ObservationReview body, CurrentOfficer officer, DiseaseCatalogue catalogue, ModelRegistry registry, TimeProvider clock)
-    {
-        if (body.Notes?.Length > ObservationStore.MaxTextLength || body.PlotCode?.Length > 100)
-            return Create(StatusCodes.Status400BadRequest, "Text too long", "Notes: 4000 characters at most; plot code: 100.");
-        if (body.ClearReview == true)
-        {
-            (o.ConfirmedLabel, o.ConfirmedSeverity, o.ReviewedBy, o.ReviewedAt) = (null, null, null, null);
-        }
-        else if (body.ConfirmedLabel is not null || body.ConfirmedSeverity is not null)
-        {
-            var label = body.ConfirmedLabel ?? o.ConfirmedLabel ?? o.ModelLabel;
-            var labels = Labels(o.Crop, catalogue, registry);
-            if (label is null || !labels.Contains(label))
-                return Create(StatusCodes.Status422UnprocessableEntity, "Unknown label", $"'{label}' is not a {o.Crop} class: use {string.Join(", ", labels)}.");
-            var grades = Grades(o.Crop, catalogue);
-            if (body.ConfirmedSeverity is { } grade && !grades.Contains(grade))
-                return Create(StatusCodes.Status422UnprocessableEntity, "Unknown severity",
-                    grades.Count == 0 ? $"{o.Crop} has no severity scale." : $"'{grade}' is not a severity grade: use {string.Join(", ", grades)}.");
-            o.ConfirmedLabel = label;
-            o.ConfirmedSeverity = body.ConfirmedSeverity ?? o.ConfirmedSeverity ?? (body.ConfirmedLabel == o.ModelLabel ? o.ModelSeverity : null);
-            o.ReviewedBy = officer.UserName;
-            o.ReviewedAt = clock.GetUtcNow();
-        }
-        if (body.Notes is not null) o.Notes = body.Notes;
-        if (body.PlotCode is not null) o.PlotCode = string.IsNullOrWhiteSpace(body.PlotCode) ? null : body.PlotCode.Trim();
-        return null;
-    }
-
-    /// <summary>The crop's classes: the catalogue's, plus any a newer model added.</summary>
-    internal static IReadOnlyList<string> Labels(string crop, DiseaseCatalogue catalogue, ModelRegistry registry)
-    {
-        var labels = catalogue.Crops.TryGetValue(crop, out var entry) ? entry.Labels.Keys.ToList() : [];
-        if (registry.Get(crop) is { } served)
-            labels.AddRange(served.Manifest.Task(served.Manifest.PrimaryOutput).Labels.Where(l => !labels.Contains(l)));
-        return labels;
-    }
-
-    internal static IReadOnlyList<string> Grades(string crop, DiseaseCatalogue catalogue) =>
-        catalogue.Crops.TryGetValue(crop, out var entry) && entry.Severity is { } s ? [.. s.Keys] : [];
+    internal static ProblemHttpResult Refused(ReviewRefusal refusal) =>
+        Create(refusal.Unprocessable ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest, refusal.Title, refusal.Detail);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, Guid observationId, FieldStoreContext db, ObservationStore store,
-        CurrentOfficer officer, CancellationToken ct)
+        CancellationToken ct)
     {
-        var (_, problem) = await FindAsync(id, observationId, db, officer, ct);
-        if (problem is not null) return problem;
+        if (await FindAsync(id, observationId, db, ct) is null) return NoObservation(id, observationId);
         await store.DeleteAsync(observationId, ct);
         return TypedResults.NoContent();
     }
 
     private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> PhotoAsync(Guid id, Guid observationId, FieldStoreContext db,
-        CurrentOfficer officer, PhotoFiles files, HttpContext http, CancellationToken ct)
-    {
-        var (observation, problem) = await FindAsync(id, observationId, db, officer, ct);
-        if (problem is not null) return problem;
-        var photo = observation!.Photo!;
-        return FileResult(files.PhotoPath(photo.Sha256, photo.Extension), photo.Extension switch { "png" => "image/png", "webp" => "image/webp", _ => "image/jpeg" }, http);
-    }
+        PhotoFiles files, HttpContext http, CancellationToken ct) =>
+        await FindAsync(id, observationId, db, ct) is { Photo: { } photo }
+            ? PhotoFileResults.Photo(files, photo, http)
+            : NoObservation(id, observationId);
 
     private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> ThumbnailAsync(Guid id, Guid observationId, FieldStoreContext db,
-        CurrentOfficer officer, PhotoFiles files, HttpContext http, CancellationToken ct)
-    {
-        var (observation, problem) = await FindAsync(id, observationId, db, officer, ct);
-        if (problem is not null) return problem;
-        return FileResult(files.ThumbnailPath(observation!.PhotoSha256), "image/jpeg", http);
-    }
-
-    internal static Results<PhysicalFileHttpResult, ProblemHttpResult> FileResult(string path, string contentType, HttpContext http)
-    {
-        if (!File.Exists(path)) return Create(StatusCodes.Status404NotFound, "Photo file missing", "The photo's file is not in the data folder.");
-        // Content-addressed: the bytes behind this URL never change. Private: only officers of the team may see it.
-        http.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
-        return TypedResults.PhysicalFile(path, contentType);
-    }
+        PhotoFiles files, HttpContext http, CancellationToken ct) =>
+        await FindAsync(id, observationId, db, ct) is { } observation
+            ? PhotoFileResults.Thumbnail(files, observation, http)
+            : NoObservation(id, observationId);
 }

@@ -46,3 +46,9 @@ public sealed record UploadResponse(int Added, int Duplicates, int Failed, IRead
 
 /// <summary>PATCH body: confirm a label and severity (marks the observation reviewed), edit notes or plot, or clear the review.</summary>
 public sealed record ObservationReview(string? ConfirmedLabel, string? ConfirmedSeverity, string? Notes, string? PlotCode, bool? ClearReview);
+
+/// <summary>
+/// Filters of an observation list (query string, bound with [AsParameters]): ?label (the officer's if reviewed, else the
+/// model's), ?status, ?reviewed, ?plot, ?from and ?to (taken-at), ?bbox=minLon,minLat,maxLon,maxLat.
+/// </summary>
+public sealed record ObservationFilter(string? Label, string? Status, bool? Reviewed, string? Plot, DateTimeOffset? From, DateTimeOffset? To, string? Bbox);

@@ -1,4 +1,5 @@
 using CropVision.Api.Accounts;
+using CropVision.Api.Http;
 using CropVision.Serving.Catalogue;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
@@ -12,11 +13,9 @@ namespace CropVision.Api.Surveys;
 /// <summary>/v1/surveys: create, list, read, update, close, delete. Officers reach their own team's surveys only.</summary>
 public static class SurveyEndpoints
 {
-    public const int MaxPageSize = 200;
-
     public static IEndpointRouteBuilder MapSurveysApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/surveys").WithTags("Surveys").RequireOfficer()
+        var group = app.MapGroup("/v1/surveys").WithTags("Surveys").RequireOfficer().AddEndpointFilter(SurveyAccess.LoadAsync)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/", ListAsync).WithName("ListSurveys").WithSummary("Surveys of your team (all for an admin), newest first; ?closed=true|false, ?page, ?pageSize");
         group.MapPost("/", CreateAsync).WithName("CreateSurvey");
@@ -28,10 +27,10 @@ public static class SurveyEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<Paged<SurveyView>>, ProblemHttpResult>> ListAsync(bool? closed, int? page, int? pageSize,
+    private static async Task<Results<Ok<Paged<SurveyView>>, ProblemHttpResult>> ListAsync(bool? closed, [AsParameters] PageQuery paging,
         FieldStoreContext db, CurrentOfficer officer, CancellationToken ct)
     {
-        if (Paging(page, pageSize) is not var (p, size)) return BadPaging();
+        if (paging.Resolve() is not var (p, size)) return PageQuery.Invalid();
         var query = db.Surveys.AsNoTracking().Visible(officer);
         if (closed is { } c) query = c ? query.Where(s => s.ClosedAt != null) : query.Where(s => s.ClosedAt == null);
         var total = await query.CountAsync(ct);
@@ -68,20 +67,16 @@ public static class SurveyEndpoints
         return TypedResults.Created($"/v1/surveys/{survey.Id}", SurveyView.From(survey, 0, 0));
     }
 
-    private static async Task<Results<Ok<SurveyView>, ProblemHttpResult>> GetAsync(Guid id, FieldStoreContext db, CurrentOfficer officer, CancellationToken ct)
-    {
-        var (survey, problem) = await SurveyAccess.FindAsync(db, officer, id, ct);
-        if (problem is not null) return problem;
-        return TypedResults.Ok(await ViewAsync(db, survey!, ct));
-    }
+    private static async Task<Ok<SurveyView>> GetAsync(HttpContext http, FieldStoreContext db, CancellationToken ct) =>
+        TypedResults.Ok(await ViewAsync(db, http.Survey(), ct));
 
-    private static async Task<Results<Ok<SurveyView>, ProblemHttpResult>> UpdateAsync(Guid id, SurveyChange? body, FieldStoreContext db, CurrentOfficer officer,
+    private static async Task<Results<Ok<SurveyView>, ProblemHttpResult>> UpdateAsync(SurveyChange? body, HttpContext http, FieldStoreContext db,
         TimeProvider clock, CancellationToken ct)
     {
         if (body is null) return Create(StatusCodes.Status400BadRequest, "Nothing to change", "Send JSON with name, district, commune, startsOn, endsOn or notes.");
-        var (survey, problem) = await SurveyAccess.FindAsync(db, officer, id, ct, tracked: true);
-        if (problem is not null) return problem;
-        if (survey!.IsClosed) return SurveyAccess.Closed(survey);
+        var survey = http.Survey();
+        if (survey.IsClosed) return SurveyAccess.Closed(survey);
+        db.Surveys.Attach(survey);
         if (body.Name is not null && string.IsNullOrWhiteSpace(body.Name)) return Create(StatusCodes.Status400BadRequest, "Name required", "The name cannot be empty.");
         if (Check(body.Name, body.District, body.Commune, body.Notes, body.StartsOn ?? survey.StartsOn, body.EndsOn ?? survey.EndsOn) is { } bad) return bad;
         if (body.Name is not null) survey.Name = body.Name.Trim();
@@ -95,21 +90,19 @@ public static class SurveyEndpoints
         return TypedResults.Ok(await ViewAsync(db, survey, ct));
     }
 
-    private static async Task<Results<Ok<SurveyView>, ProblemHttpResult>> CloseAsync(Guid id, FieldStoreContext db, CurrentOfficer officer, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Ok<SurveyView>, ProblemHttpResult>> CloseAsync(HttpContext http, FieldStoreContext db, TimeProvider clock, CancellationToken ct)
     {
-        var (survey, problem) = await SurveyAccess.FindAsync(db, officer, id, ct, tracked: true);
-        if (problem is not null) return problem;
-        if (survey!.IsClosed) return SurveyAccess.Closed(survey);
+        var survey = http.Survey();
+        if (survey.IsClosed) return SurveyAccess.Closed(survey);
+        db.Surveys.Attach(survey);
         survey.ClosedAt = survey.UpdatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(await ViewAsync(db, survey, ct));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, FieldStoreContext db, ObservationStore store, CurrentOfficer officer, CancellationToken ct)
+    private static async Task<NoContent> DeleteAsync(HttpContext http, ObservationStore store, CancellationToken ct)
     {
-        var (_, problem) = await SurveyAccess.FindAsync(db, officer, id, ct);
-        if (problem is not null) return problem;
-        await store.DeleteSurveyAsync(id, ct);
+        await store.DeleteSurveyAsync(http.Survey().Id, ct);
         return TypedResults.NoContent();
     }
 
@@ -128,13 +121,4 @@ public static class SurveyEndpoints
             return Create(StatusCodes.Status422UnprocessableEntity, "Dates reversed", $"The survey ends ({e:yyyy-MM-dd}) before it starts ({s:yyyy-MM-dd}).");
         return null;
     }
-
-    internal static (int Page, int Size)? Paging(int? page, int? pageSize)
-    {
-        int p = page ?? 1, size = pageSize ?? 50;
-        return p < 1 || size < 1 || size > MaxPageSize ? null : (p, size);
-    }
-
-    internal static ProblemHttpResult BadPaging() =>
-        Create(StatusCodes.Status400BadRequest, "Bad paging", $"page starts at 1; pageSize is 1..{MaxPageSize}.");
 }
