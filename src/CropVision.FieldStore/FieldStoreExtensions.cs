@@ -1,3 +1,4 @@
+using CropVision.FieldStore.Surveys;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Observations;
 using CropVision.FieldStore.Photos;
@@ -56,6 +57,7 @@ public static class FieldStoreExtensions
         }
         services.AddSingleton<PhotoFiles>();
         services.AddScoped<ObservationStore>();
+        services.AddScoped<SurveyStore>();
         services.AddScoped<FarmerFeedbackWriter>();
         return services;
     }

@@ -6,6 +6,7 @@ using CropVision.Serving.Batching;
 using CropVision.Api.Surveys;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
+using CropVision.FieldStore.Observations;
 using CropVision.FieldStore.Photos;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -76,12 +77,12 @@ public static class ReviewEndpoints
         Create(StatusCodes.Status404NotFound, "No such observation", $"Observation {id} does not exist or belongs to another team's survey.");
 
     private static async Task<Results<Ok<ObservationView>, ProblemHttpResult>> ReviewAsync(Guid observationId, ObservationReview? body,
-        FieldStoreContext db, CurrentOfficer officer, ReviewRules rules, CancellationToken ct)
+        FieldStoreContext db, ObservationStore store, CurrentOfficer officer, ReviewRules rules, CancellationToken ct)
     {
         if (body is null) return Create(StatusCodes.Status400BadRequest, "Nothing to change", "Send JSON with confirmedLabel, confirmedSeverity, notes, plotCode or clearReview.");
         if (await FindAsync(observationId, db, officer, ct, tracked: true) is not { } observation) return NotFound(observationId);
         if (rules.Apply(observation, body, officer.UserName) is { } refused) return ObservationEndpoints.Refused(refused);
-        await db.SaveChangesAsync(ct);
+        await store.SaveReviewAsync(observation, ct);
         return TypedResults.Ok(ObservationView.From(observation));
     }
 

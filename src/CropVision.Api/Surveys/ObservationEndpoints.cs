@@ -172,12 +172,12 @@ public static class ObservationEndpoints
             : NoObservation(id, observationId);
 
     private static async Task<Results<Ok<ObservationView>, ProblemHttpResult>> ReviewAsync(Guid id, Guid observationId, ObservationReview? body,
-        FieldStoreContext db, CurrentOfficer officer, ReviewRules rules, CancellationToken ct)
+        FieldStoreContext db, ObservationStore store, CurrentOfficer officer, ReviewRules rules, CancellationToken ct)
     {
         if (body is null) return Create(StatusCodes.Status400BadRequest, "Nothing to change", "Send JSON with confirmedLabel, confirmedSeverity, notes, plotCode or clearReview.");
         if (await FindAsync(id, observationId, db, ct, tracked: true) is not { } o) return NoObservation(id, observationId);
         if (rules.Apply(o, body, officer.UserName) is { } refused) return Refused(refused);
-        await db.SaveChangesAsync(ct);
+        await store.SaveReviewAsync(o, ct);
         return TypedResults.Ok(ObservationView.From(o));
     }
 

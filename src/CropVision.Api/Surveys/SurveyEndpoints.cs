@@ -3,6 +3,7 @@ using CropVision.Api.Http;
 using CropVision.Serving.Catalogue;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
+using CropVision.FieldStore.Surveys;
 using CropVision.FieldStore.Observations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -43,8 +44,8 @@ public static class SurveyEndpoints
         return TypedResults.Ok(new Paged<SurveyView>(items, p, size, total));
     }
 
-    private static async Task<Results<Created<SurveyView>, ProblemHttpResult>> CreateAsync(NewSurvey? body, FieldStoreContext db, CurrentOfficer officer,
-        DiseaseCatalogue catalogue, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Created<SurveyView>, ProblemHttpResult>> CreateAsync(NewSurvey? body, SurveyStore surveys, CurrentOfficer officer,
+        DiseaseCatalogue catalogue, CancellationToken ct)
     {
         if (body is null || string.IsNullOrWhiteSpace(body.Name) || string.IsNullOrWhiteSpace(body.Crop))
             return Create(StatusCodes.Status400BadRequest, "Survey incomplete", "Give at least a name and a crop.");
@@ -55,15 +56,11 @@ public static class SurveyEndpoints
         if (!officer.Sees(team))
             return Create(StatusCodes.Status403Forbidden, "Other team", $"You can create surveys for your own team ('{officer.Team}') only.");
         if (Check(body.Name, body.District, body.Commune, body.Notes, body.StartsOn, body.EndsOn) is { } bad) return bad;
-        var now = clock.GetUtcNow();
-        var survey = new Survey
+        var survey = await surveys.CreateAsync(new Survey
         {
-            Id = Guid.NewGuid(), Name = body.Name.Trim(), Crop = crop, District = body.District?.Trim(), Commune = body.Commune?.Trim(),
+            Name = body.Name.Trim(), Crop = crop, District = body.District?.Trim(), Commune = body.Commune?.Trim(),
             StartsOn = body.StartsOn, EndsOn = body.EndsOn, Team = team, CreatedBy = officer.UserName, Notes = body.Notes,
-            CreatedAt = now, UpdatedAt = now,
-        };
-        db.Surveys.Add(survey);
-        await db.SaveChangesAsync(ct);
+        }, ct);
         return TypedResults.Created($"/v1/surveys/{survey.Id}", SurveyView.From(survey, 0, 0));
     }
 
@@ -71,32 +68,30 @@ public static class SurveyEndpoints
         TypedResults.Ok(await ViewAsync(db, http.Survey(), ct));
 
     private static async Task<Results<Ok<SurveyView>, ProblemHttpResult>> UpdateAsync(SurveyChange? body, HttpContext http, FieldStoreContext db,
-        TimeProvider clock, CancellationToken ct)
+        SurveyStore surveys, CancellationToken ct)
     {
         if (body is null) return Create(StatusCodes.Status400BadRequest, "Nothing to change", "Send JSON with name, district, commune, startsOn, endsOn or notes.");
         var survey = http.Survey();
         if (survey.IsClosed) return SurveyAccess.Closed(survey);
-        db.Surveys.Attach(survey);
         if (body.Name is not null && string.IsNullOrWhiteSpace(body.Name)) return Create(StatusCodes.Status400BadRequest, "Name required", "The name cannot be empty.");
         if (Check(body.Name, body.District, body.Commune, body.Notes, body.StartsOn ?? survey.StartsOn, body.EndsOn ?? survey.EndsOn) is { } bad) return bad;
-        if (body.Name is not null) survey.Name = body.Name.Trim();
-        if (body.District is not null) survey.District = body.District.Trim();
-        if (body.Commune is not null) survey.Commune = body.Commune.Trim();
-        if (body.StartsOn is not null) survey.StartsOn = body.StartsOn;
-        if (body.EndsOn is not null) survey.EndsOn = body.EndsOn;
-        if (body.Notes is not null) survey.Notes = body.Notes;
-        survey.UpdatedAt = clock.GetUtcNow();
-        await db.SaveChangesAsync(ct);
+        await surveys.UpdateAsync(survey, s =>
+        {
+            if (body.Name is not null) s.Name = body.Name.Trim();
+            if (body.District is not null) s.District = body.District.Trim();
+            if (body.Commune is not null) s.Commune = body.Commune.Trim();
+            if (body.StartsOn is not null) s.StartsOn = body.StartsOn;
+            if (body.EndsOn is not null) s.EndsOn = body.EndsOn;
+            if (body.Notes is not null) s.Notes = body.Notes;
+        }, ct);
         return TypedResults.Ok(await ViewAsync(db, survey, ct));
     }
 
-    private static async Task<Results<Ok<SurveyView>, ProblemHttpResult>> CloseAsync(HttpContext http, FieldStoreContext db, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Ok<SurveyView>, ProblemHttpResult>> CloseAsync(HttpContext http, FieldStoreContext db, SurveyStore surveys, CancellationToken ct)
     {
         var survey = http.Survey();
         if (survey.IsClosed) return SurveyAccess.Closed(survey);
-        db.Surveys.Attach(survey);
-        survey.ClosedAt = survey.UpdatedAt = clock.GetUtcNow();
-        await db.SaveChangesAsync(ct);
+        await surveys.CloseAsync(survey, ct);
         return TypedResults.Ok(await ViewAsync(db, survey, ct));
     }
 

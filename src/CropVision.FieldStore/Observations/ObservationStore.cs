@@ -15,6 +15,17 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, IOp
 {
     public const int MaxTextLength = 4000;
 
+    /// <summary>
+    /// Saves a review (confirmed label and severity, notes, plot) made on an observation this store's context tracks: the
+    /// caller loaded it tracked from the same request's context and applied the review rules.
+    /// </summary>
+    public async Task SaveReviewAsync(Observation reviewed, CancellationToken ct)
+    {
+        if (db.Entry(reviewed).State == EntityState.Detached)
+            throw new InvalidOperationException("Load the observation with tracking from the request's context before reviewing it.");
+        await db.SaveChangesAsync(ct);
+    }
+
     /// <summary>The observation of a survey that already has this photo, if any.</summary>
     public Task<Observation?> FindInSurveyAsync(Guid surveyId, string sha256, CancellationToken ct) =>
         db.Observations.AsNoTracking().FirstOrDefaultAsync(o => o.SurveyId == surveyId && o.PhotoSha256 == sha256, ct);
