@@ -14,6 +14,13 @@ public static class CudaProbe
 
     public static bool TryLoad(int deviceId, out string? reason)
     {
+        // Without CUDA's libraries, asking ONNX Runtime would only make it log a red error before it throws: say why here.
+        var missing = Libraries.Where(l => !System.Runtime.InteropServices.NativeLibrary.TryLoad(l, out _)).ToList();
+        if (missing.Count > 0)
+        {
+            reason = $"CUDA could not be loaded: no CUDA 13 / cuDNN 9 on this machine (missing: {string.Join(", ", missing)})";
+            return false;
+        }
         try
         {
             using var probe = new SessionOptions();
@@ -23,8 +30,7 @@ public static class CudaProbe
         }
         catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
         {
-            var missing = Libraries.Where(l => !System.Runtime.InteropServices.NativeLibrary.TryLoad(l, out _)).ToList();
-            reason = $"CUDA could not be loaded: {e.Message.Trim()}" + (missing.Count > 0 ? $" (missing: {string.Join(", ", missing)})" : "");
+            reason = $"CUDA could not be loaded: {e.Message.Trim()}";
             return false;
         }
     }

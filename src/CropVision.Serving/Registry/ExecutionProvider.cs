@@ -21,7 +21,8 @@ public sealed record ExecutionProvider(string Name, string Requested, string? Fa
         }
         if (requested == "cuda")
             throw new InvalidOperationException($"Inference:Device is 'cuda' but {reason}. Install CUDA 13 and cuDNN 9, or set Inference:Device to auto or cpu.");
-        logger.LogWarning("Execution provider: falling back to CPU. {Reason}", reason);
+        // Expected on a machine without a GPU: one plain line, and the reason stays visible in /v1/models, health and metrics.
+        logger.LogInformation("Execution provider: CPU ({Reason}).", reason);
         return new("CPU", requested, reason);
     }
 }
