@@ -4,9 +4,9 @@ using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Models.Quantization;
 using CropVision.Training.Console;
-using CropVision.Training.Data;
-using CropVision.Training.Evaluation;
-using CropVision.Training.Heads;
+using CropVision.Learning.Data;
+using CropVision.Learning.Evaluation;
+using CropVision.Learning.Heads;
 using Google.Protobuf;
 using Spectre.Console;
 

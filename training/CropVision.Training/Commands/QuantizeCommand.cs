@@ -3,7 +3,7 @@ using CropVision.Core.Models;
 using CropVision.Core.Models.Quantization;
 using CropVision.Core.Preprocessing;
 using CropVision.Training.Console;
-using CropVision.Training.Data;
+using CropVision.Learning.Data;
 using Spectre.Console;
 
 namespace CropVision.Training.Commands;
