@@ -305,12 +305,9 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         foreach (var (k, v) in rejectedBy) Info($"val rejected, {k}: {v:P1}");
 
         // 4. Write the version folder next to its final place, then move it in one step.
-        Directory.CreateDirectory(o.OutFolder);
-        int version = NextVersion(o.OutFolder);
-        var final = Path.Combine(o.OutFolder, version.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var staging = Path.Combine(o.OutFolder, $".{version}.partial-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(staging);
-        try
+        using var writer = ModelVersionWriter.Begin(o.OutFolder, "train");
+        int version = writer.Version;
+        var staging = writer.StagingFolder;
         {
             File.WriteAllBytes(Path.Combine(staging, "head.onnx"), HeadGraph.Build(headParams).ToByteArray());
             var leafItems = trainItems.Where(t => !t.Item1.Negative && t.Item2.Copy == 0).Select(t => t.Item1).Concat(valItems.Where(v => !v.Image.Negative).Select(v => v.Image)).ToList();
@@ -355,15 +352,10 @@ public sealed class ModelTrainer(ITrainingProgress progress)
             manifest = manifest with { Metrics = new Dictionary<string, System.Text.Json.JsonElement> { ["val"] = System.Text.Json.JsonSerializer.SerializeToElement(Summary(report), ModelManifest.Json) } };
             manifest.Write(staging);
             ReportWriter.Write(report, staging, $"{o.Crop} model version {version}: validation report");
-            if (KeepServingVersion(o.OutFolder) is { } kept) Info(kept);
-            Directory.Move(staging, final);
+            if (writer.Commit() is { } kept) Info(kept);
+            var final = writer.FinalFolder;
             Info($"wrote {final} in {clock.Elapsed.TotalSeconds:F0} s");
             return new TrainResult(final, manifest, report, skipped, log);
-        }
-        catch
-        {
-            try { Directory.Delete(staging, recursive: true); } catch (IOException) { }
-            throw;
         }
     }
 
@@ -445,18 +437,4 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         int lo = (int)Math.Floor(pos), hi = (int)Math.Ceiling(pos);
         return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
     }
-
-    /// <summary>
-    /// A new version must not serve before it has passed <c>promote</c>'s gate: where no version is marked for service
-    /// yet, mark the one serving now (the newest), before the new folder appears.
-    /// </summary>
-    private static string? KeepServingVersion(string cropFolder)
-    {
-        if (ServingMarker.Read(cropFolder) is not null || ModelRepository.Versions(cropFolder) is not { Count: > 0 } versions) return null;
-        new ServingMarker { Version = versions[^1], By = "train", At = DateTimeOffset.UtcNow }.Write(cropFolder);
-        return $"marked version {versions[^1]} for service in {Path.Combine(cropFolder, ServingMarker.FileName)}: the new version serves once `cropvision promote` accepts it";
-    }
-
-    public static int NextVersion(string outFolder) =>
-        Directory.GetDirectories(outFolder).Select(Path.GetFileName).Select(n => int.TryParse(n, out var v) ? v : 0).DefaultIfEmpty(0).Max() + 1;
 }

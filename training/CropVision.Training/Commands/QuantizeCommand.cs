@@ -43,7 +43,7 @@ public static class QuantizeCommand
             });
             var file = result.GetValue(output)!;
             file.Directory?.Create();
-            calibration.Write(file.FullName);
+            ModelVersionWriter.WriteFileAtomically(file.FullName, calibration.Write);
             AnsiConsole.MarkupLine($"[green]Wrote[/] {Markup.Escape(file.FullName)}: {calibration.Activations.Count} activation tensors, {Markup.Escape(calibration.Method)}, {calibration.Images} photos");
             return 0;
         })));
