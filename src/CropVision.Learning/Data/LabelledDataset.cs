@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using CsvHelper;
 
 namespace CropVision.Learning.Data;
 
@@ -92,9 +93,9 @@ public sealed class LabelledDataset
 
     private static LabelsTable ReadLabels(string path, IReadOnlyList<string> classes)
     {
-        var lines = File.ReadAllLines(path).Where(l => l.Trim().Length > 0).ToList();
+        var lines = ReadRecords(path);
         if (lines.Count == 0) throw new DatasetException($"{path} is empty; it needs a header row.");
-        var header = SplitCsvLine(lines[0]).Select(h => h.Trim().ToLowerInvariant()).ToArray();
+        var header = lines[0].Select(h => h.Trim().ToLowerInvariant()).ToArray();
         int Col(string name) => Array.IndexOf(header, name);
         int file = Col("file"), cls = Col("class"), split = Col("split"), severity = Col("severity");
         if (file < 0) throw new DatasetException($"{path}: the header has no 'file' column.");
@@ -103,7 +104,7 @@ public sealed class LabelledDataset
         var byFile = new Dictionary<string, Row>(StringComparer.Ordinal);
         for (int n = 1; n < lines.Count; n++)
         {
-            var cells = SplitCsvLine(lines[n]).Select(c => c.Trim()).ToArray();
+            var cells = lines[n].Select(c => c.Trim()).ToArray();
             string Where() => $"{path} line {n + 1}";
             if (cells.Length != header.Length) throw new DatasetException($"{Where()}: {cells.Length} cells, the header has {header.Length}.");
             string? c = cls >= 0 ? cells[cls] : null;
@@ -142,27 +143,23 @@ public sealed class LabelledDataset
         return new LabelsTable(flagCols.Select(c => c.h).ToList(), byFile);
     }
 
-    /// <summary>One CSV line's cells; a cell in double quotes may hold commas and doubled quotes (RFC 4180, without line breaks).</summary>
-    public static List<string> SplitCsvLine(string line)
+    /// <summary>
+    /// Every record of a CSV file (RFC 4180, comma-separated) as its cells, the header first; lines that are empty or
+    /// only whitespace are passed over (and not counted in the line numbers of errors).
+    /// </summary>
+    private static List<string[]> ReadRecords(string path)
     {
-        var cells = new List<string>();
-        var cell = new StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
+        var options = new CsvReaderOptions { Separator = ',', HasHeader = false, TrimWhitespace = true };
+        using var reader = CsvReader.Create(File.OpenRead(path), options);
+        var records = new List<string[]>();
+        while (reader.Read())
         {
-            char ch = line[i];
-            if (quoted)
-            {
-                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"') { cell.Append('"'); i++; }
-                else if (ch == '"') quoted = false;
-                else cell.Append(ch);
-            }
-            else if (ch == '"') quoted = true;
-            else if (ch == ',') { cells.Add(cell.ToString()); cell.Clear(); }
-            else cell.Append(ch);
+            var cells = new string[reader.FieldCount];
+            for (int i = 0; i < cells.Length; i++) cells[i] = reader.GetString(i) ?? "";
+            if (cells.All(c => c.Trim().Length == 0) && cells.Length == 1) continue;
+            records.Add(cells);
         }
-        cells.Add(cell.ToString());
-        return cells;
+        return records;
     }
 
     /// <summary>Stratified split by a seeded hash of each path: stable when photos are added, so retraining keeps old val leaves in val.</summary>
