@@ -4,7 +4,7 @@ using System.Text;
 
 namespace CropVision.Learning.Evaluation;
 
-/// <summary>Writes metrics.json, report.html and the two pictures it shows into a folder.</summary>
+/// <summary>Writes metrics.json, report.html and the three pictures it shows into a folder.</summary>
 public static class ReportWriter
 {
     public const string MetricsFile = "metrics.json";
@@ -18,8 +18,9 @@ public static class ReportWriter
         Directory.CreateDirectory(folder);
         r = r with { Mistakes = WriteThumbnails(r.Mistakes, folder) };
         File.WriteAllText(Path.Combine(folder, MetricsFile), r.ToJson() + "\n");
-        File.WriteAllBytes(Path.Combine(folder, "confusion.png"), ChartPainter.ConfusionMatrix(r.Labels, r.Confusion));
-        File.WriteAllBytes(Path.Combine(folder, "reliability.png"), ChartPainter.ReliabilityDiagram(r.Stress.Reliability, r.Ece));
+        File.WriteAllBytes(Path.Combine(folder, "confusion.png"), ReportCharts.ConfusionMatrix(r.Labels, r.Confusion));
+        File.WriteAllBytes(Path.Combine(folder, "reliability.png"), ReportCharts.ReliabilityDiagram(r.Stress.Reliability, r.Ece));
+        File.WriteAllBytes(Path.Combine(folder, "coverage.png"), ReportCharts.CoverageAccuracyCurve(r.Stress.Reliability));
         File.WriteAllText(Path.Combine(folder, HtmlFile), Html(r, title));
     }
 
@@ -116,6 +117,7 @@ public static class ReportWriter
         sb.Append("</table>");
         sb.Append("<h2>Pictures</h2><figure><img src=\"confusion.png\" alt=\"Confusion matrix\"><figcaption>Confusion matrix (main stress)</figcaption></figure>");
         sb.Append("<figure><img src=\"reliability.png\" alt=\"Reliability diagram\"><figcaption>Reliability diagram</figcaption></figure>");
+        sb.Append("<figure><img src=\"coverage.png\" alt=\"Coverage-accuracy curve\"><figcaption>Coverage and accuracy: answering only above each top probability</figcaption></figure>");
         if (r.Mistakes.Count > 0)
         {
             sb.Append("<h2>Worst mistakes</h2><p>Most confident first, each kind given a place: wrong main stress, leaves rejected, photos that are not leaves accepted.</p><table><tr><th>photo</th><th>kind</th><th>file</th><th>framing</th><th>truth</th><th>answer</th><th>confidence</th></tr>");
