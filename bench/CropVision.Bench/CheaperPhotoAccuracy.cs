@@ -1,7 +1,7 @@
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
-using CropVision.Training.Evaluation;
-using CropVision.Training.Heads;
+using CropVision.Learning.Evaluation;
+using CropVision.Learning.Heads;
 
 namespace CropVision.Bench;
 
@@ -17,7 +17,7 @@ public static class CheaperPhotoAccuracy
             [new DirectoryInfo(Path.Combine(datasets, "bracol-leaf")), new DirectoryInfo(Path.Combine(datasets, "bracol-symptom"))],
             [new DirectoryInfo(Path.Combine(datasets, "not-leaf"))]);
         using var model = CropModel.Load(versionFolder, Backbone.Load(), variant.Session with { UseCuda = false }, variant.Inference ?? new InferenceSpec());
-        var (scored, skipped) = ModelScoring.Score(model, sources, CropVision.Training.Data.Split.Val, new SilentProgress(), CancellationToken.None);
+        var (scored, skipped) = ModelScoring.Score(model, sources, CropVision.Learning.Data.Split.Val, new SilentProgress(), CancellationToken.None);
         var r = EvaluationReport.Build(model.Manifest, "variant", datasets, "val", scored, skipped);
         double? Group(string name) => r.Groups.FirstOrDefault(g => g.Name == name)?.Accuracy;
         var row = new Row(r.Accuracy, Group("framing wide (whole leaf)"), Group("framing close-up"), r.NotLeafRejectedRate, r.RejectedRate, model.PassesPerImage);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Runtime.InteropServices;
@@ -5,64 +6,134 @@ using CropVision.Bench;
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 
-// cropvision-bench all|raw|http|decode [options]; see README "Benchmarks".
-var opts = Options.Parse(args);
-var repo = Options.RepoRoot();
-var modelFolder = ModelRepository.ResolveVersionFolder(opts.Get("--model", Path.Combine(repo, "models", "coffee")));
+// cropvision-bench all|raw|http|decode|fuzz|node|soak [options]; see README "Benchmarks", or --help.
+var repo = BenchPaths.RepoRoot();
 var log = Console.Out;
+
+// Options every command takes.
+var modelOption = new Option<string>("--model") { Description = "Model version folder, or crop folder (its serving version)", Recursive = true, DefaultValueFactory = _ => Path.Combine(repo, "models", "coffee") };
 // The service's session settings (appsettings.json): all cores, full graph optimisation, CUDA when it loads.
-var device = opts.Get("--device", "auto");
-var cuda = device != "cpu" && opts.Command is "raw" or "all" && CudaProbe.TryLoad(0, out _);
-var session = new SessionSettings { UseCuda = cuda };
+var deviceOption = new Option<string>("--device") { Description = "auto (CUDA when it loads) or cpu", Recursive = true, DefaultValueFactory = _ => "auto" };
 
-switch (opts.Command)
+// Options shared by several commands (one instance, added to each).
+var batches = IntList("--batches", "Batch sizes of the raw ONNX Runtime benchmark, comma-separated", [1, 4, 8, 16]);
+var seconds = new Option<double>("--seconds") { Description = "Seconds per batch size (raw)", DefaultValueFactory = _ => 5 };
+var uploadKb = new Option<int>("--upload-kb") { Description = "Size the BRACOL photos are re-encoded to, in KB", DefaultValueFactory = _ => 100 };
+var iterations = new Option<int>("--iterations") { Description = "Decode iterations per input", DefaultValueFactory = _ => 15 };
+var noSharp = new Option<bool>("--no-sharp") { Description = "Leave out the ImageSharp reference line" };
+var rateOption = new Option<double?>("--rate") { Description = "Open loop at this many requests/s" };
+var scrapeSeconds = new Option<double>("--scrape-seconds") { Description = "Seconds between scrapes of the service's metrics", DefaultValueFactory = _ => 5 };
+var seed = new Option<int>("--seed") { Description = "Seed of the fuzzer", DefaultValueFactory = _ => 1 };
+var timeLimitMs = new Option<int>("--time-limit-ms") { Description = "A case running longer than this is a hang", DefaultValueFactory = _ => 2000 };
+var int8Calibration = new Option<string?>("--int8-calibration") { Description = "Int8 calibration file for the cheaper variants (default: the model's own)" };
+var confidentAbove = new Option<double?>("--confident-above") { Description = "Early-exit threshold for the cheaper variants (default: the model's, else 0.9)" };
+var noVariants = new Option<bool>("--no-variants") { Description = "Only the service vs Node.js line, no cheaper variants" };
+var cheaperDuration = new Option<double>("--cheaper-duration") { Description = "Seconds per cheaper-photo measurement", DefaultValueFactory = _ => 10 };
+var noAccuracy = new Option<bool>("--no-accuracy") { Description = "Skip the val accuracy of each cheaper variant" };
+Option[] nodeOptions = [uploadKb, int8Calibration, confidentAbove, noVariants, cheaperDuration, noAccuracy];
+
+var raw = new Command("raw", "ONNX Runtime alone: latency and throughput per batch size") { batches, seconds };
+raw.SetAction(r =>
 {
-    case "raw":
-        RawBenchmark.Run(modelFolder, session, opts.Ints("--batches", [1, 4, 8, 16]), TimeSpan.FromSeconds(opts.Double("--seconds", 5)), log);
-        return 0;
-    case "decode":
-        RunDecode(opts.Int("--iterations", 15));
-        return 0;
-    case "http":
-    {
-        var images = Uploads(opts.Int("--upload-kb", 100));
-        using var client = HttpLoad.Client(opts.Get("--url", "http://localhost:5000"), 256);
-        var result = opts.Has("--rate")
-            ? await HttpLoad.OpenLoop(client, images, opts.Double("--rate", 10), TimeSpan.FromSeconds(opts.Double("--duration", 30)))
-            : await HttpLoad.ClosedLoop(client, images, opts.Int("--concurrency", 8), TimeSpan.FromSeconds(opts.Double("--duration", 30)));
-        Print(result);
-        return 0;
-    }
-    case "node":
-    {
-        var cheaper = await CheaperPhoto();
-        log.WriteLine();
-        log.WriteLine(cheaper.Markdown());
-        return 0;
-    }
-    case "soak":
-        return await SoakCommand.Run(repo, Uploads(opts.Int("--upload-kb", 100)), opts.Has("--rate") ? opts.Double("--rate", 0) : null, opts.Int("--windows", 3),
-            TimeSpan.FromSeconds(opts.Double("--window-seconds", 60)), opts.Pairs("--set"), TimeSpan.FromSeconds(opts.Double("--scrape-seconds", 5)), log);
-    case "fuzz" when opts.Has("--self-test"):
-        return CropVision.Bench.Fuzz.FuzzCommand.SelfTest(repo, modelFolder, log).Count == 0 ? 0 : 1;
-    case "fuzz":
-        return Fuzz(opts.Int("--cases", 100_000)) is { Crashes: 0, Hangs: 0 } or null ? 0 : 1;
-    case "fuzz-child":
-        return CropVision.Bench.Fuzz.FuzzChild.Run(modelFolder, long.Parse(opts.Get("--max-pixels", "50000000"), CultureInfo.InvariantCulture));
-    case "all":
-        return await All();
-    default:
-        Console.Error.WriteLine("usage: cropvision-bench all [--overload [--impatient-concurrency 8,32]] [--soak-minutes N [--scrape-seconds 5]] [--fuzz-cases N] | raw [--batches 1,4,8,16] | http --url URL [--concurrency C | --rate R] [--duration S] | decode [--iterations N] [--no-sharp] | fuzz [--cases N] [--seed S] [--time-limit-ms T] [--self-test] | node [--cheaper-duration S] [--no-variants] [--no-accuracy] [--int8-calibration FILE] [--confident-above P] | soak [--windows 3] [--window-seconds 60] [--rate R] [--set KEY=VALUE ...]");
-        return 2;
+    RawBenchmark.Run(ModelFolder(r), Session(r.GetValue(deviceOption)!, probeCuda: true), r.GetValue(batches)!, TimeSpan.FromSeconds(r.GetValue(seconds)), log);
+    return 0;
+});
+
+var decode = new Command("decode", "Photo decode and resize on one thread") { iterations, noSharp };
+decode.SetAction(r => { RunDecode(r, r.GetValue(iterations)); return 0; });
+
+var url = new Option<string>("--url") { Description = "The running service", DefaultValueFactory = _ => "http://localhost:5000" };
+var concurrency = new Option<int>("--concurrency") { Description = "Closed loop with this many clients", DefaultValueFactory = _ => 8 };
+var httpDuration = new Option<double>("--duration") { Description = "Seconds of load", DefaultValueFactory = _ => 30 };
+var http = new Command("http", "Load a running service over HTTP (closed loop, or open loop with --rate)") { url, concurrency, rateOption, httpDuration, uploadKb };
+http.SetAction(async (r, ct) =>
+{
+    var images = Uploads(r.GetValue(uploadKb));
+    using var client = HttpLoad.Client(r.GetValue(url)!, 256);
+    var result = r.GetValue(rateOption) is { } perSecond
+        ? await HttpLoad.OpenLoop(client, images, perSecond, TimeSpan.FromSeconds(r.GetValue(httpDuration)))
+        : await HttpLoad.ClosedLoop(client, images, r.GetValue(concurrency), TimeSpan.FromSeconds(r.GetValue(httpDuration)));
+    Print(result);
+    return 0;
+});
+
+var node = new Command("node", "The service vs plain Node.js on the fp32 export, then every cheaper variant");
+foreach (var o in nodeOptions) node.Options.Add(o);
+node.SetAction(async (r, ct) =>
+{
+    var cheaper = await CheaperPhoto(r);
+    log.WriteLine();
+    log.WriteLine(cheaper.Markdown());
+    return 0;
+});
+
+var windows = new Option<int>("--windows") { Description = "Windows of load", DefaultValueFactory = _ => 3 };
+var windowSeconds = new Option<double>("--window-seconds") { Description = "Seconds per window", DefaultValueFactory = _ => 60 };
+var set = new Option<string[]>("--set") { Description = "A service setting KEY=VALUE; repeatable" };
+var soak = new Command("soak", "A service child process under steady load, window by window, with diagnostics") { uploadKb, rateOption, windows, windowSeconds, set, scrapeSeconds };
+soak.SetAction((r, ct) => SoakCommand.Run(repo, Uploads(r.GetValue(uploadKb)), r.GetValue(rateOption), r.GetValue(windows), TimeSpan.FromSeconds(r.GetValue(windowSeconds)),
+    Pairs(r.GetValue(set)), TimeSpan.FromSeconds(r.GetValue(scrapeSeconds)), log));
+
+var cases = new Option<int>("--cases") { Description = "Mutated photos to try", DefaultValueFactory = _ => 100_000 };
+var selfTest = new Option<bool>("--self-test") { Description = "Check that planted crashes, hangs and exceptions are caught" };
+var fuzz = new Command("fuzz", "Mutated real photos through the service's decoders, in a child process") { cases, seed, timeLimitMs, selfTest };
+fuzz.SetAction(r => r.GetValue(selfTest)
+    ? (CropVision.Bench.Fuzz.FuzzCommand.SelfTest(repo, ModelFolder(r), log).Count == 0 ? 0 : 1)
+    : (Fuzz(r, r.GetValue(cases)) is { Crashes: 0, Hangs: 0 } or null ? 0 : 1));
+
+var maxPixels = new Option<long>("--max-pixels") { Description = "The decoder's pixel limit", DefaultValueFactory = _ => 50_000_000 };
+var fuzzChild = new Command("fuzz-child", "The fuzzer's child process (started by fuzz)") { maxPixels };
+fuzzChild.Hidden = true;
+fuzzChild.SetAction(r => CropVision.Bench.Fuzz.FuzzChild.Run(ModelFolder(r), r.GetValue(maxPixels)));
+
+var allDuration = new Option<double>("--duration") { Description = "Seconds of each closed-loop load", DefaultValueFactory = _ => 20 };
+var overload = new Option<bool>("--overload") { Description = "Also 60 s at 3x capacity, and impatient clients" };
+var impatient = IntList("--impatient-concurrency", "Impatient clients' concurrencies, comma-separated (with --overload)", [8, 32]);
+var soakMinutes = new Option<int>("--soak-minutes") { Description = "Also a soak at 70% of capacity for N minutes", DefaultValueFactory = _ => 0 };
+var fuzzCases = new Option<int>("--fuzz-cases") { Description = "Mutated photos for the fuzz step", DefaultValueFactory = _ => 3000 };
+var all = new Command("all", "Every benchmark, written to bench/results (the default command)")
+    { batches, seconds, uploadKb, allDuration, overload, impatient, soakMinutes, scrapeSeconds, iterations, noSharp, fuzzCases, seed, timeLimitMs };
+foreach (var o in nodeOptions.Except([uploadKb])) all.Options.Add(o);
+all.SetAction((r, ct) => All(r));
+
+var root = new RootCommand("CropVision benchmarks: raw ONNX Runtime, the service over HTTP, decoding, fuzzing, cheaper variants, soak")
+    { modelOption, deviceOption, all, raw, http, decode, fuzz, fuzzChild, node, soak };
+// No command at all runs everything, as before.
+var parsed = root.Parse(args.Length == 0 ? ["all"] : args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors) Console.Error.WriteLine(error.Message);
+    Console.Error.WriteLine("usage: cropvision-bench all [--overload [--impatient-concurrency 8,32]] [--soak-minutes N [--scrape-seconds 5]] [--fuzz-cases N] | raw [--batches 1,4,8,16] | http --url URL [--concurrency C | --rate R] [--duration S] | decode [--iterations N] [--no-sharp] | fuzz [--cases N] [--seed S] [--time-limit-ms T] [--self-test] | node [--cheaper-duration S] [--no-variants] [--no-accuracy] [--int8-calibration FILE] [--confident-above P] | soak [--windows 3] [--window-seconds 60] [--rate R] [--set KEY=VALUE ...]; --help for every option");
+    return 2;
 }
+return await parsed.InvokeAsync();
 
-async Task<int> All()
+string ModelFolder(ParseResult r) => ModelRepository.ResolveVersionFolder(r.GetValue(modelOption)!);
+
+// CUDA only where the command measures ONNX Runtime itself (raw, all), as before.
+SessionSettings Session(string device, bool probeCuda) => new() { UseCuda = probeCuda && device != "cpu" && CudaProbe.TryLoad(0, out _) };
+
+static Option<int[]> IntList(string name, string description, int[] fallback) => new(name)
 {
+    Description = description,
+    Arity = ArgumentArity.ExactlyOne,
+    DefaultValueFactory = _ => fallback,
+    CustomParser = a => [.. a.Tokens[0].Value.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))],
+};
+
+static Dictionary<string, string> Pairs(string[]? values) =>
+    (values ?? []).Select(v => v.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
+
+async Task<int> All(ParseResult pr)
+{
+    var modelFolder = ModelFolder(pr);
+    var device = pr.GetValue(deviceOption)!;
+    var session = Session(device, probeCuda: true);
     var report = new Results(DateTimeOffset.UtcNow, modelFolder, session.ProviderName);
     log.WriteLine($"== raw ONNX Runtime ({session.ProviderName}), model {Path.GetRelativePath(repo, modelFolder)}");
-    report.Raw = RawBenchmark.Run(modelFolder, session, opts.Ints("--batches", [1, 4, 8, 16]), TimeSpan.FromSeconds(opts.Double("--seconds", 5)), log);
+    report.Raw = RawBenchmark.Run(modelFolder, session, pr.GetValue(batches)!, TimeSpan.FromSeconds(pr.GetValue(seconds)), log);
 
-    var images = Uploads(opts.Int("--upload-kb", 100));
+    var images = Uploads(pr.GetValue(uploadKb));
     report.UploadBytes = (int)images.Average(i => i.Length);
     log.WriteLine($"== service (child process), {images.Count} real BRACOL photos re-encoded to ~{report.UploadBytes / 1024} KB JPEGs");
     await using (var service = await ServiceProcess.StartAsync(repo, new Dictionary<string, string> { ["Inference:Device"] = device }, log))
@@ -72,24 +143,24 @@ async Task<int> All()
         report.ServiceBatching = batching.ToString();
         report.MaxQueueWaitMs = batching.GetProperty("maxQueueWaitMilliseconds").GetDouble();
         await HttpLoad.ClosedLoop(client, images, 2, TimeSpan.FromSeconds(3)); // warm-up
-        report.C1 = Print(await HttpLoad.ClosedLoop(client, images, 1, TimeSpan.FromSeconds(opts.Double("--duration", 20))));
-        report.C8 = Print(await HttpLoad.ClosedLoop(client, images, 8, TimeSpan.FromSeconds(opts.Double("--duration", 20))));
+        report.C1 = Print(await HttpLoad.ClosedLoop(client, images, 1, TimeSpan.FromSeconds(pr.GetValue(allDuration))));
+        report.C8 = Print(await HttpLoad.ClosedLoop(client, images, 8, TimeSpan.FromSeconds(pr.GetValue(allDuration))));
         report.IdleRssBytes = service.RssBytes();
-        if (opts.Has("--overload"))
+        if (pr.GetValue(overload))
         {
             var rate = 3 * report.C8.Throughput;
             log.WriteLine($"== overload: {rate:F1} requests/s (3x measured capacity) for 60 s");
             (report.Overload, report.OverloadMaxRss) = await Sampled(service, () => HttpLoad.OpenLoop(client, images, rate, TimeSpan.FromSeconds(60)));
             Print(report.Overload);
             log.WriteLine($"  slowest 1% accepted: {report.Overload.SlowestSplit}");
-            report.Impatient = await ImpatientClients.Run(client, images, opts.Ints("--impatient-concurrency", [8, 32]), TimeSpan.FromSeconds(opts.Double("--duration", 20)), log);
+            report.Impatient = await ImpatientClients.Run(client, images, pr.GetValue(impatient)!, TimeSpan.FromSeconds(pr.GetValue(allDuration)), log);
         }
-        if (opts.Int("--soak-minutes", 0) is > 0 and var minutes)
+        if (pr.GetValue(soakMinutes) is > 0 and var minutes)
         {
             var rate = 0.7 * report.C8.Throughput;
             log.WriteLine($"== soak: {rate:F1} requests/s (70% of capacity) for {minutes} min, one window per minute");
             report.SoakMachineBefore = SoakDiagnostics.Machine(service.Pid);
-            await using var diagnostics = SoakDiagnostics.Start(service.Pid, client, TimeSpan.FromSeconds(opts.Double("--scrape-seconds", 5)));
+            await using var diagnostics = SoakDiagnostics.Start(service.Pid, client, TimeSpan.FromSeconds(pr.GetValue(scrapeSeconds)));
             for (int m = 0; m < minutes; m++)
             {
                 var from = DateTime.UtcNow;
@@ -104,10 +175,10 @@ async Task<int> All()
         }
     }
     log.WriteLine("== decode (one thread)");
-    report.Decode = RunDecode(opts.Int("--iterations", 15));
+    report.Decode = RunDecode(pr, pr.GetValue(iterations));
     log.WriteLine("== fuzzed decoders (child process)");
-    report.Fuzz = Fuzz(opts.Int("--fuzz-cases", 3000));
-    report.CheaperPhoto = await CheaperPhoto();
+    report.Fuzz = Fuzz(pr, pr.GetValue(fuzzCases));
+    report.CheaperPhoto = await CheaperPhoto(pr);
 
     var path = report.Write(Path.Combine(repo, "bench", "results"), session);
     log.WriteLine();
@@ -117,15 +188,16 @@ async Task<int> All()
 }
 
 // Issue 11 item 2: the service vs plain Node.js on today's fp32 export, then every cheaper variant (int8, early exit, 2 views).
-async Task<CheaperPhotoComparison.Report> CheaperPhoto()
+async Task<CheaperPhotoComparison.Report> CheaperPhoto(ParseResult r)
 {
+    var modelFolder = ModelFolder(r);
     var manifest = ModelManifest.Read(modelFolder);
-    var calibration = opts.Get("--int8-calibration", manifest.Inference?.Int8Calibration ?? "");
-    var threshold = opts.Double("--confident-above", manifest.Inference?.EarlyExit?.ConfidentAbove ?? 0.9);
+    var calibration = r.GetValue(int8Calibration) ?? manifest.Inference?.Int8Calibration ?? "";
+    var threshold = r.GetValue(confidentAbove) ?? manifest.Inference?.EarlyExit?.ConfidentAbove ?? 0.9;
     var cpu = new SessionSettings { IntraOpThreads = 0, AllowSpinning = false }; // the service's defaults (appsettings.json)
-    var variants = opts.Has("--no-variants") ? [] : CheaperPhotoBenchmark.Variants(calibration is "" ? null : Path.GetFullPath(calibration, modelFolder), threshold, cpu);
-    return await CheaperPhotoComparison.Run(repo, modelFolder, Uploads(opts.Int("--upload-kb", 100)), variants,
-        TimeSpan.FromSeconds(opts.Double("--cheaper-duration", 10)), !opts.Has("--no-accuracy"), device, log);
+    var variants = r.GetValue(noVariants) ? [] : CheaperPhotoBenchmark.Variants(calibration is "" ? null : Path.GetFullPath(calibration, modelFolder), threshold, cpu);
+    return await CheaperPhotoComparison.Run(repo, modelFolder, Uploads(r.GetValue(uploadKb)), variants,
+        TimeSpan.FromSeconds(r.GetValue(cheaperDuration)), !r.GetValue(noAccuracy), r.GetValue(deviceOption)!, log);
 }
 
 async Task<(HttpLoad.Result, long)> Sampled(ServiceProcess service, Func<Task<HttpLoad.Result>> run)
@@ -139,7 +211,7 @@ async Task<(HttpLoad.Result, long)> Sampled(ServiceProcess service, Func<Task<Ht
     return (result, max);
 }
 
-List<DecodeBenchmark.Row> RunDecode(int iterations)
+List<DecodeBenchmark.Row> RunDecode(ParseResult r, int iterations)
 {
     var photo = BenchInputs.Photos(1)[0].Bytes;
     var inputs = new (string, byte[])[]
@@ -151,15 +223,15 @@ List<DecodeBenchmark.Row> RunDecode(int iterations)
     foreach (var (name, bytes) in inputs) log.WriteLine($"  {name}: {bytes.Length / 1024} KiB (a real BRACOL photo re-encoded; sensor-like noise on the large ones)");
     var rows = new List<DecodeBenchmark.Row>();
     // One thread, as the target asks: the measuring thread runs alone on core 0 where the OS allows it.
-    var sharp = opts.Has("--no-sharp") ? null : SharpDecode.Folder(repo, log);
+    var sharp = r.GetValue(noSharp) ? null : SharpDecode.Folder(repo, log);
     var thread = new Thread(() => rows = DecodeBenchmark.Run(inputs, iterations, log, sharp));
     thread.Start();
     thread.Join();
     return rows;
 }
 
-CropVision.Bench.Fuzz.FuzzSummary? Fuzz(int cases) => CropVision.Bench.Fuzz.FuzzCommand.Run(repo, modelFolder, cases, opts.Int("--seed", 1),
-    opts.Int("--time-limit-ms", 2000), Path.Combine(repo, "bench", "results", "fuzz-findings"), log);
+CropVision.Bench.Fuzz.FuzzSummary? Fuzz(ParseResult r, int cases) => CropVision.Bench.Fuzz.FuzzCommand.Run(repo, ModelFolder(r), cases, r.GetValue(seed),
+    r.GetValue(timeLimitMs), Path.Combine(repo, "bench", "results", "fuzz-findings"), log);
 
 List<byte[]> Uploads(int kb) => [.. BenchInputs.Photos(20).Select(p => BenchInputs.ReencodeTo(p.Bytes, kb * 1024))];
 
@@ -169,20 +241,8 @@ HttpLoad.Result Print(HttpLoad.Result r)
     return r;
 }
 
-sealed class Options
+static class BenchPaths
 {
-    private readonly List<string> _args;
-    public string Command { get; }
-    private Options(string[] args) { _args = [.. args]; Command = args.FirstOrDefault() ?? "all"; }
-    public static Options Parse(string[] args) => new(args);
-    public bool Has(string name) => _args.Contains(name);
-    public string Get(string name, string fallback) { int i = _args.IndexOf(name); return i >= 0 && i + 1 < _args.Count ? _args[i + 1] : fallback; }
-    public int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
-    public double Double(string name, double fallback) => double.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
-    public Dictionary<string, string> Pairs(string name) =>
-        _args.Select((a, i) => (a, i)).Where(x => x.a == name && x.i + 1 < _args.Count).Select(x => _args[x.i + 1].Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
-    public int[] Ints(string name, int[] fallback) => Has(name) ? [.. Get(name, "").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : fallback;
-
     public static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

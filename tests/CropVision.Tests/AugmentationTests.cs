@@ -1,8 +1,8 @@
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
 using CropVision.Tests.Support;
-using CropVision.Training.Augmentation;
-using CropVision.Training.Features;
+using CropVision.Learning.Augmentation;
+using CropVision.Learning.Features;
 using SkiaSharp;
 
 namespace CropVision.Tests;

@@ -2,7 +2,7 @@ using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
 using CropVision.Tests.Support;
-using CropVision.Training.Data;
+using CropVision.Learning.Data;
 
 namespace CropVision.Tests;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using CropVision.Core.Preprocessing;
 using CropVision.Tests.Support;
 using CropVision.Training.Commands;
-using CropVision.Training.Heads;
+using CropVision.Learning.Heads;
 
 namespace CropVision.Tests;
 

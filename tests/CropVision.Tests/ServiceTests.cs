@@ -82,8 +82,8 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
     [BracolFact]
     public async Task A_val_photo_gets_the_right_answer()
     {
-        var ds = CropVision.Training.Data.LabelledDataset.Load(SharedData.Bracol);
-        var leaf = ds.In(CropVision.Training.Data.Split.Val).First(i => i.Class == "rust");
+        var ds = CropVision.Learning.Data.LabelledDataset.Load(SharedData.Bracol);
+        var leaf = ds.In(CropVision.Learning.Data.Split.Val).First(i => i.Class == "rust");
         var body = await (await _client.PostAsync("/v1/predict?crop=coffee", Form((File.ReadAllBytes(leaf.FullPath(ds.Root)), "leaf.jpg")))).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("rust", body.GetProperty("label").GetString());
         Assert.Equal("Bệnh gỉ sắt", body.GetProperty("predictions")[0].GetProperty("vi").GetString());

@@ -3,10 +3,10 @@ using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
 using CropVision.Tests.Support;
-using CropVision.Training.Data;
-using CropVision.Training.Evaluation;
-using CropVision.Training.Features;
-using CropVision.Training.Heads;
+using CropVision.Learning.Data;
+using CropVision.Learning.Evaluation;
+using CropVision.Learning.Features;
+using CropVision.Learning.Heads;
 
 namespace CropVision.Tests;
 

@@ -1,7 +1,7 @@
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
 using CropVision.Tests.Support;
-using CropVision.Training.Features;
+using CropVision.Learning.Features;
 using SkiaSharp;
 
 namespace CropVision.Tests;
@@ -113,9 +113,9 @@ public class ViewPolicyTests
         using var extractor = new FeatureExtractor(backbone, layers, ShapeFollowing);
         var (features, _) = extractor.ExtractAll(photos, ["close.jpg"], null);
         Assert.Equal(Framing.CloseUp, features[0].Framing);
-        var image = new CropVision.Training.Data.LabelledImage("close.jpg", "a", CropVision.Training.Data.Split.Val, null, null);
-        var rows = CropVision.Training.Heads.TrainingExamples.Build([(image, features[0])], ShapeFollowing, 512, [.. Enumerable.Range(0, 512)]);
-        var trained = CropVision.Training.Heads.HeadEvaluator.Run(head, rows)[0].Probabilities["stress"];
+        var image = new CropVision.Learning.Data.LabelledImage("close.jpg", "a", CropVision.Learning.Data.Split.Val, null, null);
+        var rows = CropVision.Learning.Heads.TrainingExamples.Build([(image, features[0])], ShapeFollowing, 512, [.. Enumerable.Range(0, 512)]);
+        var trained = CropVision.Learning.Heads.HeadEvaluator.Run(head, rows)[0].Probabilities["stress"];
 
         // Export: stock ONNX Runtime on the file.
         var file = tmp.Sub("exported.onnx");

@@ -4,7 +4,7 @@ namespace CropVision.Core.Models;
 
 /// <summary>
 /// <c>models/&lt;crop&gt;/serving.json</c>: the version marked for service (by <c>cropvision promote</c>, or by
-/// <c>train</c> keeping the version that served when a new one lands). Where it exists the service serves that
+/// <c>train</c>/<c>optimize</c> keeping the version that served when a new one lands). Where it exists the service serves that
 /// version rather than the newest; a configured pin (<c>Models:Pinned:&lt;crop&gt;</c>) still overrides it.
 /// </summary>
 public sealed record ServingMarker
@@ -14,7 +14,10 @@ public sealed record ServingMarker
     public required int Version { get; init; }
     /// <summary>The version that served before (null for the first marker).</summary>
     public int? Previous { get; init; }
-    /// <summary>promote (passed the gate) or train (kept the serving version when a new one landed).</summary>
+    /// <summary>
+    /// promote (passed the gate); train or optimize (<see cref="ModelVersionWriter"/> kept the serving version when a new
+    /// one landed); repository (committed with the models, naming the version that served by default).
+    /// </summary>
     public required string By { get; init; }
     public DateTimeOffset At { get; init; }
     /// <summary>The gate data and the comparison's files inside the version folder, when promote wrote it.</summary>

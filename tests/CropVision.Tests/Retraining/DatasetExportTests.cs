@@ -4,7 +4,7 @@ using CropVision.FieldStore;
 using CropVision.Tests.Store;
 using CropVision.Tests.Support;
 using CropVision.Training.Commands;
-using CropVision.Training.Data;
+using CropVision.Learning.Data;
 
 namespace CropVision.Tests.Retraining;
 

@@ -1,6 +1,6 @@
 using CropVision.FieldStore.Model;
-using CropVision.Training.Data;
-using CropVision.Training.DatasetExport;
+using CropVision.Learning.Data;
+using CropVision.Learning.DatasetExport;
 
 namespace CropVision.Tests.Retraining;
 

@@ -1,4 +1,4 @@
-using CropVision.Training.Comparison;
+using CropVision.Learning.Comparison;
 
 namespace CropVision.Tests.Retraining;
 

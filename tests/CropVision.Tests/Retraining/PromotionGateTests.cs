@@ -1,5 +1,5 @@
-using CropVision.Training.Comparison;
-using CropVision.Training.Evaluation;
+using CropVision.Learning.Comparison;
+using CropVision.Learning.Evaluation;
 
 namespace CropVision.Tests.Retraining;
 

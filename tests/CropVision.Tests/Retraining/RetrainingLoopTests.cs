@@ -5,7 +5,7 @@ using System.Text.Json;
 using CropVision.Core.Models;
 using CropVision.Tests.Support;
 using CropVision.Training.Commands;
-using CropVision.Training.Data;
+using CropVision.Learning.Data;
 using Xunit.Abstractions;
 
 namespace CropVision.Tests.Retraining;

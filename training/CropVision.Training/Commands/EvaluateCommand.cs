@@ -1,6 +1,6 @@
 using System.CommandLine;
 using CropVision.Training.Console;
-using CropVision.Training.Evaluation;
+using CropVision.Learning.Evaluation;
 using Spectre.Console;
 
 namespace CropVision.Training.Commands;

@@ -18,9 +18,7 @@ public static class ExportCommand
             var package = ModelPackage.Load(folder, Backbone.Load());
             var file = result.GetValue(output)!;
             file.Directory?.Create();
-            var temp = file.FullName + ".partial";
-            File.WriteAllBytes(temp, package.ToBytes());
-            File.Move(temp, file.FullName, overwrite: true);
+            ModelVersionWriter.WriteFileAtomically(file.FullName, temp => File.WriteAllBytes(temp, package.ToBytes()));
             var m = package.Manifest;
             AnsiConsole.MarkupLine($"[green]Exported[/] {ModelOption.Name(m)} to {Markup.Escape(file.FullName)} ({new FileInfo(file.FullName).Length / 1e6:F1} MB)");
             // Plain text: shapes contain brackets, which are markup to Spectre.

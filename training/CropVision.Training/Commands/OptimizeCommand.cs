@@ -4,9 +4,9 @@ using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Models.Quantization;
 using CropVision.Training.Console;
-using CropVision.Training.Data;
-using CropVision.Training.Evaluation;
-using CropVision.Training.Heads;
+using CropVision.Learning.Data;
+using CropVision.Learning.Evaluation;
+using CropVision.Learning.Heads;
 using Google.Protobuf;
 using Spectre.Console;
 
@@ -36,93 +36,84 @@ public static class OptimizeCommand
             var manifest = ModelManifest.Read(from);
             var sources = ModelScoring.Load(result.GetValue(data)!, result.GetValue(negatives));
             var outFolder = result.GetValue(output)!.FullName;
-            Directory.CreateDirectory(outFolder);
-            int version = ModelTrainer.NextVersion(outFolder);
-            var staging = Path.Combine(outFolder, $".{version}.partial-{Guid.NewGuid():N}");
-            Directory.CreateDirectory(staging);
-            try
+            // The next version, staged and moved into place in one step; the version serving now keeps serving until promote.
+            using var writer = ModelVersionWriter.Begin(outFolder, "optimize");
+            int version = writer.Version;
+            var staging = writer.StagingFolder;
+            File.Copy(Path.Combine(from, manifest.Head), Path.Combine(staging, manifest.Head));
+            var backbone = Backbone.Load();
+            var inference = new InferenceSpec();
+            var mode = result.GetValue(quantize)!.ToLowerInvariant();
+            if (mode is not ("int8" or "none")) throw new DatasetException($"--quantize '{mode}' is not int8 or none.");
+            if (mode == "int8")
             {
-                File.Copy(Path.Combine(from, manifest.Head), Path.Combine(staging, manifest.Head));
-                var backbone = Backbone.Load();
-                var inference = new InferenceSpec();
-                var mode = result.GetValue(quantize)!.ToLowerInvariant();
-                if (mode is not ("int8" or "none")) throw new DatasetException($"--quantize '{mode}' is not int8 or none.");
-                if (mode == "int8")
-                {
-                    var leaves = sources.Where(s => !s.IsNegatives).ToList();
-                    int want = result.GetValue(images);
-                    var chosen = QuantizeCommand.CalibrationPhotos(leaves, want);
-                    var spec = manifest.Preprocessing;
-                    AnsiConsole.WriteLine($"Calibrating int8 on {chosen.Count} training photos ...");
-                    var calibration = Int8Calibrator.Calibrate(backbone, chosen.Select(p => Core.Preprocessing.ImagePreprocessor.Preprocess(File.ReadAllBytes(p), spec)), spec.ViewCount, null,
-                        QuantizeCommand.CalibrationData(leaves), reduceRange: false);
-                    calibration.Write(Path.Combine(staging, Int8Calibration.DefaultFileName));
-                    inference = inference with { Int8Calibration = Int8Calibration.DefaultFileName };
-                }
+                var leaves = sources.Where(s => !s.IsNegatives).ToList();
+                int want = result.GetValue(images);
+                var chosen = QuantizeCommand.CalibrationPhotos(leaves, want);
+                var spec = manifest.Preprocessing;
+                AnsiConsole.WriteLine($"Calibrating int8 on {chosen.Count} training photos ...");
+                var calibration = Int8Calibrator.Calibrate(backbone, chosen.Select(p => Core.Preprocessing.ImagePreprocessor.Preprocess(File.ReadAllBytes(p), spec)), spec.ViewCount, null,
+                    QuantizeCommand.CalibrationData(leaves), reduceRange: false);
+                calibration.Write(Path.Combine(staging, Int8Calibration.DefaultFileName));
+                inference = inference with { Int8Calibration = Int8Calibration.DefaultFileName };
+            }
 
-                EvaluationReport Report(IReadOnlyList<ScoredImage> s) => EvaluationReport.Build(manifest, $"{manifest.Crop}/{version}", string.Join("; ", sources.Select(x => x.Root)), "val", s, []);
-                List<ScoredImage> Score(InferenceSpec spec, string label)
+            EvaluationReport Report(IReadOnlyList<ScoredImage> s) => EvaluationReport.Build(manifest, $"{manifest.Crop}/{version}", string.Join("; ", sources.Select(x => x.Root)), "val", s, []);
+            List<ScoredImage> Score(InferenceSpec spec, string label)
+            {
+                using var m = CropModel.Load(staging, backbone, inference: spec);
+                return SpectreProgress.Run(p => ModelScoring.Score(m, sources, Split.Val, p, ct, label)).Scored;
+            }
+            // The staging folder needs a manifest to load from.
+            (manifest with { Version = version, Inference = inference }).Write(staging);
+            var exitMode = result.GetValue(earlyExit)!.ToLowerInvariant();
+            if (exitMode != "none")
+            {
+                double threshold;
+                string method;
+                if (exitMode == "auto")
                 {
-                    using var m = CropModel.Load(staging, backbone, inference: spec);
-                    return SpectreProgress.Run(p => ModelScoring.Score(m, sources, Split.Val, p, ct, label)).Scored;
+                    var first = Score(inference with { EarlyExit = new() { ConfidentAbove = 0 } }, "the first flip");
+                    var all = Score(inference, "every view");
+                    var candidates = EarlyExitSelection.Evaluate(Report, first, all, manifest.PrimaryOutput, manifest.Preprocessing.TileCount, manifest.Preprocessing.ViewCount);
+                    var table = new Table().AddColumns("exit when top p >=", "val accuracy", "leaves rejected", "non-leaves rejected", "passes/photo", "no worse");
+                    foreach (var c in candidates)
+                        table.AddRow(c.ConfidentAbove.ToString(CultureInfo.InvariantCulture), $"{c.Report.Accuracy:P2}", $"{c.Report.RejectedRate:P2}", $"{c.Report.NotLeafRejectedRate:P1}", $"{c.PassesPerPhoto:F2}", c.NoWorse ? "yes" : "no");
+                    AnsiConsole.Write(table);
+                    var pick = candidates.FirstOrDefault(c => c.NoWorse) ?? throw new DatasetException("No early-exit threshold in the grid is as good as every view on val; use --early-exit none.");
+                    threshold = pick.ConfidentAbove;
+                    method = $"lowest of [{string.Join(", ", EarlyExitSelection.Grid.Select(g => g.ToString(CultureInfo.InvariantCulture)))}] whose answers on val (leaves of every source, and non-leaves) are no worse than every view's in main-stress accuracy, leaves rejected and non-leaves rejected ({pick.PassesPerPhoto:F2} backbone passes per val photo)";
                 }
-                // The staging folder needs a manifest to load from.
-                (manifest with { Version = version, Inference = inference }).Write(staging);
-                var exitMode = result.GetValue(earlyExit)!.ToLowerInvariant();
-                if (exitMode != "none")
+                else
                 {
-                    double threshold;
-                    string method;
-                    if (exitMode == "auto")
-                    {
-                        var first = Score(inference with { EarlyExit = new() { ConfidentAbove = 0 } }, "the first flip");
-                        var all = Score(inference, "every view");
-                        var candidates = EarlyExitSelection.Evaluate(Report, first, all, manifest.PrimaryOutput, manifest.Preprocessing.TileCount, manifest.Preprocessing.ViewCount);
-                        var table = new Table().AddColumns("exit when top p >=", "val accuracy", "leaves rejected", "non-leaves rejected", "passes/photo", "no worse");
-                        foreach (var c in candidates)
-                            table.AddRow(c.ConfidentAbove.ToString(CultureInfo.InvariantCulture), $"{c.Report.Accuracy:P2}", $"{c.Report.RejectedRate:P2}", $"{c.Report.NotLeafRejectedRate:P1}", $"{c.PassesPerPhoto:F2}", c.NoWorse ? "yes" : "no");
-                        AnsiConsole.Write(table);
-                        var pick = candidates.FirstOrDefault(c => c.NoWorse) ?? throw new DatasetException("No early-exit threshold in the grid is as good as every view on val; use --early-exit none.");
-                        threshold = pick.ConfidentAbove;
-                        method = $"lowest of [{string.Join(", ", EarlyExitSelection.Grid.Select(g => g.ToString(CultureInfo.InvariantCulture)))}] whose answers on val (leaves of every source, and non-leaves) are no worse than every view's in main-stress accuracy, leaves rejected and non-leaves rejected ({pick.PassesPerPhoto:F2} backbone passes per val photo)";
-                    }
-                    else
-                    {
-                        threshold = double.Parse(exitMode, CultureInfo.InvariantCulture);
-                        method = "given on the command line";
-                    }
-                    inference = inference with { EarlyExit = new EarlyExitSpec { ConfidentAbove = threshold, Method = method } };
+                    threshold = double.Parse(exitMode, CultureInfo.InvariantCulture);
+                    method = "given on the command line";
                 }
+                inference = inference with { EarlyExit = new EarlyExitSpec { ConfidentAbove = threshold, Method = method } };
+            }
 
-                // Val metrics of what will be served, through the path the new manifest chooses.
-                var next = manifest with
-                {
-                    Version = version,
-                    CreatedUtc = DateTimeOffset.UtcNow,
-                    Inference = inference,
-                    Training = manifest.Training with { Selection = manifest.Training.Selection + $" Derived from {manifest.Crop}/{manifest.Version} by `cropvision optimize` (same head and calibration thresholds; inference: {(inference.Int8Calibration is null ? "fp32" : "int8 backbone")}{(inference.EarlyExit is { } e ? $", early exit below {e.ConfidentAbove.ToString(CultureInfo.InvariantCulture)}" : "")})." },
-                };
+            // Val metrics of what will be served, through the path the new manifest chooses.
+            var next = manifest with
+            {
+                Version = version,
+                CreatedUtc = DateTimeOffset.UtcNow,
+                Inference = inference,
+                Training = manifest.Training with { Selection = manifest.Training.Selection + $" Derived from {manifest.Crop}/{manifest.Version} by `cropvision optimize` (same head and calibration thresholds; inference: {(inference.Int8Calibration is null ? "fp32" : "int8 backbone")}{(inference.EarlyExit is { } e ? $", early exit below {e.ConfidentAbove.ToString(CultureInfo.InvariantCulture)}" : "")})." },
+            };
+            next.Write(staging);
+            using (var served = CropModel.Load(staging, backbone))
+            {
+                var scored = SpectreProgress.Run(p => ModelScoring.Score(served, sources, Split.Val, p, ct, "as served")).Scored;
+                var report = Report(scored);
+                ResultTables.Print(report);
+                AnsiConsole.WriteLine($"backbone passes per val photo: {served.PassesPerImage:F2}");
+                next = next with { Metrics = new Dictionary<string, System.Text.Json.JsonElement> { ["val"] = System.Text.Json.JsonSerializer.SerializeToElement(ModelTrainer.Summary(report), ModelManifest.Json) } };
                 next.Write(staging);
-                using (var served = CropModel.Load(staging, backbone))
-                {
-                    var scored = SpectreProgress.Run(p => ModelScoring.Score(served, sources, Split.Val, p, ct, "as served")).Scored;
-                    var report = Report(scored);
-                    ResultTables.Print(report);
-                    AnsiConsole.WriteLine($"backbone passes per val photo: {served.PassesPerImage:F2}");
-                    next = next with { Metrics = new Dictionary<string, System.Text.Json.JsonElement> { ["val"] = System.Text.Json.JsonSerializer.SerializeToElement(ModelTrainer.Summary(report), ModelManifest.Json) } };
-                    next.Write(staging);
-                    ReportWriter.Write(report, staging, $"{manifest.Crop} model version {version}: validation report");
-                }
-                var final = Path.Combine(outFolder, version.ToString(CultureInfo.InvariantCulture));
-                Directory.Move(staging, final);
-                AnsiConsole.MarkupLine($"[green]Wrote[/] {Markup.Escape(final)}");
-                return 0;
+                ReportWriter.Write(report, staging, $"{manifest.Crop} model version {version}: validation report");
             }
-            catch
-            {
-                try { Directory.Delete(staging, recursive: true); } catch (IOException) { }
-                throw;
-            }
+            if (writer.Commit() is { } kept) AnsiConsole.WriteLine(kept);
+            AnsiConsole.MarkupLine($"[green]Wrote[/] {Markup.Escape(writer.FinalFolder)}");
+            return 0;
         })));
         return command;
     }

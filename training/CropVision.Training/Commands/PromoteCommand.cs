@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using CropVision.Core.Models;
-using CropVision.Training.Comparison;
+using CropVision.Learning.Comparison;
 using CropVision.Training.Console;
-using CropVision.Training.Data;
-using CropVision.Training.Evaluation;
+using CropVision.Learning.Data;
+using CropVision.Learning.Evaluation;
 using Spectre.Console;
 
 namespace CropVision.Training.Commands;

@@ -3,7 +3,7 @@ using CropVision.Core.Models;
 using CropVision.Core.Models.Quantization;
 using CropVision.Core.Preprocessing;
 using CropVision.Training.Console;
-using CropVision.Training.Data;
+using CropVision.Learning.Data;
 using Spectre.Console;
 
 namespace CropVision.Training.Commands;
@@ -43,7 +43,7 @@ public static class QuantizeCommand
             });
             var file = result.GetValue(output)!;
             file.Directory?.Create();
-            calibration.Write(file.FullName);
+            ModelVersionWriter.WriteFileAtomically(file.FullName, calibration.Write);
             AnsiConsole.MarkupLine($"[green]Wrote[/] {Markup.Escape(file.FullName)}: {calibration.Activations.Count} activation tensors, {Markup.Escape(calibration.Method)}, {calibration.Images} photos");
             return 0;
         })));

@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
-using CropVision.Training.Data;
+using CropVision.Learning.Data;
 using CropVision.Training.Console;
-using CropVision.Training.Features;
-using CropVision.Training.Heads;
+using CropVision.Learning.Features;
+using CropVision.Learning.Heads;
 using Spectre.Console;
 
 namespace CropVision.Training.Commands;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using CropVision.Training.Comparison;
+using CropVision.Learning.Comparison;
 using Spectre.Console;
 
 namespace CropVision.Training.Console;

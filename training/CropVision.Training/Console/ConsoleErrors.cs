@@ -1,5 +1,5 @@
 using CropVision.Core.Preprocessing;
-using CropVision.Training.Data;
+using CropVision.Learning.Data;
 using Spectre.Console;
 
 namespace CropVision.Training.Console;

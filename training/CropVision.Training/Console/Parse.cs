@@ -1,6 +1,6 @@
 using System.Globalization;
 using CropVision.Core.Preprocessing;
-using CropVision.Training.Data;
+using CropVision.Learning.Data;
 
 namespace CropVision.Training.Console;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using CropVision.Training.Evaluation;
+using CropVision.Learning.Evaluation;
 using Spectre.Console;
 
 namespace CropVision.Training.Console;

@@ -1,4 +1,4 @@
-using CropVision.Training.Heads;
+using CropVision.Learning.Heads;
 using Spectre.Console;
 
 namespace CropVision.Training.Console;

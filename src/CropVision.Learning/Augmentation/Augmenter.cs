@@ -1,0 +1,161 @@
+using CropVision.Core.Preprocessing;
+using SkiaSharp;
+
+namespace CropVision.Learning.Augmentation;
+
+/// <summary>What one augmented copy is: a close-up cut from the photo, or the whole photo with only its look changed.</summary>
+public enum AugmentedKind { CloseUp, Whole }
+
+/// <summary>
+/// Makes field-like photos from the photos we have, to teach the frozen-backbone head what a farmer's phone sees: a
+/// random square crop at one of several zoom levels (a whole leaf becomes a close-up), a rotation, brightness, contrast,
+/// saturation and white-balance shifts, sometimes a mild blur, sometimes a downscale to about 128 px, and JPEG
+/// re-compression, often at low quality. The result is a new JPEG file that then takes the one preprocessing path
+/// like any photo. Every choice comes from <see cref="Random"/> seeded per copy, so the same seed gives the same bytes.
+/// </summary>
+public static class Augmenter
+{
+    /// <summary>Bump when the recipe changes: it is part of the feature cache key.</summary>
+    public const string Recipe = "aug-v1: square crop (zoom 0.35-0.9 of the short side on wide photos, 0.6-1 on close-ups; 1 in 4 wide copies kept whole), " +
+        "rotation (any angle, zoomed to stay inside the crop; whole copies: flips), brightness/contrast x0.75-1.25, saturation x0.7-1.3, channel gains x0.92-1.08, " +
+        "blur sigma 0.4-1.4 (p 0.3), downscale to 96-160 px (p 0.5), JPEG quality 15-50 (p 0.6) else 90";
+
+    private const int MaxSide = 1024;
+    private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
+
+    /// <summary>The seed of copy <paramref name="copy"/> of the photo with SHA-256 <paramref name="imageSha"/>.</summary>
+    public static int SeedFor(int runSeed, string imageSha, int copy) =>
+        BitConverter.ToInt32(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{runSeed}|{imageSha}|{copy}")), 0);
+
+    /// <summary>Whether copy <paramref name="copy"/> of a photo of this shape is a close-up crop (it then loses the leaf-wide labels).</summary>
+    public static AugmentedKind KindOf(int seed, bool wideSource) => wideSource && new Random(seed).NextDouble() < 0.25 ? AugmentedKind.Whole : AugmentedKind.CloseUp;
+
+    public static byte[] Augment(ReadOnlySpan<byte> photo, int seed, PreprocessingSpec spec)
+    {
+        using var source = ImageDecoder.DecodeUpright(photo, (w, h) => (Math.Min(w, MaxSide), Math.Min(h, MaxSide)));
+        bool wide = spec.FramingOf(source.Width, source.Height) == Framing.Wide;
+        var kind = KindOf(seed, wide);
+        var rng = new Random(seed);
+        rng.NextDouble(); // the draw KindOf made
+
+        using var image = SKImage.FromBitmap(source);
+        int w = source.Width, h = source.Height;
+        SKBitmap drawn;
+        if (kind == AugmentedKind.CloseUp)
+        {
+            int shortSide = Math.Min(w, h);
+            double zoom = wide ? 0.35 + 0.55 * rng.NextDouble() : 0.6 + 0.4 * rng.NextDouble();
+            int side = Math.Max(16, (int)(shortSide * zoom));
+            var (cx, cy) = PickCentre(source, side, wide, rng);
+            double angle = rng.NextDouble() * 360;
+            drawn = Draw(image, side, side, cx, cy, angle, FillScale(angle), flipX: false, flipY: false, rng);
+        }
+        else
+        {
+            bool flipX = rng.Next(2) == 1, flipY = rng.Next(2) == 1;
+            drawn = Draw(image, w, h, w / 2f, h / 2f, 0, 1, flipX, flipY, rng);
+        }
+        using (drawn)
+        {
+            SKBitmap final = drawn;
+            if (rng.NextDouble() < 0.5)
+            {
+                int target = 96 + rng.Next(65);
+                double scale = Math.Min(1.0, target / (double)Math.Min(drawn.Width, drawn.Height));
+                final = drawn.Resize(new SKImageInfo(Math.Max(1, (int)(drawn.Width * scale)), Math.Max(1, (int)(drawn.Height * scale))), Sampling) ?? drawn;
+            }
+            int quality = rng.NextDouble() < 0.6 ? 15 + rng.Next(36) : 90;
+            try
+            {
+                using var data = final.Encode(SKEncodedImageFormat.Jpeg, quality);
+                return data.ToArray();
+            }
+            finally { if (!ReferenceEquals(final, drawn)) final.Dispose(); }
+        }
+    }
+
+    /// <summary>Zoom that keeps a square rotated by <paramref name="angle"/> degrees inside the unrotated crop.</summary>
+    private static float FillScale(double angle)
+    {
+        double r = angle * Math.PI / 180;
+        return (float)(Math.Abs(Math.Cos(r)) + Math.Abs(Math.Sin(r)));
+    }
+
+    /// <summary>
+    /// A crop centre inside the photo; on wide photos (a leaf on white paper) the least white of a few random tries,
+    /// so that a close-up shows leaf rather than paper.
+    /// </summary>
+    private static (float X, float Y) PickCentre(SKBitmap source, int side, bool wide, Random rng)
+    {
+        (float, float) best = (source.Width / 2f, source.Height / 2f);
+        double bestWhite = double.MaxValue;
+        for (int attempt = 0; attempt < (wide ? 6 : 1); attempt++)
+        {
+            float x = side / 2f + (float)rng.NextDouble() * Math.Max(0, source.Width - side);
+            float y = side / 2f + (float)rng.NextDouble() * Math.Max(0, source.Height - side);
+            double white = wide ? WhiteShare(source, (int)(x - side / 2f), (int)(y - side / 2f), side) : 0;
+            if (white < bestWhite) { bestWhite = white; best = (x, y); }
+        }
+        return best;
+    }
+
+    private static double WhiteShare(SKBitmap b, int x0, int y0, int side)
+    {
+        int white = 0, total = 0, step = Math.Max(1, side / 24);
+        var px = b.GetPixelSpan();
+        for (int y = Math.Max(0, y0); y < Math.Min(b.Height, y0 + side); y += step)
+            for (int x = Math.Max(0, x0); x < Math.Min(b.Width, x0 + side); x += step)
+            {
+                int i = y * b.RowBytes + x * 4;
+                total++;
+                if (px[i] > 200 && px[i + 1] > 200 && px[i + 2] > 200) white++;
+            }
+        return total == 0 ? 1 : white / (double)total;
+    }
+
+    /// <summary>Draws the region centred on (cx, cy), rotated and zoomed, with the colour shift and blur, into a w x h bitmap.</summary>
+    private static SKBitmap Draw(SKImage image, int w, int h, float cx, float cy, double angle, float zoom, bool flipX, bool flipY, Random rng)
+    {
+        float brightness = 0.75f + 0.5f * (float)rng.NextDouble(), contrast = 0.75f + 0.5f * (float)rng.NextDouble();
+        float saturation = 0.7f + 0.6f * (float)rng.NextDouble();
+        float[] gain = [0.92f + 0.16f * (float)rng.NextDouble(), 0.92f + 0.16f * (float)rng.NextDouble(), 0.92f + 0.16f * (float)rng.NextDouble()];
+        float blur = rng.NextDouble() < 0.3 ? 0.4f + (float)rng.NextDouble() : 0f;
+
+        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var bitmap = new SKBitmap(info);
+        using var canvas = new SKCanvas(bitmap);
+        canvas.Clear(SKColors.White);
+        canvas.Translate(w / 2f, h / 2f);
+        canvas.RotateDegrees((float)angle);
+        canvas.Scale((flipX ? -1 : 1) * zoom, (flipY ? -1 : 1) * zoom);
+        canvas.Translate(-cx, -cy);
+        using var colour = SKColorFilter.CreateColorMatrix(ColourMatrix(brightness, contrast, saturation, gain));
+        using var blurFilter = blur > 0 ? SKImageFilter.CreateBlur(blur, blur) : null;
+        using var paint = new SKPaint { ColorFilter = colour, ImageFilter = blurFilter };
+        canvas.DrawImage(image, 0, 0, Sampling, paint);
+        canvas.Flush();
+        return bitmap;
+    }
+
+    /// <summary>Saturation around luma, then contrast around mid-grey, brightness and per-channel gain (Skia's 0..1 colour matrix).</summary>
+    private static float[] ColourMatrix(float brightness, float contrast, float saturation, float[] gain)
+    {
+        const float lr = 0.2126f, lg = 0.7152f, lb = 0.0722f;
+        float s = saturation, t = 1 - s;
+        float[,] sat =
+        {
+            { lr * t + s, lg * t, lb * t },
+            { lr * t, lg * t + s, lb * t },
+            { lr * t, lg * t, lb * t + s },
+        };
+        var m = new float[20];
+        for (int r = 0; r < 3; r++)
+        {
+            float k = gain[r] * brightness * contrast;
+            for (int c = 0; c < 3; c++) m[r * 5 + c] = sat[r, c] * k;
+            m[r * 5 + 4] = gain[r] * brightness * 0.5f * (1 - contrast);
+        }
+        m[18] = 1; // alpha unchanged
+        return m;
+    }
+}

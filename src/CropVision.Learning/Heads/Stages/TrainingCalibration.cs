@@ -1,0 +1,87 @@
+using CropVision.Core;
+using CropVision.Core.Inference;
+using CropVision.Core.Models;
+using CropVision.Core.Preprocessing;
+using CropVision.Learning.Evaluation;
+
+namespace CropVision.Learning.Heads.Stages;
+
+/// <summary>The calibration thresholds, and the head's outputs on val photos and on augmented val copies.</summary>
+internal sealed record CalibratedHead(CalibrationSpec Calibration, ModelOutput[] ValOut, ModelOutput[] ProxyOut);
+
+/// <summary>
+/// Stage 3 of <see cref="ModelTrainer"/>: thresholds calibrated on val leaves (and non-leaves, and augmented val copies
+/// where there are some) for the uncertain and rejected answers, and the rates of each on val.
+/// </summary>
+internal static class TrainingCalibration
+{
+    public static CalibratedHead Calibrate(TrainOptions o, TrainingFeatures f, FittedHeads heads, Action<string> info)
+    {
+        var val = f.Val;
+        var proxy = f.Proxy;
+        var valFraming = f.ValFraming;
+        var valOut = HeadEvaluator.Run(heads.Parameters, val);
+        var proxyOut = f.ValCopies.Count > 0 ? HeadEvaluator.Run(heads.Parameters, proxy) : [];
+        var leafIdx = Enumerable.Range(0, valOut.Length).Where(i => !val.Images[i].Negative).ToList();
+        double TopQuantile(IEnumerable<int> idx) => ModelTrainer.Quantile([.. idx.Select(i => (double)valOut[i].Probabilities[TaskNames.Stress].Max())], o.UncertainQuantile);
+        double uncertainBelow = TopQuantile(leafIdx);
+        // Per framing where photos of more than one framing were seen: each framing gets its own 10% quantile.
+        var framingsSeen = leafIdx.Select(i => valFraming[i]).Distinct().Order().ToList();
+        Dictionary<Framing, double>? uncertainBy = framingsSeen.Count > 1
+            ? framingsSeen.ToDictionary(x => x, x => TopQuantile(leafIdx.Where(i => valFraming[i] == x)))
+            : null;
+        // With learned negatives the distance rule is only a backstop: farther than every val leaf.
+        bool hasNegatives = f.HasNegatives;
+        double rejectQuantile = hasNegatives ? 1.0 : o.RejectQuantile;
+        double rejectAbove = ModelTrainer.Quantile([.. leafIdx.Select(i => (double)valOut[i].Distance)], rejectQuantile);
+        // The augmented val copies count as a third group of leaves (and of non-leaves), so field-like photos are calibrated for too.
+        double? leafBelow = hasNegatives
+            ? ModelTrainer.LeafThreshold([.. valOut, .. proxyOut], [.. val.Images, .. proxy.Images], [.. valFraming.Select(x => (int)x), .. proxyOut.Select(_ => 2)], o.LeafRejectQuantile, o.NotLeafRejectQuantile)
+            : null;
+        var calibration = new CalibrationSpec
+        {
+            UncertainBelow = uncertainBelow,
+            UncertainBelowBy = uncertainBy,
+            RejectAbove = rejectAbove,
+            LeafOutput = hasNegatives ? TaskNames.Leaf : null,
+            LeafBelow = leafBelow,
+            Method = $"uncertain: top probability below the {o.UncertainQuantile:P1} quantile of val leaves{(uncertainBy is null ? "" : " of the photo's framing (uncertainBelowBy; uncertainBelow over all val leaves is for callers that do not know the framing)")}; " +
+                     $"rejected: RMS distance (standardized features, mean over flips) to the nearest class centroid above the {rejectQuantile:P1} quantile of val leaves" +
+                     (hasNegatives ? $", or the learned leaf probability ({TaskNames.Leaf}) below a threshold midway in log-odds between the {o.LeafRejectQuantile:P1} quantile of val leaves " +
+                                     $"(of the group where that is lowest: whole leaves, close-ups, augmented copies of val photos) and the {o.NotLeafRejectQuantile:P1} quantile of val non-leaves (the leaf quantile alone where the two overlap)" : ""),
+        };
+        calibration = WithValRates(calibration, f, valOut, proxyOut, leafIdx);
+        foreach (var (k, v) in calibration.ValRejectedBy!) info($"val rejected, {k}: {v:P1}");
+        return new CalibratedHead(calibration, valOut, proxyOut);
+    }
+
+    /// <summary>The shares of val leaves (per framing), non-leaves and augmented copies that the calibration rejects or calls uncertain.</summary>
+    private static CalibrationSpec WithValRates(CalibrationSpec calibration, TrainingFeatures f, ModelOutput[] valOut, ModelOutput[] proxyOut, List<int> leafIdx)
+    {
+        var val = f.Val;
+        var proxy = f.Proxy;
+        var valFraming = f.ValFraming;
+        bool Rejected(int i) => Verdict.IsRejected(valOut[i], calibration);
+        var rejectedBy = new Dictionary<string, double>();
+        foreach (var framing in leafIdx.Select(i => valFraming[i]).Distinct().Order())
+        {
+            var members = leafIdx.Where(i => valFraming[i] == framing).ToList();
+            rejectedBy[$"leaves, {EvaluationReport.FramingName(framing)}"] = members.Count(Rejected) / (double)members.Count;
+        }
+        var negIdx = Enumerable.Range(0, valOut.Length).Where(i => val.Images[i].Negative).ToList();
+        if (negIdx.Count > 0) rejectedBy["not leaves"] = negIdx.Count(Rejected) / (double)negIdx.Count;
+        if (proxyOut.Length > 0)
+        {
+            var copyLeaves = Enumerable.Range(0, proxyOut.Length).Where(i => !proxy.Images[i].Negative).ToList();
+            var copyNegatives = Enumerable.Range(0, proxyOut.Length).Where(i => proxy.Images[i].Negative).ToList();
+            rejectedBy["augmented val copies, leaves"] = copyLeaves.Count(i => Verdict.IsRejected(proxyOut[i], calibration)) / (double)Math.Max(1, copyLeaves.Count);
+            if (copyNegatives.Count > 0) rejectedBy["augmented val copies, not leaves"] = copyNegatives.Count(i => Verdict.IsRejected(proxyOut[i], calibration)) / (double)copyNegatives.Count;
+        }
+        return calibration with
+        {
+            ValRejectedRate = leafIdx.Count(Rejected) / (double)leafIdx.Count,
+            ValUncertainRate = leafIdx.Count(i => !Rejected(i) && valOut[i].Probabilities[TaskNames.Stress].Max() < calibration.UncertainThreshold(valFraming[i])) / (double)leafIdx.Count,
+            ValRejectedBy = rejectedBy,
+        };
+    }
+}
