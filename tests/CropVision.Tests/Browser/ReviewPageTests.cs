@@ -1,6 +1,5 @@
 using CropVision.FieldStore.Model;
 using CropVision.FieldStore.Observations;
-using CropVision.Tests.Store;
 using CropVision.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
