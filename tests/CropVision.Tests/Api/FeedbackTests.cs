@@ -32,19 +32,19 @@ public class FeedbackTests(FeedbackService service) : IClassFixture<FeedbackServ
         foreach (var (name, value) in changes) fields[name] = value;
         var form = new MultipartFormDataContent();
         foreach (var (name, value) in fields) if (value is not null) form.Add(new StringContent(value), name);
-        var part = new ByteArrayContent(photo ?? ServiceTests.LeafJpeg());
+        var part = new ByteArrayContent(photo ?? ServiceRequests.LeafJpeg());
         part.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
         form.Add(part, "image", "photo.jpg");
         return form;
     }
 
     private async Task<System.Text.Json.JsonElement> Refused(MultipartFormDataContent form, HttpStatusCode status) =>
-        await ServiceTests.Problem(await _client.PostAsync("/v1/feedback", form), status);
+        await ServiceRequests.Problem(await _client.PostAsync("/v1/feedback", form), status);
 
     [Fact]
     public async Task A_verdict_is_stored_with_its_photo_and_the_answer_it_was_given()
     {
-        var photo = ServiceTests.LeafJpeg(seed: 7);
+        var photo = ServiceRequests.LeafJpeg(seed: 7);
         var response = await _client.PostAsync("/v1/feedback", Form(photo));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var receipt = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
@@ -62,7 +62,7 @@ public class FeedbackTests(FeedbackService service) : IClassFixture<FeedbackServ
     [InlineData("WRONG", "healthy", "healthy")]
     public async Task Right_and_dont_know_are_stored_as_such(string verdict, string? farmerLabel, string? storedLabel)
     {
-        var response = await _client.PostAsync("/v1/feedback", Form(ServiceTests.LeafJpeg(seed: 8), ("verdict", verdict), ("farmerLabel", farmerLabel)));
+        var response = await _client.PostAsync("/v1/feedback", Form(ServiceRequests.LeafJpeg(seed: 8), ("verdict", verdict), ("farmerLabel", farmerLabel)));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var id = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
         var stored = (await StoredFeedback.AllAsync(service)).Single(o => o.Id == id);
@@ -113,9 +113,9 @@ public class FeedbackTests(FeedbackService service) : IClassFixture<FeedbackServ
     public async Task A_form_without_a_photo_or_a_json_body_is_refused()
     {
         var noPhoto = new MultipartFormDataContent { { new StringContent("coffee"), "crop" } };
-        await ServiceTests.Problem(await _client.PostAsync("/v1/feedback", noPhoto), HttpStatusCode.BadRequest);
+        await ServiceRequests.Problem(await _client.PostAsync("/v1/feedback", noPhoto), HttpStatusCode.BadRequest);
         var json = new StringContent("{\"crop\":\"coffee\"}", System.Text.Encoding.UTF8, "application/json");
-        await ServiceTests.Problem(await _client.PostAsync("/v1/feedback", json), HttpStatusCode.UnsupportedMediaType);
+        await ServiceRequests.Problem(await _client.PostAsync("/v1/feedback", json), HttpStatusCode.UnsupportedMediaType);
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public class FeedbackTests(FeedbackService service) : IClassFixture<FeedbackServ
         for (int i = 0; i < 3; i++)
             Assert.NotEqual(HttpStatusCode.TooManyRequests, (await client.PostAsync("/v1/feedback", Form(null, ("verdict", "maybe")))).StatusCode);
         var refused = await client.PostAsync("/v1/feedback", Form());
-        await ServiceTests.Problem(refused, HttpStatusCode.TooManyRequests);
+        await ServiceRequests.Problem(refused, HttpStatusCode.TooManyRequests);
         Assert.True(int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture) >= 1);
         // Other endpoints are not limited by it.
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/models")).StatusCode);

@@ -37,7 +37,7 @@ public class ServiceConfigurationTests
         using var factory = new ServiceFactory(settings);
         var big = new byte[50_000];
         big[0] = 0xFF; big[1] = 0xD8; big[2] = 0xFF;
-        var response = await factory.CreateClient().PostAsync("/v1/predict?crop=coffee", ServiceTests.Form((big, "big.jpg")));
+        var response = await factory.CreateClient().PostAsync("/v1/predict?crop=coffee", ServiceRequests.Form((big, "big.jpg")));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
@@ -56,7 +56,7 @@ public class ServiceConfigurationTests
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Contains("Still serving version 1", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
 
-        var ok = await client.PostAsync("/v1/predict?crop=coffee", ServiceTests.Form((ServiceTests.LeafJpeg(), "leaf.jpg")));
+        var ok = await client.PostAsync("/v1/predict?crop=coffee", ServiceRequests.Form((ServiceRequests.LeafJpeg(), "leaf.jpg")));
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Equal(1, (await ok.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("model").GetProperty("version").GetInt32());
         var listed = await client.GetFromJsonAsync<JsonElement>("/v1/models/coffee");
@@ -70,12 +70,12 @@ public class ServiceConfigurationTests
         // This test is about reloads, not admission: every request must be let in, however slow the machine.
         using var factory = CoffeeService(tmp, ("Inference:MaxQueueWaitMilliseconds", "0"));
         var client = factory.CreateClient();
-        var image = ServiceTests.LeafJpeg(8);
+        var image = ServiceRequests.LeafJpeg(8);
 
         var load = Enumerable.Range(0, 24).Select(async i =>
         {
             await Task.Delay(i * 15);
-            return await client.PostAsync("/v1/predict?crop=coffee", ServiceTests.Form((image, "leaf.jpg")));
+            return await client.PostAsync("/v1/predict?crop=coffee", ServiceRequests.Form((image, "leaf.jpg")));
         }).ToList();
         // Meanwhile a new version arrives and is swapped in, then reloaded again.
         CopyCommittedCoffee(tmp.Sub("models", "coffee", "2"), version: 2);
@@ -99,8 +99,8 @@ public class ServiceConfigurationTests
         settings["Inference:MaxBatchSize"] = "1";
         using var factory = new ServiceFactory(settings);
         var client = factory.CreateClient();
-        var image = ServiceTests.LeafJpeg(9);
-        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => client.PostAsync("/v1/predict?crop=coffee", ServiceTests.Form((image, "leaf.jpg")))));
+        var image = ServiceRequests.LeafJpeg(9);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => client.PostAsync("/v1/predict?crop=coffee", ServiceRequests.Form((image, "leaf.jpg")))));
         var busy = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
         Assert.NotEmpty(busy);
         Assert.All(busy, r => Assert.Equal(TimeSpan.FromSeconds(1), r.Headers.RetryAfter?.Delta));
@@ -117,8 +117,8 @@ public class ServiceConfigurationTests
         settings["Inference:MaxBatchSize"] = "1";
         using var factory = new ServiceFactory(settings);
         // 16 images queued at once on a queue of one: most find it full and get their own 503 entry.
-        var images = Enumerable.Range(0, 16).Select(i => (ServiceTests.LeafJpeg(20 + i), $"leaf{i}.jpg")).ToArray();
-        var response = await factory.CreateClient().PostAsync("/v1/predict/batch?crop=coffee", ServiceTests.Form(images));
+        var images = Enumerable.Range(0, 16).Select(i => (ServiceRequests.LeafJpeg(20 + i), $"leaf{i}.jpg")).ToArray();
+        var response = await factory.CreateClient().PostAsync("/v1/predict/batch?crop=coffee", ServiceRequests.Form(images));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var results = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results").EnumerateArray().ToList();
         Assert.Equal(16, results.Count);

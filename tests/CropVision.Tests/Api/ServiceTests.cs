@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CropVision.Tests.Support;
+using static CropVision.Tests.Support.ServiceRequests;
 using SkiaSharp;
 
 namespace CropVision.Tests.Api;
@@ -14,30 +15,6 @@ public class ServiceTests(CommittedModelService service) : IClassFixture<Committ
     /// <summary>The committed coffee versions; the service serves the newest.</summary>
     private static int Newest => ServiceFactory.NewestCoffeeVersion;
     private static string NewestFolder => Path.Combine(ServiceFactory.CommittedModels, "coffee", Newest.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-    public static byte[] LeafJpeg(int seed = 1) => TestImages.Leaf(seed, new SKColor(200, 110, 30), 10);
-
-    public static MultipartFormDataContent Form(params (byte[] Bytes, string Name)[] images)
-    {
-        var form = new MultipartFormDataContent();
-        foreach (var (bytes, name) in images)
-        {
-            var part = new ByteArrayContent(bytes);
-            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            form.Add(part, "image", name);
-        }
-        return form;
-    }
-
-    internal static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        Assert.Equal(expected, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal((int)expected, body.GetProperty("status").GetInt32());
-        Assert.False(body.ToString().Contains("   at "), "a stack trace leaked");
-        return body;
-    }
 
     [Fact]
     public async Task Predict_answers_with_labels_in_english_and_vietnamese_and_timings()

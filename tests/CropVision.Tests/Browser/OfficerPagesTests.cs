@@ -93,7 +93,7 @@ public sealed class OfficerPagesTests(WebAppFixture app) : IClassFixture<WebAppF
         var zipPath = folder.Sub("day2.zip");
         var extra = Directory.EnumerateFiles(Path.Combine(SharedData.Bracol, "miner"), "*.jpg").Order(StringComparer.Ordinal).Take(2)
             .Select((f, i) => ($"day2/IMG_{i}.jpg", File.ReadAllBytes(f))).Append(("day2/notes.txt", "ghi chép"u8.ToArray())).ToArray();
-        File.WriteAllBytes(zipPath, CropVision.Tests.Api.Surveys.ImportTests.Zip(extra));
+        File.WriteAllBytes(zipPath, SurveyRequests.Zip(extra));
         await page.GetByTestId("upload-input").SetInputFilesAsync(zipPath);
         await Expect(page.GetByTestId("observation-row")).ToHaveCountAsync(5, new() { Timeout = 90_000 });
         await Expect(page.GetByTestId("upload-problems")).ToContainTextAsync("day2/notes.txt");

@@ -14,18 +14,6 @@ public class CompositionTests
     private static readonly string[] Layers = ["layer3", "layer4max"];
     private static readonly PreprocessingSpec Spec = new() { Flips = [Flip.None, Flip.Both] };
 
-    /// <summary>A head with random weights: the test is about plumbing, so any numbers will do as long as they are fixed.</summary>
-    public static HeadParameters RandomHead(int d, int seed = 7)
-    {
-        var rng = new Random(seed);
-        float[] R(int n, double scale) => [.. Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() - 0.5) * scale))];
-        return new HeadParameters(d, R(d, 1), [.. R(d, 1).Select(v => 0.5f + Math.Abs(v))],
-            [
-                new LinearOutput("stress", LinearOutput.Softmax, ["a", "b", "c"], R(3 * d, 0.2), R(3, 1)),
-                new LinearOutput("stress_flags", LinearOutput.Sigmoid, ["x", "y"], R(2 * d, 0.2), R(2, 1)),
-            ], R(3 * d, 2));
-    }
-
     private static float[] ImageTensor(int seed) =>
         ImagePreprocessor.Preprocess(TestImages.Leaf(seed, new SKColor(150, 90, 20), 6), Spec);
 
@@ -34,7 +22,7 @@ public class CompositionTests
     {
         var backbone = SharedBackbone.Value;
         int d = Backbone.FeatureSize(Layers);
-        var head = RandomHead(d);
+        var head = TestHeads.RandomHead(d);
         var headModel = HeadGraph.Build(head);
         var composed = GraphComposer.BuildComposed(backbone, Layers, headModel, Spec, []);
         using var composedSession = new OnnxModel(composed.ToByteArray());
@@ -79,7 +67,7 @@ public class CompositionTests
     public void Exported_model_runs_in_stock_onnx_runtime_with_the_same_probabilities()
     {
         using var folder = new TempFolder();
-        var version = ModelFixtures.WriteVersion(folder.Sub("coffee", "1"), SharedBackbone.Value, Layers, Spec, RandomHead(Backbone.FeatureSize(Layers)));
+        var version = ModelFixtures.WriteVersion(folder.Sub("coffee", "1"), SharedBackbone.Value, Layers, Spec, TestHeads.RandomHead(Backbone.FeatureSize(Layers)));
         var package = ModelPackage.Load(version, SharedBackbone.Value);
         var file = folder.Sub("exported.onnx");
         File.WriteAllBytes(file, package.ToBytes());
@@ -105,7 +93,7 @@ public class CompositionTests
     public void A_model_trained_on_another_backbone_is_refused()
     {
         using var folder = new TempFolder();
-        var version = ModelFixtures.WriteVersion(folder.Sub("coffee", "1"), SharedBackbone.Value, Layers, Spec, RandomHead(Backbone.FeatureSize(Layers)),
+        var version = ModelFixtures.WriteVersion(folder.Sub("coffee", "1"), SharedBackbone.Value, Layers, Spec, TestHeads.RandomHead(Backbone.FeatureSize(Layers)),
             m => m with { Backbone = m.Backbone with { Sha256 = new string('0', 64) } });
         var e = Assert.Throws<InvalidDataException>(() => ModelPackage.Load(version, SharedBackbone.Value));
         Assert.Contains("SHA-256", e.Message);

@@ -69,7 +69,7 @@ public class ViewPolicyTests
         File.WriteAllBytes(Path.Combine(folder, "close.jpg"), TestImages.CloseUp(5, new SKColor(60, 30, 10), 4, 150, 140));
 
         // The spec as a served model reads it back from its manifest.
-        var m = ModelFixtures.Manifest(Backbone.Load(), ["layer4"], ShapeFollowing, CompositionTests.RandomHead(512));
+        var m = ModelFixtures.Manifest(Backbone.Load(), ["layer4"], ShapeFollowing, TestHeads.RandomHead(512));
         m.Write(tmp.Path);
         var served = ModelManifest.Read(tmp.Path).Preprocessing;
         Assert.Equal(ShapeFollowing, served);
@@ -97,7 +97,7 @@ public class ViewPolicyTests
         using var tmp = new TempFolder();
         var backbone = Backbone.Load();
         string[] layers = ["layer4"];
-        var head = CompositionTests.RandomHead(512);
+        var head = TestHeads.RandomHead(512);
         var version = ModelFixtures.WriteVersion(tmp.Sub("coffee", "1"), backbone, layers, ShapeFollowing, head);
         var photos = tmp.Sub("photos");
         Directory.CreateDirectory(photos);
@@ -135,7 +135,7 @@ public class ViewPolicyTests
     [Fact]
     public void The_exported_model_says_how_views_follow_the_shape()
     {
-        var m = ModelFixtures.Manifest(Backbone.Load(), ["layer4"], ShapeFollowing, CompositionTests.RandomHead(512));
+        var m = ModelFixtures.Manifest(Backbone.Load(), ["layer4"], ShapeFollowing, TestHeads.RandomHead(512));
         var input = ModelPackage.Metadata(m).Single(kv => kv.Key == "cropvision.input").Value;
         Assert.Contains("close-up", input);
         Assert.Contains("1.5", input);

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CropVision.Api.Configuration;
 using CropVision.Api.Predictions;
-using CropVision.Tests.Api;
 using CropVision.Tests.Support;
 using Microsoft.Extensions.Options;
 
@@ -57,8 +56,8 @@ public class DecodeGateTests
         settings["Limits:MaxConcurrentDecodes"] = "1";
         using var factory = new ServiceFactory(settings);
         var client = factory.CreateClient();
-        var singles = Enumerable.Range(0, 4).Select(i => client.PostAsync("/v1/predict?crop=coffee", ServiceTests.Form((ServiceTests.LeafJpeg(i), $"{i}.jpg"))));
-        var batch = client.PostAsync("/v1/predict/batch?crop=coffee", ServiceTests.Form((ServiceTests.LeafJpeg(5), "a.jpg"), (ServiceTests.LeafJpeg(6), "b.jpg")));
+        var singles = Enumerable.Range(0, 4).Select(i => client.PostAsync("/v1/predict?crop=coffee", ServiceRequests.Form((ServiceRequests.LeafJpeg(i), $"{i}.jpg"))));
+        var batch = client.PostAsync("/v1/predict/batch?crop=coffee", ServiceRequests.Form((ServiceRequests.LeafJpeg(5), "a.jpg"), (ServiceRequests.LeafJpeg(6), "b.jpg")));
         var responses = await Task.WhenAll([.. singles, batch]);
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         var results = (await responses[^1].Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results").EnumerateArray();

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using CropVision.Api.Shadow;
 using CropVision.FieldStore.Infrastructure;
-using CropVision.Tests.Api;
 using CropVision.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -70,15 +69,15 @@ public class ShadowTests
         var slow = new SlowCandidate();
         await using var service = Start(slow);
         var client = service.CreateClient();
-        var photo = ServiceTests.LeafJpeg(3);
+        var photo = ServiceRequests.LeafJpeg(3);
 
-        var first = await client.PostAsync("/v1/predict?crop=coffee", ServiceTests.Form((photo, "leaf.jpg")));
+        var first = await client.PostAsync("/v1/predict?crop=coffee", ServiceRequests.Form((photo, "leaf.jpg")));
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.True(await slow.Started.WaitAsync(TimeSpan.FromMinutes(1)), "the candidate never started");
         // The candidate is now stuck on the first photo. Farmers keep getting answers: none waits for it.
         for (int i = 0; i < 6; i++)
         {
-            var response = await client.PostAsync("/v1/predict?crop=coffee", ServiceTests.Form((ServiceTests.LeafJpeg(10 + i), "leaf.jpg")));
+            var response = await client.PostAsync("/v1/predict?crop=coffee", ServiceRequests.Form((ServiceRequests.LeafJpeg(10 + i), "leaf.jpg")));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var body = await response.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal(ServiceFactory.NewestCoffeeVersion, body.GetProperty("model").GetProperty("version").GetInt32()); // the serving version answers, never the candidate
@@ -104,7 +103,7 @@ public class ShadowTests
         var client = service.CreateClient();
         service.Services.GetRequiredService<ShadowRunner>().ServingBusy = _ => true;
         for (int i = 0; i < 3; i++)
-            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/predict?crop=coffee", ServiceTests.Form((ServiceTests.LeafJpeg(20 + i), "leaf.jpg")))).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/predict?crop=coffee", ServiceRequests.Form((ServiceRequests.LeafJpeg(20 + i), "leaf.jpg")))).StatusCode);
         var shadow = await WaitFor(client, s => s.GetProperty("skippedBusy").GetInt64() >= 3);
         Assert.Equal(3, shadow.GetProperty("skippedBusy").GetInt64());
         Assert.Equal(0, Volatile.Read(ref slow.Calls));
@@ -115,8 +114,8 @@ public class ShadowTests
     {
         await using var service = Start(fake: null);
         var client = service.CreateClient();
-        var photo = ServiceTests.LeafJpeg(7);
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/predict?crop=coffee", ServiceTests.Form((photo, "leaf.jpg")))).StatusCode);
+        var photo = ServiceRequests.LeafJpeg(7);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/predict?crop=coffee", ServiceRequests.Form((photo, "leaf.jpg")))).StatusCode);
         var shadow = await WaitFor(client, s => s.GetProperty("compared").GetInt64() + s.GetProperty("failed").GetInt64() >= 1);
         Assert.Equal(1, shadow.GetProperty("compared").GetInt64());
         Assert.Contains($"cropvision_shadow_comparisons_total{{crop=\"coffee\",serving_version=\"{ServiceFactory.NewestCoffeeVersion}\",shadow_version=\"1\"", await client.GetStringAsync("/metrics"));

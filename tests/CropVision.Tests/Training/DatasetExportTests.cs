@@ -32,9 +32,9 @@ public class DatasetExportTests
             : ["--store", database.ConnectionString, "--data-folder", database.DataFolder];
         Assert.Equal(0, Run(["dataset", "export", .. storeArgs, "--crop", "coffee", "--out", tmp.Sub("a")]));
         Assert.Equal(0, Run(["dataset", "export", .. storeArgs, "--crop", "coffee", "--out", tmp.Sub("b")]));
-        Assert.Equal(Snapshot(tmp.Sub("a")), Snapshot(tmp.Sub("b")));
+        Assert.Equal(FileTree.Snapshot(tmp.Sub("a")), FileTree.Snapshot(tmp.Sub("b")));
         Assert.Equal(0, Run(["dataset", "export", .. storeArgs, "--crop", "coffee", "--out", tmp.Sub("a")])); // over an earlier export
-        Assert.Equal(Snapshot(tmp.Sub("a")), Snapshot(tmp.Sub("b")));
+        Assert.Equal(FileTree.Snapshot(tmp.Sub("a")), FileTree.Snapshot(tmp.Sub("b")));
 
         var dataset = LabelledDataset.Load(tmp.Sub("a"));
         Assert.Equal(["healthy", "rust"], dataset.Classes);
@@ -64,9 +64,4 @@ public class DatasetExportTests
         Assert.Equal("keep me", File.ReadAllText(tmp.Sub("mine", "notes.txt")));
         Assert.False(Directory.Exists(tmp.Sub("out")));
     }
-
-    /// <summary>Every file under the folder with its bytes' hash.</summary>
-    public static Dictionary<string, string> Snapshot(string root) =>
-        Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .ToDictionary(f => Path.GetRelativePath(root, f), f => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f))));
 }

@@ -1,7 +1,6 @@
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
-using CropVision.Tests.Core;
 using CropVision.Tests.Support;
 using CropVision.Training.Data;
 using CropVision.Training.Evaluation;
@@ -124,7 +123,7 @@ public class MultiSourceTests
         using var tmp = new TempFolder();
         var leaves = SyntheticDataset.Write(tmp.Sub("leaves"), perClass: 3);
         var flowers = SyntheticDataset.WriteNegatives(tmp.Sub("flowers"), count: 5);
-        var m = ModelFixtures.Manifest(Backbone.Load(), ["layer4"], new PreprocessingSpec(), CompositionTests.RandomHead(512)) with
+        var m = ModelFixtures.Manifest(Backbone.Load(), ["layer4"], new PreprocessingSpec(), TestHeads.RandomHead(512)) with
         {
             Tasks = [new TaskSpec { Output = TaskNames.Stress, Kind = TaskSpec.SingleLabel, Labels = ["healthy", "phoma", "rust"] }],
             PrimaryOutput = TaskNames.Stress,

@@ -44,9 +44,9 @@ public class RetrainingLoopTests(ITestOutputHelper output)
         // 2. Export, twice: the same bytes.
         var export = tmp.Sub("export");
         Assert.Equal(0, Run("dataset", "export", "--store", database.DataFolder, "--crop", "coffee", "--out", export));
-        var first = DatasetExportTests.Snapshot(export);
+        var first = FileTree.Snapshot(export);
         Assert.Equal(0, Run("dataset", "export", "--store", database.DataFolder, "--crop", "coffee", "--out", tmp.Sub("export2")));
-        Assert.Equal(first, DatasetExportTests.Snapshot(tmp.Sub("export2")));
+        Assert.Equal(first, FileTree.Snapshot(tmp.Sub("export2")));
         var exported = LabelledDataset.Load(export);
         Assert.Equal(72, exported.Images.Count);
         Assert.NotEmpty(exported.In(Split.Val));

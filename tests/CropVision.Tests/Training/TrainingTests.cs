@@ -2,7 +2,6 @@ using System.Text.Json;
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
-using CropVision.Tests.Core;
 using CropVision.Tests.Support;
 using CropVision.Training.Data;
 using CropVision.Training.Evaluation;
@@ -153,7 +152,7 @@ public class TrainingTests
     {
         using var tmp = new TempFolder();
         var backbone = Backbone.Load();
-        var m = ModelFixtures.Manifest(backbone, ["layer3"], new PreprocessingSpec { Flips = [Flip.None, Flip.Vertical] }, CompositionTests.RandomHead(256));
+        var m = ModelFixtures.Manifest(backbone, ["layer3"], new PreprocessingSpec { Flips = [Flip.None, Flip.Vertical] }, TestHeads.RandomHead(256));
         m.Write(tmp.Path);
         var back = ModelManifest.Read(tmp.Path);
         Assert.Equal(JsonSerializer.Serialize(m, ModelManifest.Json), JsonSerializer.Serialize(back, ModelManifest.Json));

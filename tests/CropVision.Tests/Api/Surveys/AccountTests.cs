@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CropVision.Tests.Support;
-using static CropVision.Tests.Api.ServiceTests;
+using static CropVision.Tests.Support.ServiceRequests;
 
 namespace CropVision.Tests.Api.Surveys;
 

@@ -59,7 +59,7 @@ public sealed class CrashAndConcurrencyTests
         await using var db = await TestDatabase.CreateAsync(provider);
         var photos = Enumerable.Range(100, 30).Select(i => StorePhotos.Jpeg(i, 900, 600)).ToList();
         var entries = photos.Select((p, i) => ($"day1/IMG_{i:D4}.jpg", p)).Concat(photos.Take(5).Select((p, i) => ($"day1/copy/IMG_{i:D4}.jpg", p))).ToArray();
-        var zip = ImportTests.Zip(entries);
+        var zip = SurveyRequests.Zip(entries);
 
         string jobUrl;
         HashSet<string> acknowledged;
@@ -69,8 +69,8 @@ public sealed class CrashAndConcurrencyTests
         await using (var first = await ChildService.StartAsync(longLease))
         {
             using var client = await SignInAsync(first);
-            var survey = await SurveyApiTests.CreateSurveyAsync(client);
-            var started = await client.PostAsync($"/v1/surveys/{survey.GetProperty("id").GetString()}/imports", ImportTests.ZipBody(zip));
+            var survey = await SurveyRequests.CreateSurveyAsync(client);
+            var started = await client.PostAsync($"/v1/surveys/{survey.GetProperty("id").GetString()}/imports", SurveyRequests.ZipBody(zip));
             Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
             jobUrl = started.Headers.Location!.ToString();
             JsonElement job;
@@ -92,7 +92,7 @@ public sealed class CrashAndConcurrencyTests
         await using (var second = await ChildService.StartAsync(longLease))
         {
             using var client = await SignInAsync(second);
-            var job = await ImportTests.WaitForJobAsync(client, jobUrl, TimeSpan.FromMinutes(4)); // far less than the 10-minute lease
+            var job = await SurveyRequests.WaitForJobAsync(client, jobUrl, TimeSpan.FromMinutes(4)); // far less than the 10-minute lease
             Assert.Equal("completed", job.GetProperty("state").GetString());
             Assert.Equal((30, 5, 0), (job.GetProperty("added").GetInt32(), job.GetProperty("duplicates").GetInt32(), job.GetProperty("failed").GetInt32()));
         }
@@ -114,7 +114,7 @@ public sealed class CrashAndConcurrencyTests
         using var clientA = await SignInAsync(a);
         using var clientB = b.Client(); // B accepts A's token: one database, one key ring in the shared data folder
         clientB.DefaultRequestHeaders.Authorization = clientA.DefaultRequestHeaders.Authorization;
-        var id = (await SurveyApiTests.CreateSurveyAsync(clientA)).GetProperty("id").GetString();
+        var id = (await SurveyRequests.CreateSurveyAsync(clientA)).GetProperty("id").GetString();
         var url = $"/v1/surveys/{id}/observations";
         var shared = Enumerable.Range(200, 10).Select(i => StorePhotos.Jpeg(i)).ToList();
         var onlyA = Enumerable.Range(300, 5).Select(i => StorePhotos.Jpeg(i)).ToList();
@@ -122,7 +122,7 @@ public sealed class CrashAndConcurrencyTests
 
         async Task<List<HttpStatusCode>> SendAll(HttpClient client, IEnumerable<byte[]> photos) =>
             [.. await Task.WhenAll(photos.Select(async p =>
-                (await client.PostAsync(url, SurveyApiTests.Photos((p, "leaf.jpg")))).StatusCode))];
+                (await client.PostAsync(url, SurveyRequests.Photos((p, "leaf.jpg")))).StatusCode))];
         var results = await Task.WhenAll(SendAll(clientA, shared.Concat(onlyA)), SendAll(clientB, Enumerable.Reverse(shared).Concat(onlyB)));
 
         // Every request answered: the first of each shared photo 201, the other 200 (the existing observation).

@@ -4,55 +4,21 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CropVision.Tests.Support;
-using static CropVision.Tests.Api.ServiceTests;
+using static CropVision.Tests.Support.ServiceRequests;
 
 namespace CropVision.Tests.Api.Surveys;
 
 /// <summary>Zip imports through HTTP: background job, progress, duplicates, bad files listed, zip safety.</summary>
 public sealed class ImportTests(OfficerServices services) : IClassFixture<OfficerServices>
 {
-    internal static byte[] Zip(params (string Name, byte[] Bytes)[] entries)
-    {
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-            foreach (var (name, bytes) in entries)
-            {
-                var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
-                if (bytes.Length == 0 && name.EndsWith('/')) continue;
-                using var s = entry.Open();
-                s.Write(bytes);
-            }
-        return buffer.ToArray();
-    }
-
-    internal static ByteArrayContent ZipBody(byte[] zip)
-    {
-        var body = new ByteArrayContent(zip);
-        body.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
-        return body;
-    }
-
-    internal static async Task<JsonElement> WaitForJobAsync(HttpClient client, string jobUrl, TimeSpan timeout)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var job = await client.GetFromJsonAsync<JsonElement>(jobUrl);
-            var state = job.GetProperty("state").GetString();
-            if (state is "completed" or "failed") return job;
-            Assert.True(DateTime.UtcNow < until, $"job still {state} after {timeout}: {job}");
-            await Task.Delay(200);
-        }
-    }
-
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task A_zip_imports_in_the_background_lists_bad_files_and_is_idempotent(string provider)
     {
         var service = await services.GetAsync(provider);
         using var officer = await service.NewOfficerAsync("north");
-        var id = (await SurveyApiTests.CreateSurveyAsync(officer)).GetProperty("id").GetString();
+        var id = (await SurveyRequests.CreateSurveyAsync(officer)).GetProperty("id").GetString();
         var a = ExifWriter.WithExif(LeafJpeg(21), new DateTime(2026, 11, 18, 8, 0, 0), 14.66, 107.91);
-        var zip = Zip(
+        var zip = SurveyRequests.Zip(
             ("field/", []),
             ("field/IMG_1.jpg", a),
             ("field/IMG_2.jpg", LeafJpeg(22)),
@@ -63,10 +29,10 @@ public sealed class ImportTests(OfficerServices services) : IClassFixture<Office
             ("field/cut.jpg", LeafJpeg(25)[..500]),
             ("__MACOSX/field/._IMG_1.jpg", [0, 5, 22, 7]));
 
-        var started = await officer.PostAsync($"/v1/surveys/{id}/imports", ZipBody(zip));
+        var started = await officer.PostAsync($"/v1/surveys/{id}/imports", SurveyRequests.ZipBody(zip));
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var jobUrl = started.Headers.Location!.ToString();
-        var job = await WaitForJobAsync(officer, jobUrl, TimeSpan.FromMinutes(2));
+        var job = await SurveyRequests.WaitForJobAsync(officer, jobUrl, TimeSpan.FromMinutes(2));
 
         Assert.Equal("completed", job.GetProperty("state").GetString());
         Assert.Equal((9, 9, 1.0), (job.GetProperty("totalEntries").GetInt32(), job.GetProperty("processedEntries").GetInt32(), job.GetProperty("progress").GetDouble()));
@@ -82,7 +48,7 @@ public sealed class ImportTests(OfficerServices services) : IClassFixture<Office
         Assert.Equal("exif", withGps.GetProperty("positionSource").GetString());
 
         // The same zip again: nothing new.
-        var again = await WaitForJobAsync(officer, (await officer.PostAsync($"/v1/surveys/{id}/imports", ZipBody(zip))).Headers.Location!.ToString(), TimeSpan.FromMinutes(2));
+        var again = await SurveyRequests.WaitForJobAsync(officer, (await officer.PostAsync($"/v1/surveys/{id}/imports", SurveyRequests.ZipBody(zip))).Headers.Location!.ToString(), TimeSpan.FromMinutes(2));
         Assert.Equal((0, 4), (again.GetProperty("added").GetInt32(), again.GetProperty("duplicates").GetInt32()));
         Assert.Equal(3, (await officer.GetFromJsonAsync<JsonElement>($"/v1/surveys/{id}/observations")).GetProperty("total").GetInt32());
         Assert.Equal(2, (await officer.GetFromJsonAsync<JsonElement>($"/v1/surveys/{id}/imports")).GetArrayLength());
@@ -97,28 +63,28 @@ public sealed class ImportTests(OfficerServices services) : IClassFixture<Office
         var service = await services.GetAsync(provider);
         using var officer = await service.NewOfficerAsync("north");
         using var other = await service.NewOfficerAsync("south");
-        var id = (await SurveyApiTests.CreateSurveyAsync(officer)).GetProperty("id").GetString();
+        var id = (await SurveyRequests.CreateSurveyAsync(officer)).GetProperty("id").GetString();
         var url = $"/v1/surveys/{id}/imports";
 
-        await Problem(await officer.PostAsync(url, ZipBody("PK but not really a zip"u8.ToArray())), HttpStatusCode.BadRequest);
-        await Problem(await officer.PostAsync(url, ZipBody([])), HttpStatusCode.BadRequest);
+        await Problem(await officer.PostAsync(url, SurveyRequests.ZipBody("PK but not really a zip"u8.ToArray())), HttpStatusCode.BadRequest);
+        await Problem(await officer.PostAsync(url, SurveyRequests.ZipBody([])), HttpStatusCode.BadRequest);
         await Problem(await officer.PostAsync(url, new StringContent("hello", System.Text.Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType);
-        await Problem(await officer.PostAsync(url, ZipBody(Zip(("empty/", [])))), HttpStatusCode.UnprocessableEntity);
-        await Problem(await other.PostAsync(url, ZipBody(Zip(("a.jpg", LeafJpeg(1))))), HttpStatusCode.NotFound);
+        await Problem(await officer.PostAsync(url, SurveyRequests.ZipBody(SurveyRequests.Zip(("empty/", [])))), HttpStatusCode.UnprocessableEntity);
+        await Problem(await other.PostAsync(url, SurveyRequests.ZipBody(SurveyRequests.Zip(("a.jpg", LeafJpeg(1))))), HttpStatusCode.NotFound);
         await Problem(await officer.GetAsync($"/v1/jobs/{Guid.NewGuid()}"), HttpStatusCode.NotFound);
 
         // Multipart works too; another team cannot read the job.
         var form = new MultipartFormDataContent();
-        var part = new ByteArrayContent(Zip(("a.jpg", LeafJpeg(31))));
+        var part = new ByteArrayContent(SurveyRequests.Zip(("a.jpg", LeafJpeg(31))));
         form.Add(part, "archive", "day1.zip");
         var started = await officer.PostAsync(url, form);
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         Assert.Equal("day1.zip", (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("archiveName").GetString());
         await Problem(await other.GetAsync(started.Headers.Location!.ToString()), HttpStatusCode.NotFound);
-        await WaitForJobAsync(officer, started.Headers.Location!.ToString(), TimeSpan.FromMinutes(1));
+        await SurveyRequests.WaitForJobAsync(officer, started.Headers.Location!.ToString(), TimeSpan.FromMinutes(1));
 
         Assert.Equal(HttpStatusCode.OK, (await officer.PostAsync($"/v1/surveys/{id}/close", null)).StatusCode);
-        await Problem(await officer.PostAsync(url, ZipBody(Zip(("a.jpg", LeafJpeg(1))))), HttpStatusCode.Conflict);
+        await Problem(await officer.PostAsync(url, SurveyRequests.ZipBody(SurveyRequests.Zip(("a.jpg", LeafJpeg(1))))), HttpStatusCode.Conflict);
     }
 
     [Fact]
@@ -131,20 +97,20 @@ public sealed class ImportTests(OfficerServices services) : IClassFixture<Office
             ["Imports:MaxEntries"] = "20",
         });
         using var officer = await service.NewOfficerAsync("north");
-        var id = (await SurveyApiTests.CreateSurveyAsync(officer)).GetProperty("id").GetString();
+        var id = (await SurveyRequests.CreateSurveyAsync(officer)).GetProperty("id").GetString();
         var url = $"/v1/surveys/{id}/imports";
 
         // 3 MB of zeros packs into a few KB: refused at upload from the declared sizes.
-        var bomb = Zip(("zeros.jpg", new byte[3_000_000]));
+        var bomb = SurveyRequests.Zip(("zeros.jpg", new byte[3_000_000]));
         Assert.True(bomb.Length < 50_000);
-        var refused = await Problem(await officer.PostAsync(url, ZipBody(bomb)), HttpStatusCode.RequestEntityTooLarge);
+        var refused = await Problem(await officer.PostAsync(url, SurveyRequests.ZipBody(bomb)), HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("unpacks", refused.GetProperty("detail").GetString());
-        await Problem(await officer.PostAsync(url, ZipBody(Zip([.. Enumerable.Range(0, 21).Select(i => ($"{i}.jpg", LeafJpeg(1)))]))), HttpStatusCode.RequestEntityTooLarge);
+        await Problem(await officer.PostAsync(url, SurveyRequests.ZipBody(SurveyRequests.Zip([.. Enumerable.Range(0, 21).Select(i => ($"{i}.jpg", LeafJpeg(1)))]))), HttpStatusCode.RequestEntityTooLarge);
 
         // One entry over the per-photo cap is listed; the rest import.
         var big = new byte[1_500_000];
         LeafJpeg(2).CopyTo(big, 0);
-        var job = await WaitForJobAsync(officer, (await officer.PostAsync(url, ZipBody(Zip(("big.jpg", big), ("ok.jpg", LeafJpeg(3)))))).Headers.Location!.ToString(), TimeSpan.FromMinutes(1));
+        var job = await SurveyRequests.WaitForJobAsync(officer, (await officer.PostAsync(url, SurveyRequests.ZipBody(SurveyRequests.Zip(("big.jpg", big), ("ok.jpg", LeafJpeg(3)))))).Headers.Location!.ToString(), TimeSpan.FromMinutes(1));
         Assert.Equal((1, 1), (job.GetProperty("added").GetInt32(), job.GetProperty("failed").GetInt32()));
         Assert.Contains("Too large", job.GetProperty("problems")[0].GetProperty("reason").GetString());
     }

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CropVision.Tests.Support;
-using static CropVision.Tests.Api.ServiceTests;
+using static CropVision.Tests.Support.ServiceRequests;
 
 namespace CropVision.Tests.Api.Surveys;
 
@@ -15,7 +15,7 @@ public sealed class ReportTests(OfficerServices services) : IClassFixture<Office
     {
         var service = await services.GetAsync(provider);
         using var officer = await service.NewOfficerAsync("north");
-        var survey = await SurveyApiTests.CreateSurveyAsync(officer, "Khảo sát gỉ sắt Đắk Hà");
+        var survey = await SurveyRequests.CreateSurveyAsync(officer, "Khảo sát gỉ sắt Đắk Hà");
         var id = survey.GetProperty("id").GetString();
         var url = $"/v1/surveys/{id}/observations";
 
@@ -29,7 +29,7 @@ public sealed class ReportTests(OfficerServices services) : IClassFixture<Office
         for (int i = 0; i < 3; i++)
         {
             var photo = i < 2 ? ExifWriter.WithExif(LeafJpeg(40 + i), new DateTime(2026, 11, 18, 9, i, 0), 14.65 + i * 0.01, 107.9 + i * 0.01) : LeafJpeg(42);
-            var form = SurveyApiTests.Photos((photo, $"{i}.jpg"));
+            var form = SurveyRequests.Photos((photo, $"{i}.jpg"));
             form.Add(new StringContent(plots[i]), "plot");
             if (i == 0) form.Add(new StringContent("=HYPERLINK(\"http://evil\")"), "notes");
             var r = await officer.PostAsync(url, form);

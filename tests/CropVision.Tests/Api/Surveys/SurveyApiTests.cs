@@ -3,28 +3,19 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CropVision.Tests.Support;
-using static CropVision.Tests.Api.ServiceTests;
+using static CropVision.Tests.Support.ServiceRequests;
 
 namespace CropVision.Tests.Api.Surveys;
 
 /// <summary>Surveys and observations through HTTP, on both providers.</summary>
 public sealed class SurveyApiTests(OfficerServices services) : IClassFixture<OfficerServices>
 {
-    internal static async Task<JsonElement> CreateSurveyAsync(HttpClient client, string name = "Hà Mòn rust walk", string crop = "coffee")
-    {
-        var response = await client.PostAsJsonAsync("/v1/surveys", new { name, crop, district = "Đắk Hà", commune = "Hà Mòn", startsOn = "2026-11-17", endsOn = "2026-11-21", notes = "ghi chú" });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    internal static MultipartFormDataContent Photos(params (byte[] Bytes, string Name)[] photos) => Form(photos);
-
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task Survey_lifecycle_create_list_read_update_close_delete(string provider)
     {
         var service = await services.GetAsync(provider);
         using var officer = await service.NewOfficerAsync("north");
-        var survey = await CreateSurveyAsync(officer);
+        var survey = await SurveyRequests.CreateSurveyAsync(officer);
         var id = survey.GetProperty("id").GetString();
         Assert.Equal("north", survey.GetProperty("team").GetString());
         Assert.Equal("Đắk Hà", survey.GetProperty("district").GetString());
@@ -41,7 +32,7 @@ public sealed class SurveyApiTests(OfficerServices services) : IClassFixture<Off
         var closed = await officer.PostAsync($"/v1/surveys/{id}/close", null);
         Assert.True((await closed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("closed").GetBoolean());
         await Problem(await officer.PostAsync($"/v1/surveys/{id}/close", null), HttpStatusCode.Conflict);
-        await Problem(await officer.PostAsync($"/v1/surveys/{id}/observations", Photos((StorePhotos.Jpeg(1), "a.jpg"))), HttpStatusCode.Conflict);
+        await Problem(await officer.PostAsync($"/v1/surveys/{id}/observations", SurveyRequests.Photos((StorePhotos.Jpeg(1), "a.jpg"))), HttpStatusCode.Conflict);
         Assert.Single((await officer.GetFromJsonAsync<JsonElement>("/v1/surveys?closed=true")).GetProperty("items").EnumerateArray(), s => s.GetProperty("id").GetString() == id);
 
         Assert.Equal(HttpStatusCode.NoContent, (await officer.DeleteAsync($"/v1/surveys/{id}")).StatusCode);
@@ -70,11 +61,11 @@ public sealed class SurveyApiTests(OfficerServices services) : IClassFixture<Off
         using var north = await service.NewOfficerAsync("north");
         using var south = await service.NewOfficerAsync("south");
         using var admin = await service.AdminAsync();
-        var id = (await CreateSurveyAsync(north, "north only")).GetProperty("id").GetString();
+        var id = (await SurveyRequests.CreateSurveyAsync(north, "north only")).GetProperty("id").GetString();
 
         await Problem(await south.GetAsync($"/v1/surveys/{id}"), HttpStatusCode.NotFound);
         await Problem(await south.GetAsync($"/v1/surveys/{id}/observations"), HttpStatusCode.NotFound);
-        await Problem(await south.PostAsync($"/v1/surveys/{id}/observations", Photos((StorePhotos.Jpeg(2), "a.jpg"))), HttpStatusCode.NotFound);
+        await Problem(await south.PostAsync($"/v1/surveys/{id}/observations", SurveyRequests.Photos((StorePhotos.Jpeg(2), "a.jpg"))), HttpStatusCode.NotFound);
         await Problem(await south.DeleteAsync($"/v1/surveys/{id}"), HttpStatusCode.NotFound);
         Assert.DoesNotContain(id, (await south.GetFromJsonAsync<JsonElement>("/v1/surveys")).GetProperty("items").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/v1/surveys/{id}")).StatusCode);
@@ -85,12 +76,12 @@ public sealed class SurveyApiTests(OfficerServices services) : IClassFixture<Off
     {
         var service = await services.GetAsync(provider);
         using var officer = await service.NewOfficerAsync("north");
-        var id = (await CreateSurveyAsync(officer)).GetProperty("id").GetString();
+        var id = (await SurveyRequests.CreateSurveyAsync(officer)).GetProperty("id").GetString();
         var gps = ExifWriter.WithExif(LeafJpeg(3), new DateTime(2026, 11, 18, 7, 45, 0), 14.6621, 107.9157);
         var plain = LeafJpeg(4);
 
         // One photo: 201 with the observation.
-        var one = await officer.PostAsync($"/v1/surveys/{id}/observations", Photos((gps, "IMG_0001.jpg")));
+        var one = await officer.PostAsync($"/v1/surveys/{id}/observations", SurveyRequests.Photos((gps, "IMG_0001.jpg")));
         Assert.Equal(HttpStatusCode.Created, one.StatusCode);
         var o = await one.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(("exif", "exif"), (o.GetProperty("takenAtSource").GetString(), o.GetProperty("positionSource").GetString()));
@@ -106,7 +97,7 @@ public sealed class SurveyApiTests(OfficerServices services) : IClassFixture<Off
         Assert.Equal(gps, await photo.Content.ReadAsByteArrayAsync());
 
         // Several: per-photo fields by index, shared ones for all; the same photo again is the existing observation.
-        var form = Photos((plain, "b.jpg"), (LeafJpeg(5), "c.jpg"), (gps, "again.jpg"), ("not an image at all"u8.ToArray(), "d.txt"));
+        var form = SurveyRequests.Photos((plain, "b.jpg"), (LeafJpeg(5), "c.jpg"), (gps, "again.jpg"), ("not an image at all"u8.ToArray(), "d.txt"));
         form.Add(new StringContent("P-07"), "plot");
         form.Add(new StringContent("P-08"), "plot[1]");
         form.Add(new StringContent("14.70"), "latitude[0]");
@@ -134,19 +125,19 @@ public sealed class SurveyApiTests(OfficerServices services) : IClassFixture<Off
     {
         var service = await services.GetAsync(provider);
         using var officer = await service.NewOfficerAsync("north");
-        var id = (await CreateSurveyAsync(officer)).GetProperty("id").GetString();
+        var id = (await SurveyRequests.CreateSurveyAsync(officer)).GetProperty("id").GetString();
         var url = $"/v1/surveys/{id}/observations";
 
-        await Problem(await officer.PostAsync(url, Photos(("GIF89a"u8.ToArray(), "x.gif"))), HttpStatusCode.UnsupportedMediaType);
-        await Problem(await officer.PostAsync(url, Photos((LeafJpeg(6)[..300], "cut.jpg"))), HttpStatusCode.BadRequest);
+        await Problem(await officer.PostAsync(url, SurveyRequests.Photos(("GIF89a"u8.ToArray(), "x.gif"))), HttpStatusCode.UnsupportedMediaType);
+        await Problem(await officer.PostAsync(url, SurveyRequests.Photos((LeafJpeg(6)[..300], "cut.jpg"))), HttpStatusCode.BadRequest);
         await Problem(await officer.PostAsync(url, new StringContent("")), HttpStatusCode.UnsupportedMediaType);
-        var badLat = Photos((LeafJpeg(7), "a.jpg")); badLat.Add(new StringContent("95"), "latitude"); badLat.Add(new StringContent("10"), "longitude");
+        var badLat = SurveyRequests.Photos((LeafJpeg(7), "a.jpg")); badLat.Add(new StringContent("95"), "latitude"); badLat.Add(new StringContent("10"), "longitude");
         await Problem(await officer.PostAsync(url, badLat), HttpStatusCode.UnprocessableEntity);
-        var notNumber = Photos((LeafJpeg(7), "a.jpg")); notNumber.Add(new StringContent("north"), "latitude");
+        var notNumber = SurveyRequests.Photos((LeafJpeg(7), "a.jpg")); notNumber.Add(new StringContent("north"), "latitude");
         await Problem(await officer.PostAsync(url, notNumber), HttpStatusCode.BadRequest);
-        var badTime = Photos((LeafJpeg(7), "a.jpg")); badTime.Add(new StringContent("yesterday"), "takenAt");
+        var badTime = SurveyRequests.Photos((LeafJpeg(7), "a.jpg")); badTime.Add(new StringContent("yesterday"), "takenAt");
         await Problem(await officer.PostAsync(url, badTime), HttpStatusCode.BadRequest);
-        var tooMany = Photos([.. Enumerable.Range(0, 17).Select(i => (StorePhotos.Jpeg(i, 16, 16), $"{i}.jpg"))]);
+        var tooMany = SurveyRequests.Photos([.. Enumerable.Range(0, 17).Select(i => (StorePhotos.Jpeg(i, 16, 16), $"{i}.jpg"))]);
         await Problem(await officer.PostAsync(url, tooMany), HttpStatusCode.RequestEntityTooLarge);
 
         Assert.Equal(0, (await officer.GetFromJsonAsync<JsonElement>(url)).GetProperty("total").GetInt32());
@@ -157,13 +148,13 @@ public sealed class SurveyApiTests(OfficerServices services) : IClassFixture<Off
     {
         var service = await services.GetAsync(provider);
         using var officer = await service.NewOfficerAsync("north");
-        var id = (await CreateSurveyAsync(officer)).GetProperty("id").GetString();
+        var id = (await SurveyRequests.CreateSurveyAsync(officer)).GetProperty("id").GetString();
         var url = $"/v1/surveys/{id}/observations";
         var points = new[] { (14.60, 107.80, "A"), (14.61, 107.81, "A"), (14.90, 108.20, "B"), (14.95, 108.25, "B") };
         var ids = new List<string>();
         for (int i = 0; i < points.Length; i++)
         {
-            var form = Photos((ExifWriter.WithExif(LeafJpeg(10 + i), new DateTime(2026, 11, 17 + i, 8, 0, 0), points[i].Item1, points[i].Item2), $"{i}.jpg"));
+            var form = SurveyRequests.Photos((ExifWriter.WithExif(LeafJpeg(10 + i), new DateTime(2026, 11, 17 + i, 8, 0, 0), points[i].Item1, points[i].Item2), $"{i}.jpg"));
             form.Add(new StringContent(points[i].Item3), "plot");
             var r = await officer.PostAsync(url, form);
             Assert.Equal(HttpStatusCode.Created, r.StatusCode);
