@@ -17,6 +17,7 @@ public sealed class FeedbackService() : ServiceFactory(Settings(1000))
 }
 
 /// <summary>POST /v1/feedback: every field checked against the crop's model, the photo as predict checks it, a rate limit.</summary>
+[Trait("Category", "Fast")]
 public class FeedbackTests(FeedbackService service) : IClassFixture<FeedbackService>
 {
     private readonly HttpClient _client = service.CreateClient();

@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CropVision.Tests.Api;
 
 /// <summary>GET /v1/review ranks what officers should look at first; PATCH /v1/review/{id} records the verdict.</summary>
+[Trait("Category", "Postgres")]
 public sealed class ReviewQueueTests(OfficerServices services) : IClassFixture<OfficerServices>
 {
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]

@@ -6,6 +6,7 @@ using CropVision.Tests.Support;
 namespace CropVision.Tests.Api;
 
 /// <summary>Service behaviours that need their own settings or their own model folder.</summary>
+[Trait("Category", "Fast")]
 public class ServiceConfigurationTests
 {
     [Fact]

@@ -9,6 +9,7 @@ using SkiaSharp;
 namespace CropVision.Tests.Api;
 
 /// <summary>The HTTP API over the committed coffee model, through WebApplicationFactory.</summary>
+[Trait("Category", "Fast")]
 public class ServiceTests(CommittedModelService service) : IClassFixture<CommittedModelService>
 {
     private readonly HttpClient _client = service.CreateClient();

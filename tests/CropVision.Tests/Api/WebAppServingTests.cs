@@ -5,6 +5,7 @@ using CropVision.Tests.Support;
 namespace CropVision.Tests.Api;
 
 /// <summary>How the web app is served: / is the app, compressed, hashed assets cached for good, the rest revalidated, a CSP everywhere.</summary>
+[Trait("Category", "Fast")]
 public class WebAppServingTests(CommittedModelService service) : IClassFixture<CommittedModelService>
 {
     private readonly HttpClient _client = service.CreateDefaultClient(new NoDecompression());

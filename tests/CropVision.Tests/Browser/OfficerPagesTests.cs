@@ -11,6 +11,7 @@ namespace CropVision.Tests.Browser;
 /// sign in, create a survey, upload three real BRACOL photos with GPS written into their EXIF, see three points on the
 /// map, review one with a tap, download the CSV and GeoJSON and check what they hold.
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class OfficerPagesTests(WebAppFixture app) : IClassFixture<WebAppFixture>
 {
     [BrowserFact]

@@ -10,6 +10,7 @@ using SkiaSharp;
 namespace CropVision.Tests.Core;
 
 /// <summary>Issue 11 item 2: the int8 backbone rebuilt from committed calibration, and the early exit.</summary>
+[Trait("Category", "Fast")]
 public class CheaperInferenceTests
 {
     private static readonly Lazy<Backbone> SharedBackbone = new(() => Backbone.Load());

@@ -8,6 +8,7 @@ using SkiaSharp;
 
 namespace CropVision.Tests.Core;
 
+[Trait("Category", "Fast")]
 public class CompositionTests
 {
     private static readonly Lazy<Backbone> SharedBackbone = new(() => Backbone.Load());

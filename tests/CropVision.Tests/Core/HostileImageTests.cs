@@ -10,6 +10,7 @@ namespace CropVision.Tests.Core;
 /// the unusual encodings it starts from decode to the right picture, and hostile headers and metadata are refused or
 /// ignored, never a crash; and every input the fuzzer found (tests/CropVision.Tests/fuzz-regressions) stays fixed.
 /// </summary>
+[Trait("Category", "Fast")]
 public class HostileImageTests
 {
     private static readonly PreprocessingSpec Served = new() { CloseUpBelowAspect = 1.5 };

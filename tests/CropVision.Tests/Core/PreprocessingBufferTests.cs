@@ -5,6 +5,7 @@ using SkiaSharp;
 namespace CropVision.Tests.Core;
 
 /// <summary>The fast tensor fill (vectorised, pooled buffers) gives exactly what the plain per-pixel definition gives.</summary>
+[Trait("Category", "Fast")]
 public class PreprocessingBufferTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using SkiaSharp;
 
 namespace CropVision.Tests.Core;
 
+[Trait("Category", "Fast")]
 public class PreprocessingTests
 {
     private static readonly PreprocessingSpec OneView = new() { Flips = [Flip.None] };

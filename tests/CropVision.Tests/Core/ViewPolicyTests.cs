@@ -7,6 +7,7 @@ using SkiaSharp;
 namespace CropVision.Tests.Core;
 
 /// <summary>Views that follow the photo's shape: a close-up is never stretched to the wide 2:1 layout.</summary>
+[Trait("Category", "Fast")]
 public class ViewPolicyTests
 {
     private static readonly PreprocessingSpec ShapeFollowing = new() { Flips = [Flip.None, Flip.Both], CloseUpBelowAspect = 1.5 };

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace CropVision.Tests.FieldStore;
 
 /// <summary>The store on a real database: SQLite always, PostgreSQL when CROPVISION_TEST_POSTGRES names a server.</summary>
+[Trait("Category", "Postgres")]
 public sealed class FieldStoreTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 20, 3, 0, 0, TimeSpan.Zero);

@@ -10,6 +10,7 @@ namespace CropVision.Tests.Serving;
 /// and every refusal here is exact arithmetic, never a timing on this machine (compared to 0.001 ms: TimeSpan holds
 /// 100 ns ticks).
 /// </summary>
+[Trait("Category", "Fast")]
 public class AdmissionTests
 {
     private const int Floats = 4;

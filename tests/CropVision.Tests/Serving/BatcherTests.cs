@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace CropVision.Tests.Serving;
 
 /// <summary>Dynamic batching with a controllable clock: no test here depends on how fast the machine is.</summary>
+[Trait("Category", "Fast")]
 public class BatcherTests
 {
     private const int Floats = 4;

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 namespace CropVision.Tests.Serving;
 
 /// <summary>Limits:MaxConcurrentDecodes: no more uploads decoded at once than the gate allows, and nothing is lost waiting.</summary>
+[Trait("Category", "Fast")]
 public class DecodeGateTests
 {
     private static DecodeGate Gate(int slots) => new(Options.Create(new LimitsOptions { MaxConcurrentDecodes = slots }));

@@ -6,6 +6,7 @@ using CropVision.Tests.Support;
 namespace CropVision.Tests.Serving;
 
 /// <summary>The service serves the version models/&lt;crop&gt;/serving.json marks, follows the marker when it changes, and keeps serving when it names a missing version.</summary>
+[Trait("Category", "Fast")]
 public class ServingMarkerTests
 {
     private static void CopyVersion(int version, string to)

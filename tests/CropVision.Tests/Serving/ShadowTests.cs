@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CropVision.Tests.Serving;
 
 /// <summary>Shadow mode: the candidate runs after the answer is sent, never when the serving queue is busy, and its agreement is recorded.</summary>
+[Trait("Category", "Fast")]
 public class ShadowTests
 {
     /// <summary>A candidate that takes as long as the test wants: it waits for <see cref="Release"/>.</summary>

@@ -8,6 +8,7 @@ using SkiaSharp;
 namespace CropVision.Tests.Training;
 
 /// <summary>Augmented copies are seeded: the same seed gives the same bytes, tensor and cached features.</summary>
+[Trait("Category", "Fast")]
 public class AugmentationTests
 {
     private static readonly PreprocessingSpec Spec = new() { Flips = [Flip.None, Flip.Both], CloseUpBelowAspect = 1.5 };

@@ -7,6 +7,7 @@ using CropVision.Training.Data;
 namespace CropVision.Tests.Training;
 
 /// <summary>Checks against the real BRACOL photos and the committed coffee model. Skipped, with the reason, where the dataset is absent.</summary>
+[Trait("Category", "Training")]
 public class BracolTests
 {
     private static string CommittedCoffee => Path.Combine(SharedData.RepositoryRoot, "models", "coffee");

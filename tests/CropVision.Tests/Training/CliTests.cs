@@ -8,6 +8,7 @@ using CropVision.Training.Heads;
 namespace CropVision.Tests.Training;
 
 /// <summary>The console commands as a user runs them: arguments in, exit code and files out.</summary>
+[Trait("Category", "Training")]
 public class CliTests
 {
     private static int Run(params string[] args) =>

@@ -8,6 +8,7 @@ using CropVision.Training.Data;
 namespace CropVision.Tests.Training;
 
 /// <summary><c>cropvision dataset export</c> against a real field store, on SQLite and (when configured) PostgreSQL.</summary>
+[Trait("Category", "Postgres")]
 public class DatasetExportTests
 {
     private static int Run(params string[] args) => new RootCommand { DatasetCommand.Create() }.Parse(args).Invoke();

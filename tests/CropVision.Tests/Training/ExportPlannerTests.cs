@@ -5,6 +5,7 @@ using CropVision.Training.DatasetExport;
 namespace CropVision.Tests.Training;
 
 /// <summary>The export's rules without a database: which label, one row per photo, all of a plot on one side.</summary>
+[Trait("Category", "Fast")]
 public class ExportPlannerTests
 {
     private static int _next;

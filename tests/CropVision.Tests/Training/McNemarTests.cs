@@ -2,6 +2,7 @@ using CropVision.Training.Comparison;
 
 namespace CropVision.Tests.Training;
 
+[Trait("Category", "Fast")]
 public class McNemarTests
 {
     /// <summary>Two-sided exact p-values worked out by hand: 2 * sum_{i<=min(b,c)} C(b+c, i) / 2^(b+c), capped at 1.</summary>

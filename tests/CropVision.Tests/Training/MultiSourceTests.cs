@@ -9,6 +9,7 @@ using CropVision.Training.Heads;
 namespace CropVision.Tests.Training;
 
 /// <summary>Training from several folders at once: whole leaves with severity, close-ups without, and non-leaves.</summary>
+[Trait("Category", "Training")]
 public class MultiSourceTests
 {
     private static TrainOptions Options(TempFolder tmp, string leaves, string closeUps, string negatives, int augment = 1) => new()

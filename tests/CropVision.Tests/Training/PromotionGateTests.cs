@@ -4,6 +4,7 @@ using CropVision.Training.Evaluation;
 namespace CropVision.Tests.Training;
 
 /// <summary>The gate's rule on comparisons made by hand (the end-to-end test runs it on real models).</summary>
+[Trait("Category", "Fast")]
 public class PromotionGateTests
 {
     private static ModelComparison Comparison(int leaves, int onlyA, int onlyB, int rejectedA, int rejectedB) => new()

@@ -15,6 +15,7 @@ namespace CropVision.Tests.Training;
 /// compare → promote refused for a worse model and accepted for a better one → the running service serves the promoted
 /// version with no failed request. Kept small (72 training photos, 30 gate photos, no flips, one L2 strength).
 /// </summary>
+[Trait("Category", "Training")]
 public class RetrainingLoopTests(ITestOutputHelper output)
 {
     private static readonly string[] Classes = ["healthy", "miner", "rust"];

@@ -11,6 +11,7 @@ using CropVision.Training.Heads;
 namespace CropVision.Tests.Training;
 
 /// <summary>End-to-end: train on a generated dataset, then evaluate and predict with what was written.</summary>
+[Trait("Category", "Training")]
 public class TrainingTests
 {
     // Two views per image keep the test fast; the pipeline is the same as for the full model.

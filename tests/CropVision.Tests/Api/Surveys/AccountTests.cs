@@ -8,6 +8,7 @@ using static CropVision.Tests.Support.ServiceRequests;
 namespace CropVision.Tests.Api.Surveys;
 
 /// <summary>Accounts through HTTP: bootstrap admin, tokens, cookies with anti-forgery, lock-out, roles, admin management.</summary>
+[Trait("Category", "Postgres")]
 public sealed class AccountTests(OfficerServices services) : IClassFixture<OfficerServices>
 {
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]

@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CropVision.Tests.Api.Surveys;
 
 /// <summary>Real child processes: SIGKILL during an import, and two services on one PostgreSQL database.</summary>
+[Trait("Category", "Postgres")]
 public sealed class CrashAndConcurrencyTests
 {
     private static Dictionary<string, string?> Settings(TestDatabase db) => new(db.Settings())

@@ -9,6 +9,7 @@ using static CropVision.Tests.Support.ServiceRequests;
 namespace CropVision.Tests.Api.Surveys;
 
 /// <summary>Zip imports through HTTP: background job, progress, duplicates, bad files listed, zip safety.</summary>
+[Trait("Category", "Postgres")]
 public sealed class ImportTests(OfficerServices services) : IClassFixture<OfficerServices>
 {
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]

@@ -8,6 +8,7 @@ using static CropVision.Tests.Support.ServiceRequests;
 namespace CropVision.Tests.Api.Surveys;
 
 /// <summary>Summary, CSV, GeoJSON and the HTML report through HTTP, on both providers.</summary>
+[Trait("Category", "Postgres")]
 public sealed class ReportTests(OfficerServices services) : IClassFixture<OfficerServices>
 {
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]

@@ -8,6 +8,7 @@ using static CropVision.Tests.Support.ServiceRequests;
 namespace CropVision.Tests.Api.Surveys;
 
 /// <summary>Surveys and observations through HTTP, on both providers.</summary>
+[Trait("Category", "Postgres")]
 public sealed class SurveyApiTests(OfficerServices services) : IClassFixture<OfficerServices>
 {
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
@@ -192,6 +193,7 @@ public sealed class SurveyApiTests(OfficerServices services) : IClassFixture<Off
 }
 
 /// <summary>A write that loses a race in the database is a 409 problem, never a 500.</summary>
+[Trait("Category", "Fast")]
 public sealed class StoreConflictTests
 {
     [Fact]
