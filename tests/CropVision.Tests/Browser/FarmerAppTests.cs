@@ -14,6 +14,7 @@ namespace CropVision.Tests.Browser;
 /// The farmer's page in headless Chromium at phone size, against the real service on Kestrel. Set
 /// CROPVISION_SCREENSHOTS to a folder to save the main screens there (how docs/ screenshots are made).
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) : IClassFixture<WebAppFixture>
 {
     private static string LeafPhoto => Path.Combine(SharedData.Bracol, "rust", "99.jpg"); // val split, rust, clear answer

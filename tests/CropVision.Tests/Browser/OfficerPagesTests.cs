@@ -11,6 +11,7 @@ namespace CropVision.Tests.Browser;
 /// sign in, create a survey, upload three real BRACOL photos with GPS written into their EXIF, see three points on the
 /// map, review one with a tap, download the CSV and GeoJSON and check what they hold.
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class OfficerPagesTests(WebAppFixture app) : IClassFixture<WebAppFixture>
 {
     [BrowserFact]
@@ -93,7 +94,7 @@ public sealed class OfficerPagesTests(WebAppFixture app) : IClassFixture<WebAppF
         var zipPath = folder.Sub("day2.zip");
         var extra = Directory.EnumerateFiles(Path.Combine(SharedData.Bracol, "miner"), "*.jpg").Order(StringComparer.Ordinal).Take(2)
             .Select((f, i) => ($"day2/IMG_{i}.jpg", File.ReadAllBytes(f))).Append(("day2/notes.txt", "ghi chép"u8.ToArray())).ToArray();
-        File.WriteAllBytes(zipPath, CropVision.Tests.Surveys.ImportTests.Zip(extra));
+        File.WriteAllBytes(zipPath, SurveyRequests.Zip(extra));
         await page.GetByTestId("upload-input").SetInputFilesAsync(zipPath);
         await Expect(page.GetByTestId("observation-row")).ToHaveCountAsync(5, new() { Timeout = 90_000 });
         await Expect(page.GetByTestId("upload-problems")).ToContainTextAsync("day2/notes.txt");

@@ -1,6 +1,5 @@
 using CropVision.FieldStore.Model;
 using CropVision.FieldStore.Observations;
-using CropVision.Tests.Store;
 using CropVision.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -9,6 +8,7 @@ using static Microsoft.Playwright.Assertions;
 namespace CropVision.Tests.Browser;
 
 /// <summary>The review queue page: a farmer's "wrong" verdict shows first with its reasons; one tap records the officer's label.</summary>
+[Trait("Category", "Browser")]
 public sealed class ReviewPageTests(WebAppFixture app) : IClassFixture<WebAppFixture>
 {
     [BrowserFact(needsBracol: false)]
