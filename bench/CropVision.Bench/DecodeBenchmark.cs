@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using CropVision.Core.Preprocessing;
-using SkiaSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using SkiaSharp;
 
 namespace CropVision.Bench;
 

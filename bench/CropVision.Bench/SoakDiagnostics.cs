@@ -90,7 +90,8 @@ public sealed class SoakDiagnostics : IAsyncDisposable
             scrapes.Count == 0 ? double.NaN : scrapes.Max(r => r.ThreadPoolQueue), scrapes.Count == 0 ? double.NaN : scrapes.Max(r => r.ThreadPoolThreads),
             (int)Delta(r => r.LockContentions),
             Mean(inside, s => s.ServiceCores), Mean(inside, s => s.BenchCores), Mean(inside, Others), inside.Count == 0 ? double.NaN : inside.Max(Others),
-            slowAt.Count, Mean(slowSeconds, Others)) { SlowSplit = split };
+            slowAt.Count, Mean(slowSeconds, Others))
+        { SlowSplit = split };
     }
 
     private static double Mean(List<Sample> s, Func<Sample, double> f) => s.Count == 0 ? double.NaN : s.Average(f);

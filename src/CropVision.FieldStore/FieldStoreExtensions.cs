@@ -1,7 +1,7 @@
-using CropVision.FieldStore.Surveys;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Observations;
 using CropVision.FieldStore.Photos;
+using CropVision.FieldStore.Surveys;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

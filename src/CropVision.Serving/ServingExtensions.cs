@@ -1,8 +1,8 @@
 using CropVision.Serving.Catalogue;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using CropVision.Serving.Predictions;
 using CropVision.Serving.Registry;
 using CropVision.Serving.Shadow;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CropVision.Serving;
 

@@ -130,57 +130,57 @@ public static class Mutator
         switch (Kind(data))
         {
             case 'J':
-            {
-                using var ms = new MemoryStream();
-                ms.Write(data, 0, 2); // SOI
-                for (int i = 0; i < count; i++)
                 {
-                    var (marker, payload) = rng.Next(3) switch
+                    using var ms = new MemoryStream();
+                    ms.Write(data, 0, 2); // SOI
+                    for (int i = 0; i < count; i++)
                     {
-                        0 => ((byte)0xE1, Exif(rng, 2 + rng.Next(65533))),
-                        1 => ((byte)0xE2, [.. "ICC_PROFILE\0"u8, (byte)(1 + rng.Next(4)), (byte)rng.Next(4), .. Junk(rng, rng.Next(65000))]),
-                        _ => ((byte)(0xE0 + rng.Next(16)), Junk(rng, rng.Next(65534))),
-                    };
-                    payload = payload.Length > 65533 ? payload[..65533] : payload;
-                    ms.Write([0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2)]);
-                    ms.Write(payload);
+                        var (marker, payload) = rng.Next(3) switch
+                        {
+                            0 => ((byte)0xE1, Exif(rng, 2 + rng.Next(65533))),
+                            1 => ((byte)0xE2, [.. "ICC_PROFILE\0"u8, (byte)(1 + rng.Next(4)), (byte)rng.Next(4), .. Junk(rng, rng.Next(65000))]),
+                            _ => ((byte)(0xE0 + rng.Next(16)), Junk(rng, rng.Next(65534))),
+                        };
+                        payload = payload.Length > 65533 ? payload[..65533] : payload;
+                        ms.Write([0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2)]);
+                        ms.Write(payload);
+                    }
+                    ms.Write(data, 2, data.Length - 2);
+                    return ms.ToArray();
                 }
-                ms.Write(data, 2, data.Length - 2);
-                return ms.ToArray();
-            }
             case 'P':
-            {
-                using var ms = new MemoryStream();
-                ms.Write(data, 0, Math.Min(33, data.Length)); // signature + IHDR
-                for (int i = 0; i < count; i++)
                 {
-                    var (type, payload) = rng.Next(3) switch
+                    using var ms = new MemoryStream();
+                    ms.Write(data, 0, Math.Min(33, data.Length)); // signature + IHDR
+                    for (int i = 0; i < count; i++)
                     {
-                        0 => ("eXIf", Exif(rng, 2 + rng.Next(200_000))[6..]),
-                        1 => ("iCCP", [.. "icc\0\0"u8, .. Junk(rng, rng.Next(200_000))]),
-                        _ => ("tEXt", [.. "Comment\0"u8, .. Junk(rng, rng.Next(500_000))]),
-                    };
-                    WritePngChunk(ms, type, payload);
+                        var (type, payload) = rng.Next(3) switch
+                        {
+                            0 => ("eXIf", Exif(rng, 2 + rng.Next(200_000))[6..]),
+                            1 => ("iCCP", [.. "icc\0\0"u8, .. Junk(rng, rng.Next(200_000))]),
+                            _ => ("tEXt", [.. "Comment\0"u8, .. Junk(rng, rng.Next(500_000))]),
+                        };
+                        WritePngChunk(ms, type, payload);
+                    }
+                    if (data.Length > 33) ms.Write(data, 33, data.Length - 33);
+                    return ms.ToArray();
                 }
-                if (data.Length > 33) ms.Write(data, 33, data.Length - 33);
-                return ms.ToArray();
-            }
             case 'W':
-            {
-                using var ms = new MemoryStream();
-                ms.Write(data);
-                for (int i = 0; i < count; i++)
                 {
-                    var payload = rng.Next(2) == 0 ? Exif(rng, 2 + rng.Next(200_000))[6..] : Junk(rng, rng.Next(200_000));
-                    ms.Write(Encoding.ASCII.GetBytes(rng.Next(2) == 0 ? "EXIF" : "ICCP"));
-                    ms.Write(BitConverter.GetBytes(payload.Length));
-                    ms.Write(payload);
-                    if (payload.Length % 2 == 1) ms.WriteByte(0);
+                    using var ms = new MemoryStream();
+                    ms.Write(data);
+                    for (int i = 0; i < count; i++)
+                    {
+                        var payload = rng.Next(2) == 0 ? Exif(rng, 2 + rng.Next(200_000))[6..] : Junk(rng, rng.Next(200_000));
+                        ms.Write(Encoding.ASCII.GetBytes(rng.Next(2) == 0 ? "EXIF" : "ICCP"));
+                        ms.Write(BitConverter.GetBytes(payload.Length));
+                        ms.Write(payload);
+                        if (payload.Length % 2 == 1) ms.WriteByte(0);
+                    }
+                    var d = ms.ToArray();
+                    if (rng.Next(2) == 0) BinaryPrimitives.WriteUInt32LittleEndian(d.AsSpan(4), (uint)(d.Length - 8)); // RIFF size kept honest half the time
+                    return d;
                 }
-                var d = ms.ToArray();
-                if (rng.Next(2) == 0) BinaryPrimitives.WriteUInt32LittleEndian(d.AsSpan(4), (uint)(d.Length - 8)); // RIFF size kept honest half the time
-                return d;
-            }
             default: return data;
         }
     }
@@ -260,22 +260,22 @@ public static class Mutator
             case 2: // duplicate it (two SOFs, two SOSs, tables redefined)
                 return [.. d.AsSpan(0, end), .. d.AsSpan(s.Start, end - s.Start), .. d.AsSpan(end)];
             case 3 when IsSof(s.Marker) && payload + 6 <= d.Length: // precision, component count, sampling factors, table ids
-            {
-                int comps = d[payload + 5];
-                switch (rng.Next(4))
                 {
-                    case 0: d[payload] = (byte)(rng.Next(2) == 0 ? 12 : rng.Next(256)); break;
-                    case 1: d[payload + 5] = (byte)(new[] { 0, 1, 2, 4, 255 })[rng.Next(5)]; break;
-                    default:
-                        for (int c = 0; c < comps && payload + 6 + 3 * c + 2 < d.Length; c++)
-                        {
-                            if (rng.Next(2) == 0) d[payload + 7 + 3 * c] = (byte)(new[] { 0x00, 0x11, 0x22, 0x44, 0x41, 0x14, 0xFF, 0x33 })[rng.Next(8)];
-                            if (rng.Next(3) == 0) d[payload + 8 + 3 * c] = (byte)rng.Next(8);
-                        }
-                        break;
+                    int comps = d[payload + 5];
+                    switch (rng.Next(4))
+                    {
+                        case 0: d[payload] = (byte)(rng.Next(2) == 0 ? 12 : rng.Next(256)); break;
+                        case 1: d[payload + 5] = (byte)(new[] { 0, 1, 2, 4, 255 })[rng.Next(5)]; break;
+                        default:
+                            for (int c = 0; c < comps && payload + 6 + 3 * c + 2 < d.Length; c++)
+                            {
+                                if (rng.Next(2) == 0) d[payload + 7 + 3 * c] = (byte)(new[] { 0x00, 0x11, 0x22, 0x44, 0x41, 0x14, 0xFF, 0x33 })[rng.Next(8)];
+                                if (rng.Next(3) == 0) d[payload + 8 + 3 * c] = (byte)rng.Next(8);
+                            }
+                            break;
+                    }
+                    return d;
                 }
-                return d;
-            }
             case 4 when s.Marker == 0xC4 && payload + 17 <= d.Length: // Huffman counts that overflow, odd class/id
                 if (rng.Next(3) == 0) d[payload] = (byte)rng.Next(256);
                 for (int i = 0; i < 16; i++) if (rng.Next(3) == 0) d[payload + 1 + i] = (byte)rng.Next(256);
@@ -285,29 +285,29 @@ public static class Mutator
                 if (rng.Next(2) == 0) d.AsSpan(payload + 1, Math.Min(64, d.Length - payload - 1)).Clear();
                 return d;
             case 6 when s.Marker == 0xDA && payload + 1 <= d.Length: // scan header: components, table selectors, Ss/Se/Ah/Al
-            {
-                int ns = d[payload];
-                int tail = payload + 1 + 2 * ns;
-                switch (rng.Next(3))
                 {
-                    case 0: d[payload] = (byte)(new[] { 0, 2, 4, 5, 255 })[rng.Next(5)]; break;
-                    case 1: for (int c = 0; c < ns && payload + 2 + 2 * c < d.Length; c++) d[payload + 2 + 2 * c] = (byte)rng.Next(256); break;
-                    default: for (int i = 0; i < 3 && tail + i < d.Length; i++) d[tail + i] = (byte)rng.Next(256); break;
+                    int ns = d[payload];
+                    int tail = payload + 1 + 2 * ns;
+                    switch (rng.Next(3))
+                    {
+                        case 0: d[payload] = (byte)(new[] { 0, 2, 4, 5, 255 })[rng.Next(5)]; break;
+                        case 1: for (int c = 0; c < ns && payload + 2 + 2 * c < d.Length; c++) d[payload + 2 + 2 * c] = (byte)rng.Next(256); break;
+                        default: for (int i = 0; i < 3 && tail + i < d.Length; i++) d[tail + i] = (byte)rng.Next(256); break;
+                    }
+                    return d;
                 }
-                return d;
-            }
             case 7: // a restart interval with no restart markers in the data, or markers in the entropy data
-            {
-                int sos = segments[^1].Marker == 0xDA ? segments[^1].Start : d.Length;
-                if (rng.Next(2) == 0)
-                    return [.. d.AsSpan(0, sos), 0xFF, 0xDD, 0x00, 0x04, (byte)rng.Next(256), (byte)(1 + rng.Next(255)), .. d.AsSpan(sos)];
-                for (int i = 0; i < 1 + rng.Next(4); i++)
                 {
-                    int at = sos + rng.Next(Math.Max(1, d.Length - sos - 1));
-                    if (at + 1 < d.Length) { d[at] = 0xFF; d[at + 1] = (byte)(new[] { 0xD0, 0xD3, 0xD7, 0xD9, 0xD8, 0xC0, 0xC4, 0xDA })[rng.Next(8)]; }
+                    int sos = segments[^1].Marker == 0xDA ? segments[^1].Start : d.Length;
+                    if (rng.Next(2) == 0)
+                        return [.. d.AsSpan(0, sos), 0xFF, 0xDD, 0x00, 0x04, (byte)rng.Next(256), (byte)(1 + rng.Next(255)), .. d.AsSpan(sos)];
+                    for (int i = 0; i < 1 + rng.Next(4); i++)
+                    {
+                        int at = sos + rng.Next(Math.Max(1, d.Length - sos - 1));
+                        if (at + 1 < d.Length) { d[at] = 0xFF; d[at + 1] = (byte)(new[] { 0xD0, 0xD3, 0xD7, 0xD9, 0xD8, 0xC0, 0xC4, 0xDA })[rng.Next(8)]; }
+                    }
+                    return d;
                 }
-                return d;
-            }
             default: // garble the payload
                 for (int i = payload; i < end; i++) if (rng.Next(8) == 0) d[i] = (byte)rng.Next(256);
                 return d;
@@ -376,14 +376,14 @@ public static class Mutator
                 if (!whole) return d;
                 return [.. d.AsSpan(0, c.Start + 12 + c.Length), .. d.AsSpan(c.Start, 12 + c.Length), .. d.AsSpan(c.Start + 12 + c.Length)];
             case 5: // insert a PLTE / tRNS / acTL of odd size after IHDR
-            {
-                using var ms = new MemoryStream();
-                ms.Write(d, 0, Math.Min(33, d.Length));
-                var type = new[] { "PLTE", "tRNS", "acTL", "fcTL", "sBIT", "gAMA" }[rng.Next(6)];
-                WritePngChunk(ms, type, Junk(rng, rng.Next(800)));
-                if (d.Length > 33) ms.Write(d, 33, d.Length - 33);
-                return ms.ToArray();
-            }
+                {
+                    using var ms = new MemoryStream();
+                    ms.Write(d, 0, Math.Min(33, d.Length));
+                    var type = new[] { "PLTE", "tRNS", "acTL", "fcTL", "sBIT", "gAMA" }[rng.Next(6)];
+                    WritePngChunk(ms, type, Junk(rng, rng.Next(800)));
+                    if (d.Length > 33) ms.Write(d, 33, d.Length - 33);
+                    return ms.ToArray();
+                }
             default: // garble the payload (IDAT's zlib stream, mostly)
                 for (int i = c.Start + 8; i < Math.Min(d.Length, c.Start + 8 + Math.Max(0, c.Length)); i++) if (rng.Next(16) == 0) d[i] = (byte)rng.Next(256);
                 break;

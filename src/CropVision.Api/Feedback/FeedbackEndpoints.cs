@@ -1,12 +1,12 @@
 using System.Threading.RateLimiting;
-using CropVision.Serving;
-using CropVision.Serving.Registry;
-using CropVision.Serving.Batching;
 using CropVision.Api.Uploads;
 using CropVision.Core.Preprocessing;
 using CropVision.FieldStore;
 using CropVision.FieldStore.Model;
 using CropVision.FieldStore.Observations;
+using CropVision.Serving;
+using CropVision.Serving.Batching;
+using CropVision.Serving.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;

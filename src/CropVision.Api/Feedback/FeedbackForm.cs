@@ -1,7 +1,7 @@
 using System.Globalization;
-using CropVision.Serving.Registry;
-using CropVision.Serving.Batching;
 using CropVision.Core.Models;
+using CropVision.Serving.Batching;
+using CropVision.Serving.Registry;
 
 namespace CropVision.Api.Feedback;
 

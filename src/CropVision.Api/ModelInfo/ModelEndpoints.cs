@@ -1,9 +1,9 @@
 using CropVision.Api.Accounts;
 using CropVision.Core.Models;
-using CropVision.Serving.Catalogue;
 using CropVision.Serving;
-using CropVision.Serving.Registry;
 using CropVision.Serving.Batching;
+using CropVision.Serving.Catalogue;
+using CropVision.Serving.Registry;
 using CropVision.Serving.Shadow;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;

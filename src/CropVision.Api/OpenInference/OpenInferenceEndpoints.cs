@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using CropVision.Api.Predictions;
+using CropVision.Core.Models;
+using CropVision.Serving.Batching;
 using CropVision.Serving.Predictions;
 using CropVision.Serving.Registry;
-using CropVision.Serving.Batching;
-using CropVision.Core.Models;
 using Microsoft.AspNetCore.Http.HttpResults;
 using static CropVision.Api.Http.Problems;
 

@@ -1,10 +1,10 @@
-using CropVision.Serving;
-using CropVision.Serving.Registry;
-using CropVision.Serving.Batching;
-using CropVision.Serving.Predictions;
-using CropVision.Serving.Shadow;
 using CropVision.Api.Uploads;
 using CropVision.Core.Preprocessing;
+using CropVision.Serving;
+using CropVision.Serving.Batching;
+using CropVision.Serving.Predictions;
+using CropVision.Serving.Registry;
+using CropVision.Serving.Shadow;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;

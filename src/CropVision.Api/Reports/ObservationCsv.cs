@@ -1,7 +1,7 @@
 using System.Globalization;
-using CropVision.Serving.Catalogue;
 using CropVision.FieldStore.Model;
 using CropVision.FieldStore.Summaries;
+using CropVision.Serving.Catalogue;
 using CsvHelper;
 
 namespace CropVision.Api.Reports;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using CropVision.Serving.Catalogue;
 using CropVision.FieldStore.Model;
+using CropVision.Serving.Catalogue;
 
 namespace CropVision.Api.Reports;
 

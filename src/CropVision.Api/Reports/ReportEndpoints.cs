@@ -1,11 +1,11 @@
 using CropVision.Api.Accounts;
-using CropVision.Serving.Catalogue;
-using CropVision.Serving.Registry;
-using CropVision.Serving.Batching;
 using CropVision.Api.Surveys;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
 using CropVision.FieldStore.Summaries;
+using CropVision.Serving.Batching;
+using CropVision.Serving.Catalogue;
+using CropVision.Serving.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,13 +1,13 @@
 using CropVision.Api.Accounts;
 using CropVision.Api.Http;
-using CropVision.Serving.Catalogue;
-using CropVision.Serving.Registry;
-using CropVision.Serving.Batching;
 using CropVision.Api.Surveys;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
 using CropVision.FieldStore.Observations;
 using CropVision.FieldStore.Photos;
+using CropVision.Serving.Batching;
+using CropVision.Serving.Catalogue;
+using CropVision.Serving.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using static CropVision.Api.Http.Problems;

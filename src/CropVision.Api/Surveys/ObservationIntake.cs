@@ -1,10 +1,10 @@
 using CropVision.Api.Predictions;
-using CropVision.Serving.Predictions;
-using CropVision.Serving.Registry;
-using CropVision.Serving.Batching;
 using CropVision.Core.Preprocessing;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Observations;
+using CropVision.Serving.Batching;
+using CropVision.Serving.Predictions;
+using CropVision.Serving.Registry;
 
 namespace CropVision.Api.Surveys;
 

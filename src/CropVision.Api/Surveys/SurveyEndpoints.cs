@@ -1,10 +1,10 @@
 using CropVision.Api.Accounts;
 using CropVision.Api.Http;
-using CropVision.Serving.Catalogue;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
-using CropVision.FieldStore.Surveys;
 using CropVision.FieldStore.Observations;
+using CropVision.FieldStore.Surveys;
+using CropVision.Serving.Catalogue;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using static CropVision.Api.Http.Problems;

@@ -1,5 +1,5 @@
-using CropVision.Core;
 using System.Text.Json;
+using CropVision.Core;
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
@@ -59,7 +59,11 @@ public sealed record EvaluationReport
         var cal = manifest.Calibration;
         return all.Report with
         {
-            Model = modelName, Data = data, Split = split, Skipped = skipped, Groups = groups,
+            Model = modelName,
+            Data = data,
+            Split = split,
+            Skipped = skipped,
+            Groups = groups,
             NotLeafImages = negatives.Count > 0 ? negatives.Count : null,
             NotLeafRejectedRate = negatives.Count > 0 ? negatives.Count(s => Verdict.IsRejected(s.Output, cal)) / (double)negatives.Count : null,
             Mistakes = WorstMistakes(manifest, scored),

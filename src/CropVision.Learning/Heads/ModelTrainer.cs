@@ -1,5 +1,5 @@
-using CropVision.Core;
 using System.Diagnostics;
+using CropVision.Core;
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;

@@ -109,7 +109,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
         {
             try { RunWorker(worker); finished.SetResult(); }
             catch (Exception e) { finished.SetException(e); }
-        }) { IsBackground = true, Name = $"batcher {_crop} {worker}" };
+        })
+        { IsBackground = true, Name = $"batcher {_crop} {worker}" };
         thread.Start();
         return finished.Task;
     }

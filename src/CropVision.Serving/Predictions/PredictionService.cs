@@ -1,11 +1,11 @@
 using System.Buffers;
 using System.Diagnostics;
-using CropVision.Serving.Catalogue;
-using CropVision.Serving.Registry;
-using CropVision.Serving.Batching;
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
+using CropVision.Serving.Batching;
+using CropVision.Serving.Catalogue;
+using CropVision.Serving.Registry;
 
 namespace CropVision.Serving.Predictions;
 

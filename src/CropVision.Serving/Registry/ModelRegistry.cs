@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using CropVision.Core.Inference;
-using CropVision.Serving.Batching;
 using CropVision.Core.Models;
+using CropVision.Serving.Batching;
 
 namespace CropVision.Serving.Registry;
 

@@ -1,6 +1,6 @@
 using CropVision.Core.Inference;
-using CropVision.Serving.Batching;
 using CropVision.Core.Models;
+using CropVision.Serving.Batching;
 
 namespace CropVision.Serving.Registry;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using CropVision.Serving.Registry;
 using CropVision.Core.Inference;
 using CropVision.Core.Preprocessing;
+using CropVision.Serving.Registry;
 
 namespace CropVision.Serving.Shadow;
 

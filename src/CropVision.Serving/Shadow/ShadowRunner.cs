@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.Channels;
-using CropVision.Serving.Predictions;
-using CropVision.Serving.Registry;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
+using CropVision.Serving.Predictions;
+using CropVision.Serving.Registry;
 using Prometheus;
 
 namespace CropVision.Serving.Shadow;

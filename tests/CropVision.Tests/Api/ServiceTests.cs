@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CropVision.Tests.Support;
-using static CropVision.Tests.Support.ServiceRequests;
 using SkiaSharp;
+using static CropVision.Tests.Support.ServiceRequests;
 
 namespace CropVision.Tests.Api;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
-using CropVision.Serving.Catalogue;
 using CropVision.FieldStore.Model;
+using CropVision.Serving.Catalogue;
 using CropVision.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -231,8 +231,11 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
         {
             attempts.Add(DateTime.UtcNow);
             if (attempts.Count == 1)
-                await route.FulfillAsync(new() { Status = 503, ContentType = "application/problem+json", Headers = new Dictionary<string, string> { ["Retry-After"] = "2" },
-                    Body = "{\"status\":503,\"title\":\"Busy\"}" });
+                await route.FulfillAsync(new()
+                {
+                    Status = 503, ContentType = "application/problem+json", Headers = new Dictionary<string, string> { ["Retry-After"] = "2" },
+                    Body = "{\"status\":503,\"title\":\"Busy\"}"
+                });
             else await route.ContinueAsync();
         });
         await page.GetByTestId("camera-input").SetInputFilesAsync(LeafPhoto);

@@ -1,7 +1,7 @@
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
-using CropVision.Tests.Support;
 using CropVision.Learning.Features;
+using CropVision.Tests.Support;
 using SkiaSharp;
 
 namespace CropVision.Tests.Core;

@@ -1,7 +1,7 @@
-using CropVision.Serving;
-using CropVision.Serving.Registry;
-using CropVision.Serving.Batching;
 using CropVision.Core.Inference;
+using CropVision.Serving;
+using CropVision.Serving.Batching;
+using CropVision.Serving.Registry;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CropVision.Tests.Serving;

@@ -1,6 +1,6 @@
-using CropVision.Serving.Registry;
-using CropVision.Serving.Batching;
 using CropVision.Core.Inference;
+using CropVision.Serving.Batching;
+using CropVision.Serving.Registry;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CropVision.Tests.Serving;

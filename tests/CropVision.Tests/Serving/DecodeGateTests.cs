@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CropVision.Serving;
 using CropVision.Api.Predictions;
+using CropVision.Serving;
 using CropVision.Serving.Predictions;
 using CropVision.Tests.Support;
 using Microsoft.Extensions.Options;

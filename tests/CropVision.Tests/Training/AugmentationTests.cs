@@ -1,8 +1,8 @@
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
-using CropVision.Tests.Support;
 using CropVision.Learning.Augmentation;
 using CropVision.Learning.Features;
+using CropVision.Tests.Support;
 using SkiaSharp;
 
 namespace CropVision.Tests.Training;

@@ -1,8 +1,8 @@
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
-using CropVision.Tests.Support;
 using CropVision.Learning.Data;
+using CropVision.Tests.Support;
 
 namespace CropVision.Tests.Training;
 

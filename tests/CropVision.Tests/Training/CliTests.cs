@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using CropVision.Core.Preprocessing;
+using CropVision.Learning.Heads;
 using CropVision.Tests.Support;
 using CropVision.Training.Commands;
-using CropVision.Learning.Heads;
 
 namespace CropVision.Tests.Training;
 

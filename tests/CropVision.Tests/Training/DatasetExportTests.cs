@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using CropVision.FieldStore;
+using CropVision.Learning.Data;
 using CropVision.Tests.Support;
 using CropVision.Training.Commands;
-using CropVision.Learning.Data;
 
 namespace CropVision.Tests.Training;
 

@@ -12,15 +12,15 @@ public class ExportPlannerTests
 
     private static Observation Obs(string sha, string? confirmed = null, string? plot = null, string? commune = "dak ha",
         FarmerVerdict? verdict = null, string? farmerLabel = null, string? modelLabel = "rust", int minutes = 0, double? lat = null, double? lon = null) => new()
-    {
-        Id = new Guid(++_next, 0, 0, new byte[8]),
-        PhotoSha256 = sha, Crop = "coffee", PlotCode = plot, Commune = commune,
-        Source = verdict is null ? ObservationSource.Survey : ObservationSource.FarmerFeedback,
-        ConfirmedLabel = confirmed, ConfirmedSeverity = confirmed is null ? null : "2",
-        ReviewedAt = confirmed is null ? null : DateTimeOffset.UnixEpoch.AddMinutes(minutes), ReviewedBy = confirmed is null ? null : "lan",
-        CreatedAt = DateTimeOffset.UnixEpoch.AddMinutes(minutes), TakenAt = DateTimeOffset.UnixEpoch,
-        FarmerVerdict = verdict, FarmerLabel = farmerLabel, ModelLabel = modelLabel, Latitude = lat, Longitude = lon,
-    };
+        {
+            Id = new Guid(++_next, 0, 0, new byte[8]),
+            PhotoSha256 = sha, Crop = "coffee", PlotCode = plot, Commune = commune,
+            Source = verdict is null ? ObservationSource.Survey : ObservationSource.FarmerFeedback,
+            ConfirmedLabel = confirmed, ConfirmedSeverity = confirmed is null ? null : "2",
+            ReviewedAt = confirmed is null ? null : DateTimeOffset.UnixEpoch.AddMinutes(minutes), ReviewedBy = confirmed is null ? null : "lan",
+            CreatedAt = DateTimeOffset.UnixEpoch.AddMinutes(minutes), TakenAt = DateTimeOffset.UnixEpoch,
+            FarmerVerdict = verdict, FarmerLabel = farmerLabel, ModelLabel = modelLabel, Latitude = lat, Longitude = lon,
+        };
 
     [Fact]
     public void Every_photo_of_a_plot_lands_on_the_same_side_and_both_sides_get_plots()

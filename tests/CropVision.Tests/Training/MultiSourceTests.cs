@@ -1,10 +1,10 @@
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
-using CropVision.Tests.Support;
 using CropVision.Learning.Data;
 using CropVision.Learning.Evaluation;
 using CropVision.Learning.Heads;
+using CropVision.Tests.Support;
 
 namespace CropVision.Tests.Training;
 

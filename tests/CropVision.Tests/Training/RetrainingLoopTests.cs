@@ -3,9 +3,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CropVision.Core.Models;
+using CropVision.Learning.Data;
 using CropVision.Tests.Support;
 using CropVision.Training.Commands;
-using CropVision.Learning.Data;
 using Xunit.Abstractions;
 
 namespace CropVision.Tests.Training;

@@ -2,11 +2,11 @@ using System.Text.Json;
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
-using CropVision.Tests.Support;
 using CropVision.Learning.Data;
 using CropVision.Learning.Evaluation;
 using CropVision.Learning.Features;
 using CropVision.Learning.Heads;
+using CropVision.Tests.Support;
 
 namespace CropVision.Tests.Training;
 

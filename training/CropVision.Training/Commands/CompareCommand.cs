@@ -1,8 +1,8 @@
 using System.CommandLine;
 using CropVision.Learning.Comparison;
-using CropVision.Training.Console;
 using CropVision.Learning.Data;
 using CropVision.Learning.Evaluation;
+using CropVision.Training.Console;
 using Spectre.Console;
 
 namespace CropVision.Training.Commands;

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using CropVision.Training.Console;
 using CropVision.Learning.Evaluation;
+using CropVision.Training.Console;
 using Spectre.Console;
 
 namespace CropVision.Training.Commands;

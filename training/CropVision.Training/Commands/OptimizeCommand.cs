@@ -3,10 +3,10 @@ using System.Globalization;
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Models.Quantization;
-using CropVision.Training.Console;
 using CropVision.Learning.Data;
 using CropVision.Learning.Evaluation;
 using CropVision.Learning.Heads;
+using CropVision.Training.Console;
 using Google.Protobuf;
 using Spectre.Console;
 

@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using CropVision.Core.Models;
 using CropVision.Learning.Comparison;
-using CropVision.Training.Console;
 using CropVision.Learning.Data;
 using CropVision.Learning.Evaluation;
+using CropVision.Training.Console;
 using Spectre.Console;
 
 namespace CropVision.Training.Commands;

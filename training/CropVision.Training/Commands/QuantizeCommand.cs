@@ -2,8 +2,8 @@ using System.CommandLine;
 using CropVision.Core.Models;
 using CropVision.Core.Models.Quantization;
 using CropVision.Core.Preprocessing;
-using CropVision.Training.Console;
 using CropVision.Learning.Data;
+using CropVision.Training.Console;
 using Spectre.Console;
 
 namespace CropVision.Training.Commands;

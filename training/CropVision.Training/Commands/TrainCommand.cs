@@ -3,9 +3,9 @@ using System.Globalization;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
 using CropVision.Learning.Data;
-using CropVision.Training.Console;
 using CropVision.Learning.Features;
 using CropVision.Learning.Heads;
+using CropVision.Training.Console;
 using Spectre.Console;
 
 namespace CropVision.Training.Commands;

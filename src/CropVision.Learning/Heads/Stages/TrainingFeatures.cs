@@ -1,7 +1,7 @@
 using CropVision.Core;
 using CropVision.Core.Inference;
-using CropVision.Core.Preprocessing;
 using CropVision.Core.Models;
+using CropVision.Core.Preprocessing;
 using CropVision.Learning.Augmentation;
 using CropVision.Learning.Data;
 using CropVision.Learning.Features;
