@@ -49,7 +49,14 @@ public sealed class SoakDiagnostics : IAsyncDisposable
         var lastScrape = DateTime.MinValue;
         while (!_stop.IsCancellationRequested)
         {
-            try { await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token); } catch (OperationCanceledException) { break; }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
             var (busy2, total2) = MachineTicks();
             double service2 = ProcessTicks(pid), bench2 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
             double cores = Environment.ProcessorCount, seconds = (total2 - total) / TicksPerSecond / cores;

@@ -138,6 +138,15 @@ public static class ImportEndpoints
 public sealed class ImportSignal
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
-    public void Notify() { try { _signal.Release(); } catch (SemaphoreFullException) { } }
+    public void Notify()
+    {
+        try
+        {
+            _signal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+    }
     public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
 }

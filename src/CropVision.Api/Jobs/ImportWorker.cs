@@ -130,7 +130,14 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
             }
         }
         await FinishAsync(jobId, ImportJobState.Completed, null, ct);
-        try { File.Delete(archivePath); } catch (IOException e) { log.LogWarning(e, "Could not delete the imported zip {Path}", archivePath); }
+        try
+        {
+            File.Delete(archivePath);
+        }
+        catch (IOException e)
+        {
+            log.LogWarning(e, "Could not delete the imported zip {Path}", archivePath);
+        }
     }
 
     /// <summary>Counts an imported entry, in the observation's own transaction (also renews the lease).</summary>

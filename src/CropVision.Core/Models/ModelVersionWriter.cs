@@ -54,7 +54,13 @@ public sealed class ModelVersionWriter : IDisposable
     public void Dispose()
     {
         if (committed) return;
-        try { if (Directory.Exists(StagingFolder)) Directory.Delete(StagingFolder, recursive: true); } catch (IOException) { }
+        try
+        {
+            if (Directory.Exists(StagingFolder)) Directory.Delete(StagingFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
     }
 
     /// <summary>One more than the largest numbered folder (1 in an empty folder).</summary>
@@ -83,7 +89,13 @@ public sealed class ModelVersionWriter : IDisposable
         }
         catch
         {
-            try { File.Delete(temp); } catch (IOException) { }
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (IOException)
+            {
+            }
             throw;
         }
     }

@@ -78,7 +78,13 @@ public sealed class PhotoFiles(FieldStorePaths paths)
         foreach (var file in Directory.EnumerateFiles(paths.Temp, "*.part"))
         {
             if (DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < olderThan) continue;
-            try { File.Delete(file); removed++; } catch (IOException) { }
+            try
+            {
+                File.Delete(file); removed++;
+            }
+            catch (IOException)
+            {
+            }
         }
         return removed;
     }

@@ -69,7 +69,13 @@ public static class ImagePipeline
         catch
         {
             stop.Cancel();
-            try { producer.Wait(CancellationToken.None); } catch (AggregateException) { } // its error is secondary
+            try
+            {
+                producer.Wait(CancellationToken.None);
+            }
+            catch (AggregateException) // its error is secondary
+            {
+            }
             throw;
         }
         producer.GetAwaiter().GetResult(); // a failure of the producer itself surfaces here

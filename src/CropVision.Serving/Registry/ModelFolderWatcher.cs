@@ -21,7 +21,14 @@ public sealed class ModelFolderWatcher(ModelRegistry registry, IOptions<ModelsOp
         log.LogInformation("Watching {Folder} for model changes.", registry.Folder);
         while (!stop.IsCancellationRequested)
         {
-            try { await Task.Delay(TimeSpan.FromMilliseconds(500), stop); } catch (OperationCanceledException) { break; }
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
             foreach (var (crop, at) in pending)
             {
                 // Wait until writes have settled so a half-copied version is not loaded.

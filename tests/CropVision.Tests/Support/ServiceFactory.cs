@@ -38,7 +38,13 @@ public class ServiceFactory(IDictionary<string, string?> settings) : WebApplicat
             && Path.GetFileName(folder).StartsWith(DataFolderPrefix, StringComparison.Ordinal) && Directory.Exists(folder))
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 }

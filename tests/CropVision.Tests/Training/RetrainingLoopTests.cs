@@ -173,6 +173,16 @@ public class RetrainingLoopTests(ITestOutputHelper output)
             lock (_statuses) return [.. _statuses];
         }
 
-        public void Dispose() { _stop.Cancel(); try { _loop.Wait(); } catch (AggregateException) { } }
+        public void Dispose()
+        {
+            _stop.Cancel();
+            try
+            {
+                _loop.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
+        }
     }
 }
