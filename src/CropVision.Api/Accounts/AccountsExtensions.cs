@@ -44,10 +44,7 @@ public static class AccountsExtensions
             .AddDefaultTokenProviders();
 
         services.AddAuthentication(Scheme)
-            .AddPolicyScheme(Scheme, "Admin API key, bearer token or cookie", o => o.ForwardDefaultSelector = http =>
-                ApiKeyAuthentication.HasKeyHeader(http) ? ApiKeyAuthentication.SchemeName
-                : HasBearerHeader(http) ? IdentityConstants.BearerScheme
-                : IdentityConstants.ApplicationScheme)
+            .AddPolicyScheme(Scheme, "Admin API key, bearer token or cookie", o => o.ForwardDefaultSelector = CredentialScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null)
             .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = accounts.TokenLifetime)
             .AddCookie(IdentityConstants.ApplicationScheme, o =>
@@ -85,7 +82,16 @@ public static class AccountsExtensions
     /// <summary>Sign-in, sign-out and tokens (/v1/auth), and account administration (/v1/accounts).</summary>
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app) => app.MapAuth().MapAccounts();
 
-    public static bool HasBearerHeader(HttpContext http) =>
+    /// <summary>
+    /// The one scheme that authenticates a request, from the credential it carries: the admin API key's header, else a
+    /// bearer header, else the login cookie. A request is never authenticated by a second credential it also carries.
+    /// </summary>
+    public static string CredentialScheme(HttpContext http) =>
+        ApiKeyAuthentication.HasKeyHeader(http) ? ApiKeyAuthentication.SchemeName
+        : HasBearerHeader(http) ? IdentityConstants.BearerScheme
+        : IdentityConstants.ApplicationScheme;
+
+    private static bool HasBearerHeader(HttpContext http) =>
         http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Officer endpoints: an authenticated officer or admin whose account still exists and is not locked out; anti-forgery on cookie posts.</summary>

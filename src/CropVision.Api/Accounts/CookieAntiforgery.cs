@@ -30,12 +30,12 @@ public static class CookieAntiforgery
     }
 
     /// <summary>
-    /// A state-changing request authenticated by the cookie. A request with a bearer header is authenticated by that
-    /// header alone (the scheme selector never falls back to the cookie), and a browser cannot add one cross-site; the
-    /// same holds for the admin API key's header.
+    /// A state-changing request authenticated by the cookie. A request that carries a bearer token or the admin API key
+    /// is authenticated by that header alone (<see cref="AccountsExtensions.CredentialScheme"/>), and a browser cannot
+    /// add one cross-site.
     /// </summary>
     public static bool RequiresToken(HttpContext http) =>
         !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !HttpMethods.IsOptions(http.Request.Method)
         && http.User.Identity is { IsAuthenticated: true }
-        && !AccountsExtensions.HasBearerHeader(http) && !ApiKeyAuthentication.HasKeyHeader(http);
+        && AccountsExtensions.CredentialScheme(http) == Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme;
 }

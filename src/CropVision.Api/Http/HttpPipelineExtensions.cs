@@ -1,4 +1,6 @@
+using CropVision.Serving;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace CropVision.Api.Http;
 
@@ -19,8 +21,8 @@ public static class HttpPipelineExtensions
         services.AddOpenApi();
         services.AddRateLimiter(_ => { });
         // Uploads are streamed and limited by Limits:MaxUploadBytes in ImageUploads; Kestrel's own cap sits just above it.
-        services.AddOptions<KestrelServerOptions>().Configure<IConfiguration>((kestrel, configuration) =>
-            kestrel.Limits.MaxRequestBodySize = configuration.GetValue<long?>("Limits:MaxUploadBytes") + 64 * 1024 ?? 21 * 1024 * 1024);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
+            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxUploadBytes + 64 * 1024);
         return builder;
     }
 }

@@ -1,3 +1,4 @@
+using CropVision.Api.Review;
 using CropVision.Core.Preprocessing;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -8,6 +9,10 @@ public static class Problems
 {
     public static ProblemHttpResult Create(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
+
+    /// <summary>A review the rules refused: 422 for a label or grade the crop does not have, else 400.</summary>
+    public static ProblemHttpResult FromReview(ReviewRefusal refusal) =>
+        Create(refusal.Unprocessable ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest, refusal.Title, refusal.Detail);
 
     public static ProblemHttpResult NoModel(string crop, IEnumerable<string> served) =>
         Create(StatusCodes.Status404NotFound, "No model for this crop",

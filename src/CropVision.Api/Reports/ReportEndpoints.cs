@@ -40,10 +40,12 @@ public static class ReportEndpoints
         var survey = http.Survey();
         var observations = await db.Observations.AsNoTracking().Where(o => o.SurveyId == survey.Id)
             .OrderBy(o => o.TakenAt).ThenBy(o => o.Id).ToListAsync(ct);
-        var labels = classes.Labels(survey.Crop).Select(l => catalogue.Label(survey.Crop, l) is var e ? new LabelName(l, e.En, e.Vi) : null!).ToList();
-        var grades = classes.Grades(survey.Crop).Select(g => catalogue.Severity(survey.Crop, g) is var e ? new LabelName(g, e.En, e.Vi) : null!).ToList();
+        var labels = classes.Labels(survey.Crop).Select(l => Named(l, catalogue.Label(survey.Crop, l))).ToList();
+        var grades = classes.Grades(survey.Crop).Select(g => Named(g, catalogue.Severity(survey.Crop, g))).ToList();
         return new Loaded(survey, observations, labels, grades);
     }
+
+    private static LabelName Named(string label, LabelEntry entry) => new(label, entry.En, entry.Vi);
 
     private static async Task<Ok<SummaryResponse>> SummaryAsync(HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue,
         CropClasses classes, CancellationToken ct) =>

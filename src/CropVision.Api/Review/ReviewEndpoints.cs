@@ -81,7 +81,7 @@ public static class ReviewEndpoints
     {
         if (body is null) return Create(StatusCodes.Status400BadRequest, "Nothing to change", "Send JSON with confirmedLabel, confirmedSeverity, notes, plotCode or clearReview.");
         if (await FindAsync(observationId, db, officer, ct, tracked: true) is not { } observation) return NotFound(observationId);
-        if (rules.Apply(observation, body, officer.UserName) is { } refused) return ObservationEndpoints.Refused(refused);
+        if (rules.Apply(observation, body, officer.UserName) is { } refused) return FromReview(refused);
         await store.SaveReviewAsync(observation, ct);
         return TypedResults.Ok(ObservationView.From(observation));
     }

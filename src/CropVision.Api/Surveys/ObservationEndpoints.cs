@@ -176,13 +176,10 @@ public static class ObservationEndpoints
     {
         if (body is null) return Create(StatusCodes.Status400BadRequest, "Nothing to change", "Send JSON with confirmedLabel, confirmedSeverity, notes, plotCode or clearReview.");
         if (await FindAsync(id, observationId, db, ct, tracked: true) is not { } o) return NoObservation(id, observationId);
-        if (rules.Apply(o, body, officer.UserName) is { } refused) return Refused(refused);
+        if (rules.Apply(o, body, officer.UserName) is { } refused) return FromReview(refused);
         await store.SaveReviewAsync(o, ct);
         return TypedResults.Ok(ObservationView.From(o));
     }
-
-    internal static ProblemHttpResult Refused(ReviewRefusal refusal) =>
-        Create(refusal.Unprocessable ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status400BadRequest, refusal.Title, refusal.Detail);
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, Guid observationId, FieldStoreContext db, ObservationStore store,
         CancellationToken ct)

@@ -64,7 +64,7 @@ public sealed class ModelVersionWriter : IDisposable
     }
 
     /// <summary>One more than the largest numbered folder (1 in an empty folder).</summary>
-    public static int NextVersion(string cropFolder) =>
+    private static int NextVersion(string cropFolder) =>
         Directory.GetDirectories(cropFolder).Select(Path.GetFileName).Select(n => int.TryParse(n, out var v) ? v : 0).DefaultIfEmpty(0).Max() + 1;
 
     /// <summary>
@@ -78,10 +78,14 @@ public sealed class ModelVersionWriter : IDisposable
         return $"marked version {versions[^1]} for service in {Path.Combine(cropFolder, ServingMarker.FileName)}: the new version serves once `cropvision promote` accepts it";
     }
 
-    /// <summary>Writes a file beside <paramref name="path"/> (through <paramref name="write"/>, given the temporary path), then renames it into place.</summary>
+    /// <summary>
+    /// Writes a file beside <paramref name="path"/> (through <paramref name="write"/>, given the temporary path), then
+    /// renames it into place, so a reader (the service's folder watcher) never sees half of one. The temporary name is
+    /// unique, so two writers never share it.
+    /// </summary>
     public static void WriteFileAtomically(string path, Action<string> write)
     {
-        var temp = path + ".partial";
+        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.partial");
         try
         {
             write(temp);

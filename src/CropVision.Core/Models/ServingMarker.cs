@@ -37,12 +37,8 @@ public sealed record ServingMarker
         catch (JsonException e) { throw new InvalidDataException($"{path} is not a serving marker: {e.Message}", e); }
     }
 
-    /// <summary>Writes the marker atomically (temp file, then rename), so the service's watcher never reads half of one.</summary>
-    public void Write(string cropFolder)
-    {
-        var path = Path.Combine(cropFolder, FileName);
-        var temp = Path.Combine(cropFolder, $".{FileName}.{Guid.NewGuid():N}.tmp");
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, ModelManifest.Json) + "\n");
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Writes the marker atomically, so the service's watcher never reads half of one.</summary>
+    public void Write(string cropFolder) =>
+        ModelVersionWriter.WriteFileAtomically(Path.Combine(cropFolder, FileName),
+            temp => File.WriteAllText(temp, JsonSerializer.Serialize(this, ModelManifest.Json) + "\n"));
 }

@@ -116,6 +116,24 @@ public sealed class ModelTrainer(ITrainingProgress progress)
         return 1 / (1 + Math.Exp(-(Logit(leafBound) + Logit(notLeafBound)) / 2));
     }
 
+    /// <summary>
+    /// Finishes a version folder (staged by <see cref="ModelVersionWriter"/>): the manifest with the val headline numbers
+    /// under <c>metrics.val</c>, and the full report beside it. Returns the manifest as written.
+    /// </summary>
+    public static ModelManifest WriteWithValReport(ModelManifest manifest, EvaluationReport report, string folder)
+    {
+        var withMetrics = manifest with
+        {
+            Metrics = new Dictionary<string, System.Text.Json.JsonElement>
+            {
+                ["val"] = System.Text.Json.JsonSerializer.SerializeToElement(Summary(report), ModelManifest.Json),
+            },
+        };
+        withMetrics.Write(folder);
+        ReportWriter.Write(report, folder, $"{manifest.Crop} model version {manifest.Version}: validation report");
+        return withMetrics;
+    }
+
     /// <summary>The headline numbers kept in the manifest; the full report sits beside it.</summary>
     public static object Summary(EvaluationReport r) => new
     {

@@ -18,7 +18,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
     private sealed record Work(float[] Tensor, bool Pooled, TaskCompletionSource<BatchedResult> Done, long EnqueuedAt, CancellationToken Cancel)
     {
         /// <summary>Seconds the estimate promised this image when it was queued (0: no estimate yet).</summary>
-        public double Promised { get; set; }
+        public double Promised { get; init; }
     }
 
     private readonly Channel<Work> _queue;

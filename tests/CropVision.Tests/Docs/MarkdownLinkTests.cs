@@ -11,7 +11,7 @@ namespace CropVision.Tests.Docs;
 [Trait("Category", "Fast")]
 public sealed class MarkdownLinkTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = SharedData.RepositoryRoot;
 
     [Fact]
     public void Every_relative_link_in_the_readme_and_docs_resolves()
@@ -50,36 +50,29 @@ public sealed class MarkdownLinkTests
     [Fact]
     public void A_missing_file_or_anchor_is_reported_with_its_file_and_line()
     {
-        var dir = Directory.CreateTempSubdirectory("cropvision-links-");
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(dir.FullName, "docs"));
-            File.WriteAllText(Path.Combine(dir.FullName, "README.md"), string.Join('\n',
-                "# Cây cà phê",
-                "[ok](docs/a.md#ảnh-cần-xem-lại) and [ok too](#cây-cà-phê) ![pic](docs/a.md)",
-                "[gone](docs/missing.md)",
-                "```",
-                "[in a fence](docs/nowhere.md)",
-                "```",
-                "`[in code](docs/nowhere.md)` [web](https://example.org/x.md) [mail](mailto:a@b.c)",
-                "[bad anchor](docs/a.md#no-such-heading)"));
-            File.WriteAllText(Path.Combine(dir.FullName, "docs", "a.md"), string.Join('\n',
-                "# Ảnh cần xem lại", "", "[back](../README.md#nope)"));
+        using var dir = new TempFolder();
+        Directory.CreateDirectory(Path.Combine(dir.Path, "docs"));
+        File.WriteAllText(Path.Combine(dir.Path, "README.md"), string.Join('\n',
+            "# Cây cà phê",
+            "[ok](docs/a.md#ảnh-cần-xem-lại) and [ok too](#cây-cà-phê) ![pic](docs/a.md)",
+            "[gone](docs/missing.md)",
+            "```",
+            "[in a fence](docs/nowhere.md)",
+            "```",
+            "`[in code](docs/nowhere.md)` [web](https://example.org/x.md) [mail](mailto:a@b.c)",
+            "[bad anchor](docs/a.md#no-such-heading)"));
+        File.WriteAllText(Path.Combine(dir.Path, "docs", "a.md"), string.Join('\n',
+            "# Ảnh cần xem lại", "", "[back](../README.md#nope)"));
 
-            var broken = MarkdownLinks.FindBroken(dir.FullName, MarkdownFiles(dir.FullName));
+        var broken = MarkdownLinks.FindBroken(dir.Path, MarkdownFiles(dir.Path));
 
-            Assert.Equal(
-                [
-                    "README.md:3 -> docs/missing.md (no such file)",
-                    "README.md:8 -> docs/a.md#no-such-heading (no heading with that anchor)",
-                    "docs/a.md:3 -> ../README.md#nope (no heading with that anchor)",
-                ],
-                broken);
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        Assert.Equal(
+            [
+                "README.md:3 -> docs/missing.md (no such file)",
+                "README.md:8 -> docs/a.md#no-such-heading (no heading with that anchor)",
+                "docs/a.md:3 -> ../README.md#nope (no heading with that anchor)",
+            ],
+            broken);
     }
 
     [Theory]
@@ -99,13 +92,6 @@ public sealed class MarkdownLinkTests
         if (Directory.Exists(docs))
             files.AddRange(Directory.EnumerateFiles(docs, "*.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
         return files;
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "CropVision.sln"))) return dir.FullName;
-        throw new InvalidOperationException("CropVision.sln not found above " + AppContext.BaseDirectory);
     }
 }
 

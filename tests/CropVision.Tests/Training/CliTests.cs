@@ -36,6 +36,7 @@ public class CliTests
         Assert.Equal(0, Run("export", "--model", Path.Combine(models, "1"), "--out", onnx));
         Assert.True(new FileInfo(onnx).Length > 40_000_000); // the backbone is inside
         Assert.False(File.Exists(onnx + ".partial"));
+        Assert.Equal(["coffee.onnx"], Directory.GetFiles(tmp.Sub("out")).Select(Path.GetFileName)); // no temporary file left beside it
 
         var leaf = Path.Combine(data, "rust", "1.jpg");
         Assert.Equal(0, Run("predict", "--model", models, leaf));

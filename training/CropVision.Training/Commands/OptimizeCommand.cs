@@ -107,9 +107,7 @@ public static class OptimizeCommand
                 var report = Report(scored);
                 ResultTables.Print(report);
                 AnsiConsole.WriteLine($"backbone passes per val photo: {served.PassesPerImage:F2}");
-                next = next with { Metrics = new Dictionary<string, System.Text.Json.JsonElement> { ["val"] = System.Text.Json.JsonSerializer.SerializeToElement(ModelTrainer.Summary(report), ModelManifest.Json) } };
-                next.Write(staging);
-                ReportWriter.Write(report, staging, $"{manifest.Crop} model version {version}: validation report");
+                ModelTrainer.WriteWithValReport(next, report, staging);
             }
             if (writer.Commit() is { } kept) AnsiConsole.WriteLine(kept);
             AnsiConsole.MarkupLine($"[green]Wrote[/] {Markup.Escape(writer.FinalFolder)}");

@@ -25,7 +25,7 @@ internal sealed class HeadFitting(TrainOptions o, TrainingFeatures f, ITrainingP
 
     public FittedHeads Fit()
     {
-        bool hasSeverity = f.TrainItems.Any(t => t.Item1.Severity is not null);
+        bool hasSeverity = f.TrainItems.Any(t => t.Image.Severity is not null);
         progress.Stage("Fitting heads", o.L2Grid.Count * (1 + (hasSeverity ? 1 : 0) + (f.FlagNames.Count > 0 ? 1 : 0) + (f.HasNegatives ? 1 : 0)));
         var stressRows = FitStress();
         if (hasSeverity) FitSeverity();

@@ -18,9 +18,7 @@ internal static class TrainedVersion
         File.WriteAllBytes(Path.Combine(writer.StagingFolder, "head.onnx"), HeadGraph.Build(heads.Parameters).ToByteArray());
         var manifest = Manifest(o, f, heads, calibrated.Calibration, writer.Version, clock);
         var report = Report(o, f, manifest, calibrated, writer.Version);
-        manifest = manifest with { Metrics = new Dictionary<string, System.Text.Json.JsonElement> { ["val"] = System.Text.Json.JsonSerializer.SerializeToElement(ModelTrainer.Summary(report), ModelManifest.Json) } };
-        manifest.Write(writer.StagingFolder);
-        ReportWriter.Write(report, writer.StagingFolder, $"{o.Crop} model version {writer.Version}: validation report");
+        manifest = ModelTrainer.WriteWithValReport(manifest, report, writer.StagingFolder);
         if (writer.Commit() is { } kept) info(kept);
         var final = writer.FinalFolder;
         info($"wrote {final} in {clock.Elapsed.TotalSeconds:F0} s");
@@ -29,7 +27,7 @@ internal static class TrainedVersion
 
     private static ModelManifest Manifest(TrainOptions o, TrainingFeatures f, FittedHeads heads, CalibrationSpec calibration, int version, Stopwatch clock)
     {
-        var leafItems = f.TrainItems.Where(t => !t.Item1.Negative && t.Item2.Copy == 0).Select(t => t.Item1).Concat(f.ValItems.Where(v => !v.Image.Negative).Select(v => v.Image)).ToList();
+        var leafItems = f.TrainItems.Where(t => !t.Image.Negative && t.Features.Copy == 0).Select(t => t.Image).Concat(f.ValItems.Where(v => !v.Image.Negative).Select(v => v.Image)).ToList();
         var fingerprints = f.Fingerprints;
         return new ModelManifest
         {
@@ -46,7 +44,7 @@ internal static class TrainedVersion
             {
                 DataFolder = string.Join("; ", f.Sources.Select(s => s.Data.Root)),
                 DataFingerprint = fingerprints.Count == 1 ? fingerprints[0] : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", fingerprints)))),
-                ImagesPerSplit = new Dictionary<string, int> { ["train"] = f.TrainItems.Count(t => t.Item2.Copy == 0), ["val"] = f.ValItems.Count },
+                ImagesPerSplit = new Dictionary<string, int> { ["train"] = f.TrainItems.Count(t => t.Features.Copy == 0), ["val"] = f.ValItems.Count },
                 ImagesPerClass = f.Classes.ToDictionary(c => c, c => leafItems.Count(i => i.Class == c)),
                 SkippedImages = [.. f.Skipped.Select(s => s.RelativePath)],
                 Hyperparameters = heads.Chosen,

@@ -24,7 +24,7 @@ internal sealed class TrainingFeatures
     public required List<TrainingSource> Labelled { get; init; }
     public required Backbone Backbone { get; init; }
     public required int FeatureSize { get; init; }
-    public List<(LabelledImage, ImageFeatures)> TrainItems { get; } = [];
+    public List<(LabelledImage Image, ImageFeatures Features)> TrainItems { get; } = [];
     /// <summary>Of each training row's photo or copy.</summary>
     public Dictionary<LabelledImage, Framing> FramingOf { get; } = new(ReferenceEqualityComparer.Instance);
     public List<ValPhoto> ValItems { get; } = [];
@@ -112,7 +112,7 @@ internal sealed class TrainingFeatures
     private void BuildExamples(TrainOptions o, Action<string> info)
     {
         Classes = Labelled.SelectMany(s => s.Data.Classes).Distinct().Order(StringComparer.Ordinal).ToList();
-        foreach (var cls in Classes.Where(c => !TrainItems.Any(p => !p.Item1.Negative && p.Item1.Class == c)))
+        foreach (var cls in Classes.Where(c => !TrainItems.Any(p => !p.Image.Negative && p.Image.Class == c)))
             throw new DatasetException($"Class '{cls}' has no readable training image.");
         FlagNames = Labelled.SelectMany(s => s.Data.FlagNames).Distinct().ToList();
         if (HasNegatives && !ValItems.Any(v => v.Image.Negative)) throw new DatasetException("The negatives have no photo in val; calibration needs some.");
