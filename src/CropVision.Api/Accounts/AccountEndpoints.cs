@@ -14,7 +14,7 @@ public static class AccountEndpoints
 {
     internal static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/accounts").WithTags("Accounts").RequireAdmin()
+        var group = app.MapGroup("/v1/accounts").WithTags("Accounts").RequireAdmin().AddEndpointFilter(NoStore.Filter)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/", ListAsync).WithName("ListAccounts");
         group.MapPost("/", CreateAsync).WithName("CreateAccount");
@@ -63,6 +63,8 @@ public static class AccountEndpoints
             var current = await users.GetRolesAsync(account);
             await users.RemoveFromRolesAsync(account, current.Except(roles));
             await users.AddToRolesAsync(account, roles.Distinct().Except(current));
+            // Tokens and cookies issued with the old roles end now (a demoted admin must not keep admin rights).
+            if (!current.ToHashSet().SetEquals(roles)) await users.UpdateSecurityStampAsync(account);
         }
         if (body.Team is { } team)
         {
@@ -83,7 +85,7 @@ public static class AccountEndpoints
             if (locked && account.Id == me.Account.Id) return Create(StatusCodes.Status409Conflict, "Cannot lock yourself", "Another admin must do that.");
             await users.SetLockoutEndDateAsync(account, locked ? LockedForGood : null);
             if (!locked) await users.ResetAccessFailedCountAsync(account);
-            await users.UpdateSecurityStampAsync(account); // signs the account out of cookies elsewhere
+            await users.UpdateSecurityStampAsync(account); // ends the account's cookies and tokens at once
         }
         return TypedResults.Ok(await ViewAsync(account, users));
     }

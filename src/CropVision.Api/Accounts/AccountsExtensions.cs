@@ -3,10 +3,12 @@ using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace CropVision.Api.Accounts;
 
@@ -19,12 +21,16 @@ public static class AccountsExtensions
 
     /// <summary>
     /// Officer and admin accounts (ASP.NET Core Identity on the field store's database): password login with a cookie for
-    /// the pages, bearer tokens for scripts, lock-out after repeated failures, the first admin from configuration.
+    /// the pages, bearer tokens for scripts, throttled sign-in, every request checked against the account as it is now,
+    /// the first admin from configuration.
     /// </summary>
     public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateOnStart();
+        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section)
+            .Validate(o => o.SignIn.AttemptsPerAddress > 0 && o.SignIn.FailuresPerUser > 0 && o.SignIn.AddressWindow > TimeSpan.Zero && o.SignIn.FailureWindow > TimeSpan.Zero,
+                "Accounts:SignIn: AttemptsPerAddress and FailuresPerUser must be at least 1, AddressWindow and FailureWindow positive.")
+            .ValidateOnStart();
         services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section).ValidateOnStart();
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
         var accounts = builder.Configuration.GetSection(AccountOptions.Section).Get<AccountOptions>() ?? new AccountOptions();
@@ -33,8 +39,7 @@ public static class AccountsExtensions
             {
                 o.Password.RequiredLength = 10; // long beats complex (NIST SP 800-63B): no forced character classes
                 o.Password.RequireDigit = o.Password.RequireLowercase = o.Password.RequireUppercase = o.Password.RequireNonAlphanumeric = false;
-                o.Lockout.MaxFailedAccessAttempts = accounts.MaxFailedAttempts;
-                o.Lockout.DefaultLockoutTimeSpan = accounts.LockoutDuration;
+                // Lock-out is an admin's act only (PATCH locked): failed passwords are throttled instead (PasswordCheck).
                 o.Lockout.AllowedForNewUsers = true;
                 o.User.RequireUniqueEmail = false;
             })
@@ -46,7 +51,11 @@ public static class AccountsExtensions
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "Admin API key, bearer token or cookie", o => o.ForwardDefaultSelector = CredentialScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null)
-            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = accounts.TokenLifetime)
+            .AddBearerToken(IdentityConstants.BearerScheme, o =>
+            {
+                o.BearerTokenExpiration = accounts.TokenLifetime;
+                o.RefreshTokenExpiration = accounts.RefreshTokenLifetime;
+            })
             .AddCookie(IdentityConstants.ApplicationScheme, o =>
             {
                 o.Cookie.Name = "cropvision.auth";
@@ -58,8 +67,13 @@ public static class AccountsExtensions
                 // An API answers 401/403, never a redirect to a login page.
                 o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
                 o.Events.OnRedirectToAccessDenied = c => { c.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
-                o.Events.OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync;
             });
+        // Every authenticated request is checked against the account's current state (roles, lock, security stamp).
+        services.AddScoped<IClaimsTransformation, AccountStateCheck>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, RevokedCredentialChallenge>();
+        services.AddSingleton<SignInThrottle>();
+        services.AddScoped<PasswordCheck>();
+        services.AddOptions<RateLimiterOptions>().Configure(o => o.AddPolicy<string, SignInRateLimit>(SignInRateLimit.PolicyName));
         services.AddAuthorizationBuilder()
             .AddPolicy(OfficerPolicy, p => p.RequireAuthenticatedUser().RequireRole(Roles.Officer, Roles.Admin))
             .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin));
@@ -94,7 +108,7 @@ public static class AccountsExtensions
     private static bool HasBearerHeader(HttpContext http) =>
         http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Officer endpoints: an authenticated officer or admin whose account still exists and is not locked out; anti-forgery on cookie posts.</summary>
+    /// <summary>Officer endpoints: an officer or admin whose credential still matches the account (see <see cref="AccountStateCheck"/>); anti-forgery on cookie posts.</summary>
     public static TBuilder RequireOfficer<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(OfficerPolicy).AddEndpointFilter(CurrentOfficer.LoadAsync).AddEndpointFilter(CookieAntiforgery.ValidateAsync)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);

@@ -3,34 +3,44 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.Accounts;
 
 public sealed record Credentials(string? UserName, string? Password);
+public sealed record RefreshRequest(string? RefreshToken);
 public sealed record Me(string UserName, string? DisplayName, string Team, IReadOnlyList<string> Roles, string AntiforgeryToken);
 
-/// <summary>Sign-in: a cookie for the pages (POST /v1/auth/login), a bearer token for scripts (POST /v1/auth/token).</summary>
+/// <summary>
+/// Sign-in: a cookie for the pages (POST /v1/auth/login), a bearer token for scripts (POST /v1/auth/token, renewed by
+/// /refresh). Throttled per address and per user name; answers are never cached.
+/// </summary>
 public static class AuthEndpoints
 {
     internal static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/auth").WithTags("Accounts")
+        var group = app.MapGroup("/v1/auth").WithTags("Accounts").AddEndpointFilter(NoStore.Filter)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
+        var signIn = group.MapGroup("").RequireRateLimiting(SignInRateLimit.PolicyName).ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-        group.MapPost("/token", TokenAsync).WithName("Token")
+        signIn.MapPost("/token", TokenAsync).WithName("Token")
             .Produces<AccessTokenResponse>()
-            .WithSummary("A bearer token for scripts: {\"userName\", \"password\"} in, {\"accessToken\", \"expiresIn\"} out; send it as Authorization: Bearer ...");
-        group.MapPost("/login", LoginAsync).WithName("Login").WithSummary("Sign in with a cookie (the officer pages)");
-        group.MapPost("/logout", LogoutAsync).WithName("Logout").RequireOfficer().WithSummary("Sign out (cookie)");
+            .WithSummary("A bearer token for scripts: {\"userName\", \"password\"} in, {\"accessToken\", \"expiresIn\", \"refreshToken\"} out; send it as Authorization: Bearer ...");
+        signIn.MapPost("/refresh", RefreshAsync).WithName("RefreshToken")
+            .Produces<AccessTokenResponse>()
+            .WithSummary("A new bearer token for {\"refreshToken\"}, while the account's password, roles and team are unchanged and it is not signed out");
+        signIn.MapPost("/login", LoginAsync).WithName("Login").WithSummary("Sign in with a cookie (the officer pages)");
+        group.MapPost("/logout", LogoutAsync).WithName("Logout").RequireOfficer()
+            .WithSummary("Sign out: ends every session of the account (cookies and tokens, on every device)");
         group.MapGet("/me", MeAsync).WithName("Me").RequireOfficer()
             .WithSummary("Who is signed in, and the anti-forgery token that cookie-authenticated changes must send in X-CSRF-TOKEN");
         return app;
     }
 
-    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> TokenAsync(Credentials? body, SignInManager<Account> signIn)
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> TokenAsync(Credentials? body, SignInManager<Account> signIn, PasswordCheck check, HttpContext http)
     {
-        var (account, problem) = await CheckAsync(body, signIn);
+        var (account, problem) = await check.CheckAsync(body, http);
         if (problem is not null) return problem;
         // The bearer handler writes {tokenType, accessToken, expiresIn, refreshToken} itself.
         signIn.AuthenticationScheme = IdentityConstants.BearerScheme;
@@ -38,9 +48,26 @@ public static class AuthEndpoints
         return TypedResults.Empty;
     }
 
-    private static async Task<Results<Ok<Me>, ProblemHttpResult>> LoginAsync(Credentials? body, SignInManager<Account> signIn, IAntiforgery antiforgery, HttpContext http)
+    /// <summary>As Identity's own refresh: the refresh token's principal must still carry the account's security stamp.</summary>
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> RefreshAsync(
+        RefreshRequest? body, SignInManager<Account> signIn, IOptionsMonitor<BearerTokenOptions> bearer, TimeProvider clock)
     {
-        var (account, problem) = await CheckAsync(body, signIn);
+        if (string.IsNullOrEmpty(body?.RefreshToken))
+            return Create(StatusCodes.Status400BadRequest, "Refresh token required", "Send JSON {\"refreshToken\": ...} from POST /v1/auth/token.");
+        var ticket = bearer.Get(IdentityConstants.BearerScheme).RefreshTokenProtector.Unprotect(body.RefreshToken);
+        var account = ticket?.Properties.ExpiresUtc is { } expires && clock.GetUtcNow() < expires
+            ? await signIn.ValidateSecurityStampAsync(ticket.Principal)
+            : null;
+        if (account is null || await signIn.UserManager.IsLockedOutAsync(account))
+            return Create(StatusCodes.Status401Unauthorized, "Refresh refused", "The refresh token has expired or the account has changed since: sign in again.");
+        signIn.AuthenticationScheme = IdentityConstants.BearerScheme;
+        await signIn.SignInAsync(account, isPersistent: false);
+        return TypedResults.Empty;
+    }
+
+    private static async Task<Results<Ok<Me>, ProblemHttpResult>> LoginAsync(Credentials? body, SignInManager<Account> signIn, PasswordCheck check, IAntiforgery antiforgery, HttpContext http)
+    {
+        var (account, problem) = await check.CheckAsync(body, http);
         if (problem is not null) return problem;
         await signIn.SignInAsync(account!, isPersistent: false);
         var principal = await signIn.CreateUserPrincipalAsync(account!);
@@ -48,8 +75,13 @@ public static class AuthEndpoints
         return TypedResults.Ok(await DescribeAsync(account!, signIn.UserManager, antiforgery, http));
     }
 
-    private static async Task<NoContent> LogoutAsync(SignInManager<Account> signIn)
+    /// <summary>
+    /// Ends the cookie here and, by a new security stamp, every cookie and token of the account: a cookie copied
+    /// before sign-out (a shared phone, a proxy log) is worthless after it.
+    /// </summary>
+    private static async Task<NoContent> LogoutAsync(SignInManager<Account> signIn, CurrentOfficer officer)
     {
+        await signIn.UserManager.UpdateSecurityStampAsync(officer.Account);
         await signIn.SignOutAsync();
         return TypedResults.NoContent();
     }
@@ -62,21 +94,4 @@ public static class AuthEndpoints
         var tokens = antiforgery.GetAndStoreTokens(http);
         return new Me(account.UserName!, account.DisplayName, account.Team, [.. await users.GetRolesAsync(account)], tokens.RequestToken!);
     }
-
-    /// <summary>Checks the password, counting failures towards the lock-out. One vague message for unknown user and wrong password.</summary>
-    private static async Task<(Account?, ProblemHttpResult?)> CheckAsync(Credentials? body, SignInManager<Account> signIn)
-    {
-        if (body is null || string.IsNullOrWhiteSpace(body.UserName) || string.IsNullOrEmpty(body.Password))
-            return (null, Create(StatusCodes.Status400BadRequest, "Credentials required", "Send JSON {\"userName\": ..., \"password\": ...}."));
-        var account = await signIn.UserManager.FindByNameAsync(body.UserName.Trim());
-        if (account is null) return (null, WrongCredentials());
-        var result = await signIn.CheckPasswordSignInAsync(account, body.Password, lockoutOnFailure: true);
-        if (result.IsLockedOut)
-            return (null, Create(StatusCodes.Status401Unauthorized, "Account locked",
-                "Too many failed sign-ins: the account is locked for a while. An admin can unlock it."));
-        return result.Succeeded ? (account, null) : (null, WrongCredentials());
-    }
-
-    private static ProblemHttpResult WrongCredentials() =>
-        Create(StatusCodes.Status401Unauthorized, "Sign-in failed", "The user name or password is wrong.");
 }

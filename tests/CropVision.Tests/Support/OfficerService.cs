@@ -26,6 +26,8 @@ public sealed class OfficerService : IAsyncDisposable
         settings["Admin:Bootstrap:User"] = AdminUser;
         settings["Admin:Bootstrap:Password"] = AdminPassword;
         settings["Admin:Bootstrap:Team"] = "province";
+        // Test clients share one address (none): sign-in throttling per address is tested with its own limits.
+        settings["Accounts:SignIn:AttemptsPerAddress"] = "100000";
         foreach (var (k, v) in extra) settings[k] = v;
         Factory = new ServiceFactory(settings);
     }
@@ -71,7 +73,7 @@ public sealed class OfficerService : IAsyncDisposable
 }
 
 /// <summary>Class fixture: one <see cref="OfficerService"/> per provider, started on first use.</summary>
-public sealed class OfficerServices : IAsyncLifetime
+public class OfficerServices : IAsyncLifetime
 {
     private readonly Dictionary<string, OfficerService> _services = [];
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -81,11 +83,14 @@ public sealed class OfficerServices : IAsyncLifetime
         await _lock.WaitAsync();
         try
         {
-            if (!_services.TryGetValue(provider, out var service)) _services[provider] = service = await OfficerService.StartAsync(provider);
+            if (!_services.TryGetValue(provider, out var service)) _services[provider] = service = await OfficerService.StartAsync(provider, Settings);
             return service;
         }
         finally { _lock.Release(); }
     }
+
+    /// <summary>Settings of this fixture's services, over <see cref="OfficerService"/>'s own.</summary>
+    protected virtual IDictionary<string, string?>? Settings => null;
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CropVision.Tests.Support;
 
@@ -29,6 +30,7 @@ public class ServiceFactory(IDictionary<string, string?> settings) : WebApplicat
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, TestClientAddress>());
     }
 
     public override async ValueTask DisposeAsync()

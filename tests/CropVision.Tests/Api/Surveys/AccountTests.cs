@@ -7,7 +7,7 @@ using static CropVision.Tests.Support.ServiceRequests;
 
 namespace CropVision.Tests.Api.Surveys;
 
-/// <summary>Accounts through HTTP: bootstrap admin, tokens, cookies with anti-forgery, lock-out, roles, admin management.</summary>
+/// <summary>Accounts through HTTP: bootstrap admin, tokens, cookies with anti-forgery, an admin's lock, roles, admin management.</summary>
 [Trait("Category", "Postgres")]
 public sealed class AccountTests(OfficerServices services) : IClassFixture<OfficerServices>
 {
@@ -36,7 +36,7 @@ public sealed class AccountTests(OfficerServices services) : IClassFixture<Offic
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
-    public async Task Bad_sign_ins_are_problems_and_repeated_failures_lock_the_account(string provider)
+    public async Task Bad_sign_ins_are_problems_and_an_admin_lock_ends_the_account_until_unlocked(string provider)
     {
         var service = await services.GetAsync(provider);
         using var officer = await service.NewOfficerAsync("north", "locky-" + provider);
@@ -44,15 +44,14 @@ public sealed class AccountTests(OfficerServices services) : IClassFixture<Offic
         await Problem(await anonymous.PostAsJsonAsync("/v1/auth/token", new { userName = "locky-" + provider }), HttpStatusCode.BadRequest);
         await Problem(await anonymous.PostAsync("/v1/auth/token", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest);
         await Problem(await anonymous.PostAsJsonAsync("/v1/auth/token", new { userName = "nobody", password = "whatever-123" }), HttpStatusCode.Unauthorized);
+        await Problem(await anonymous.PostAsJsonAsync("/v1/auth/token", new { userName = "locky-" + provider, password = "wrong-password" }), HttpStatusCode.Unauthorized);
 
-        for (int i = 0; i < 5; i++)
-            await Problem(await anonymous.PostAsJsonAsync("/v1/auth/token", new { userName = "locky-" + provider, password = "wrong-password" }), HttpStatusCode.Unauthorized);
-        // Locked: even the right password is refused now, and the token issued before stops working.
+        using var admin = await service.AdminAsync();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PatchAsJsonAsync($"/v1/accounts/locky-{provider}", new { locked = true })).StatusCode);
         var locked = await Problem(await anonymous.PostAsJsonAsync("/v1/auth/token", new { userName = "locky-" + provider, password = OfficerService.OfficerPassword }), HttpStatusCode.Unauthorized);
         Assert.Equal("Account locked", locked.GetProperty("title").GetString());
         await Problem(await officer.GetAsync("/v1/surveys"), HttpStatusCode.Unauthorized);
 
-        using var admin = await service.AdminAsync();
         var unlocked = await admin.PatchAsJsonAsync($"/v1/accounts/locky-{provider}", new { locked = false });
         Assert.Equal(HttpStatusCode.OK, unlocked.StatusCode);
         Assert.NotNull(await service.TokenAsync("locky-" + provider, OfficerService.OfficerPassword));
