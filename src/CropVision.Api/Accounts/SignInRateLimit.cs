@@ -38,6 +38,7 @@ public sealed class SignInRateLimit(IOptions<AccountOptions> options) : IRateLim
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         return Create(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts",
-            $"Too many sign-in attempts from this address. Retry after {seconds} s.");
+            $"Too many sign-in attempts from this address. Retry after {seconds} s.",
+            new Dictionary<string, object?> { [RetryAfterSeconds] = seconds });
     }
 }

@@ -37,7 +37,7 @@ public sealed class OfficerPagesTests(WebAppFixture app) : IClassFixture<WebAppF
         await page.GetByTestId("user").FillAsync(OfficerService.AdminUser);
         await page.GetByTestId("password").FillAsync("wrong password");
         await page.GetByTestId("sign-in").ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync(WebStrings.Vi("officer.signInFailed").Split('{')[0].Trim());
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync(WebStrings.Vi("officer.signInWrong")); // in Vietnamese, not the API's English
         await page.GetByTestId("password").FillAsync(OfficerService.AdminPassword);
         await page.GetByTestId("sign-in").ClickAsync();
 

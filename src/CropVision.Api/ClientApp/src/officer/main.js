@@ -32,6 +32,16 @@ async function signOut() {
   route();
 }
 
+/** Why sign-in failed, in the page's language (the API's own words are English). */
+function signInProblem(err) {
+  if (err instanceof ProblemError && err.status === 429) {
+    return t('officer.signInThrottled', { minutes: Math.max(1, Math.ceil((err.problem?.retryAfterSeconds ?? 60) / 60)) });
+  }
+  if (err instanceof ProblemError && err.problem?.title === 'Account locked') return t('officer.signInLocked');
+  if (err instanceof ProblemError && err.status === 401) return t('officer.signInWrong');
+  return t('officer.signInFailed', { reason: reason(err) });
+}
+
 function loginPage() {
   const user = h('input', { name: 'userName', autocomplete: 'username', required: true, 'data-testid': 'user' });
   const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true, 'data-testid': 'password' });
@@ -40,7 +50,7 @@ function loginPage() {
     class: 'card', onsubmit: async (e) => {
       e.preventDefault();
       try { me = await officerApi.login(user.value, password.value); route(); }
-      catch (err) { render(error, t('officer.signInFailed', { reason: reason(err) })); }
+      catch (err) { render(error, signInProblem(err)); }
     },
   }, h('h2', {}, t('officer.signIn')),
   h('label', {}, t('officer.userName'), user), h('label', {}, t('officer.password'), password),
