@@ -19,6 +19,7 @@ using Prometheus;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddHttpPipeline(); // problems, OpenAPI, upload size, rate limiter (Http/)
+builder.AddForwardedHeaders(); // X-Forwarded-For/-Proto from loopback and ForwardedHeaders:Known* only
 builder.AddServing();      // models, batching, admission, predictions, shadow (src/CropVision.Serving)
 builder.AddFieldStore();   // surveys, observations, photos, accounts' tables (src/CropVision.FieldStore)
 builder.AddAccounts();     // officers and admins: cookie, bearer token, admin API key
@@ -30,6 +31,7 @@ builder.AddOfficer();      // the officer pages' map settings
 builder.AddWebApp();       // the farmer's and officer's pages, compressed and cached
 
 var app = builder.Build();
+app.UseForwardedHeadersFromKnownProxies();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseHttpMetrics();
