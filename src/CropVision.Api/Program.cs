@@ -19,6 +19,8 @@ using Prometheus;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddHttpPipeline(); // problems, OpenAPI, upload size, rate limiter (Http/)
+builder.AddForwardedHeaders(); // X-Forwarded-For/-Proto from loopback and ForwardedHeaders:Known* only
+builder.AddHttps();        // Https:Redirect, Https:HstsMaxAgeDays (off by default)
 builder.AddServing();      // models, batching, admission, predictions, shadow (src/CropVision.Serving)
 builder.AddFieldStore();   // surveys, observations, photos, accounts' tables (src/CropVision.FieldStore)
 builder.AddAccounts();     // officers and admins: cookie, bearer token, admin API key
@@ -30,6 +32,9 @@ builder.AddOfficer();      // the officer pages' map settings
 builder.AddWebApp();       // the farmer's and officer's pages, compressed and cached
 
 var app = builder.Build();
+app.UseForwardedHeadersFromKnownProxies();
+app.UseHttps();
+app.UseMetricsAccess();    // Metrics:AllowedNetworks
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseHttpMetrics();
@@ -53,7 +58,7 @@ app.MapReviewApi();        // /v1/review
 app.MapJobsApi();          // /v1/jobs, /v1/surveys/{id}/imports
 app.MapReportsApi();       // summaries, CSV, GeoJSON, the printable report
 app.MapOfficerApi();       // /v1/officer/config
-app.MapMetrics("/metrics");
+app.MapMetrics(MetricsAccess.Path);
 
 app.Run();
 

@@ -69,7 +69,11 @@ public static class FieldStoreExtensions
         var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
         await db.Database.MigrateAsync(ct);
         // WAL lets readers work while one writer commits; the setting stays with the file.
-        if (db.Database.IsSqlite()) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        if (!db.Database.IsSqlite()) return;
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        // The provider creates the file with the process's umask; SQLite gives the -wal and -shm files the file's mode.
+        var file = db.Database.GetDbConnection().DataSource;
+        foreach (var suffix in new[] { "", "-wal", "-shm" }) FieldStorePaths.MakePrivate(file + suffix);
     }
 }
 

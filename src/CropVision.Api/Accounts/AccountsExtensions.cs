@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using CropVision.FieldStore;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
@@ -85,9 +86,12 @@ public static class AccountsExtensions
         });
         // Cookies and tokens are protected with keys kept in the data folder, so they survive restarts and every
         // process that shares the data folder (and database) accepts them.
-        services.AddDataProtection().SetApplicationName("CropVision");
+        var dataProtection = services.AddDataProtection().SetApplicationName("CropVision");
         services.AddOptions<KeyManagementOptions>().Configure<FieldStorePaths, ILoggerFactory>((o, paths, logs) =>
-            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.Root, "keys")), logs));
+            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(paths.Keys), logs));
+        // With a certificate the keys are stored encrypted (XML encryption), so a copy of the data folder alone opens nothing.
+        if (builder.Configuration["DataProtection:CertificatePath"] is { Length: > 0 } certificate)
+            dataProtection.ProtectKeysWithCertificate(X509CertificateLoader.LoadPkcs12FromFile(certificate, builder.Configuration["DataProtection:CertificatePassword"]));
         services.AddScoped<CurrentOfficer>();
         services.AddHostedService<AdminBootstrap>();
         return builder;

@@ -74,7 +74,7 @@ public static class ImportEndpoints
     private static async Task<string?> ReceiveAsync(HttpRequest request, string temp, ImportOptions limits, CancellationToken ct)
     {
         var contentType = request.ContentType ?? "";
-        await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+        await using var file = new FileStream(temp, FieldStorePaths.PrivateNewFile(FileOptions.Asynchronous)); // 0600: photos carry GPS
         if (contentType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
         {
             var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(contentType).Boundary).Value;

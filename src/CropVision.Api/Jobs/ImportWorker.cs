@@ -23,10 +23,15 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
     private const int BusyWaits = 40;
     private readonly string _owner = Clip($"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}", 200);
     private TimeSpan Lease => TimeSpan.FromSeconds(Math.Max(1, options.Value.LeaseSeconds));
+    /// <summary>A zip is moved into imports/ just before its job's row commits, so the sweep spares young files.</summary>
+    public static readonly TimeSpan SweepGrace = TimeSpan.FromHours(1);
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         await Task.Yield();
+        try { await SweepArchivesAsync(stopping); }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { return; }
+        catch (Exception e) { log.LogError(e, "Could not sweep unused import zips"); }
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -81,14 +86,33 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
         catch (InvalidOperationException) { return true; }
     }
 
+    /// <summary>
+    /// Deletes zips in imports/ that no waiting or running job references: left by a crash, by a survey deleted before
+    /// its zip went with it, or by a job that ended while its zip could not be deleted.
+    /// </summary>
+    private async Task SweepArchivesAsync(CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
+        var waiting = await db.ImportJobs.AsNoTracking().Where(j => j.State == ImportJobState.Queued || j.State == ImportJobState.Running)
+            .Select(j => j.ArchivePath).ToListAsync(ct);
+        var referenced = waiting.Select(paths.Resolve).ToHashSet(StringComparer.Ordinal);
+        var cutoff = (clock.GetUtcNow() - SweepGrace).UtcDateTime;
+        int removed = 0;
+        foreach (var zip in Directory.EnumerateFiles(paths.Imports, "*.zip"))
+            if (!referenced.Contains(zip) && File.GetLastWriteTimeUtc(zip) < cutoff && paths.DeleteImportArchive(zip)) removed++;
+        if (removed > 0) log.LogInformation("Deleted {Count} import zips no job was waiting for", removed);
+    }
+
     private async Task RunAsync(Guid jobId, CancellationToken ct)
     {
-        ImportJob job;
+        ImportJob? job;
         Survey? survey;
         await using (var scope = services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
-            job = await db.ImportJobs.AsNoTracking().FirstAsync(j => j.Id == jobId, ct);
+            job = await db.ImportJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == jobId, ct);
+            if (job is null) return; // its survey was deleted since the claim, and the zip with it
             survey = await db.Surveys.AsNoTracking().FirstOrDefaultAsync(s => s.Id == job.SurveyId, ct);
         }
         if (survey is null) { await FinishAsync(jobId, ImportJobState.Failed, "The survey was deleted.", ct); return; }
@@ -130,21 +154,13 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
             }
         }
         await FinishAsync(jobId, ImportJobState.Completed, null, ct);
-        try
-        {
-            File.Delete(archivePath);
-        }
-        catch (IOException e)
-        {
-            log.LogWarning(e, "Could not delete the imported zip {Path}", archivePath);
-        }
     }
 
     /// <summary>Counts an imported entry, in the observation's own transaction (also renews the lease).</summary>
     private async Task CountAsync(FieldStoreContext db, Guid jobId, int index, bool duplicate, CancellationToken ct)
     {
-        var job = await db.ImportJobs.FirstAsync(j => j.Id == jobId, ct);
-        if (job.LeaseOwner != _owner) throw new LeaseLostException();
+        var job = await db.ImportJobs.FirstOrDefaultAsync(j => j.Id == jobId, ct);
+        if (job?.LeaseOwner != _owner) throw new LeaseLostException(); // taken over, or deleted with its survey
         if (index < job.NextEntry) return; // already counted (never happens with one owner; kept safe)
         job.NextEntry = index + 1;
         if (duplicate) job.Duplicates++; else job.Added++;
@@ -157,8 +173,8 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
-        var job = await db.ImportJobs.FirstAsync(j => j.Id == jobId, ct);
-        if (job.LeaseOwner != _owner) throw new LeaseLostException();
+        var job = await db.ImportJobs.FirstOrDefaultAsync(j => j.Id == jobId, ct);
+        if (job?.LeaseOwner != _owner) throw new LeaseLostException();
         if (index < job.NextEntry) return;
         job.NextEntry = index + 1;
         if (reason is not null)
@@ -171,11 +187,13 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
         await db.SaveChangesAsync(ct);
     }
 
+    /// <summary>Ends a job and deletes its zip: a finished job, completed or failed, never reads it again.</summary>
     private async Task FinishAsync(Guid jobId, ImportJobState state, string? error, CancellationToken ct)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
-        var job = await db.ImportJobs.FirstAsync(j => j.Id == jobId, ct);
+        var job = await db.ImportJobs.FirstOrDefaultAsync(j => j.Id == jobId, ct);
+        if (job is null) return; // deleted with its survey (the store deleted the zip)
         job.State = state;
         job.Error = error is null ? null : Clip(error, 2000);
         job.CompletedAt = job.UpdatedAt = clock.GetUtcNow();
@@ -183,6 +201,8 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
         job.LeaseUntil = null;
         await db.SaveChangesAsync(ct);
         SurveyMetrics.ImportJobs.WithLabels(state.ToString().ToLowerInvariant()).Inc();
+        if (File.Exists(paths.Resolve(job.ArchivePath)) && !paths.DeleteImportArchive(job.ArchivePath))
+            log.LogWarning("Could not delete the zip of import {Job}; the next start's sweep will", jobId);
         log.LogInformation("Import {Job} {State}: {Added} added, {Duplicates} duplicates, {Failed} bad files", jobId, state, job.Added, job.Duplicates, job.FailedEntries);
     }
 

@@ -124,7 +124,7 @@ public static class ObservationEndpoints
     private static async Task<Results<Ok<Paged<ObservationView>>, ProblemHttpResult>> ListAsync(Guid id, [AsParameters] ObservationFilter filter,
         [AsParameters] PageQuery paging, FieldStoreContext db, CancellationToken ct)
     {
-        if (paging.Resolve() is not var (p, size)) return PageQuery.Invalid();
+        if (paging.Resolve() is not var (p, size, skip)) return PageQuery.Invalid();
         var (label, status, reviewed, plot, from, to, bbox) = filter;
         var query = db.Observations.AsNoTracking().Where(o => o.SurveyId == id);
         if (!string.IsNullOrWhiteSpace(label))
@@ -141,7 +141,7 @@ public static class ObservationEndpoints
             query = query.Where(o => o.Latitude >= minLat && o.Latitude <= maxLat && o.Longitude >= minLon && o.Longitude <= maxLon);
         }
         var total = await query.CountAsync(ct);
-        var rows = await query.OrderBy(o => o.TakenAt).ThenBy(o => o.Id).Skip((p - 1) * size).Take(size).ToListAsync(ct);
+        var rows = await query.OrderBy(o => o.TakenAt).ThenBy(o => o.Id).Skip(skip).Take(size).ToListAsync(ct);
         return TypedResults.Ok(new Paged<ObservationView>([.. rows.Select(ObservationView.From)], p, size, total));
     }
 

@@ -31,11 +31,11 @@ public static class SurveyEndpoints
     private static async Task<Results<Ok<Paged<SurveyView>>, ProblemHttpResult>> ListAsync(bool? closed, [AsParameters] PageQuery paging,
         FieldStoreContext db, CurrentOfficer officer, CancellationToken ct)
     {
-        if (paging.Resolve() is not var (p, size)) return PageQuery.Invalid();
+        if (paging.Resolve() is not var (p, size, skip)) return PageQuery.Invalid();
         var query = db.Surveys.AsNoTracking().Visible(officer);
         if (closed is { } c) query = c ? query.Where(s => s.ClosedAt != null) : query.Where(s => s.ClosedAt == null);
         var total = await query.CountAsync(ct);
-        var surveys = await query.OrderByDescending(s => s.CreatedAt).ThenBy(s => s.Id).Skip((p - 1) * size).Take(size).ToListAsync(ct);
+        var surveys = await query.OrderByDescending(s => s.CreatedAt).ThenBy(s => s.Id).Skip(skip).Take(size).ToListAsync(ct);
         var ids = surveys.Select(s => s.Id).ToList();
         var counts = await db.Observations.Where(o => o.SurveyId != null && ids.Contains(o.SurveyId.Value))
             .GroupBy(o => o.SurveyId).Select(g => new { Id = g.Key!.Value, Count = g.Count(), Reviewed = g.Count(o => o.ReviewedAt != null) })

@@ -11,7 +11,7 @@ namespace CropVision.FieldStore.Observations;
 /// committed; a photo's files go only when no observation uses them any more; the same photo twice in a survey is one
 /// observation, also when two processes add it at the same moment (the unique index decides).
 /// </summary>
-public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, IOptions<FieldStoreOptions> options, TimeProvider clock)
+public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, FieldStorePaths paths, IOptions<FieldStoreOptions> options, TimeProvider clock)
 {
     public const int MaxTextLength = 4000;
 
@@ -96,7 +96,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, IOp
         return true;
     }
 
-    /// <summary>Deletes a survey with its observations, import jobs and the photos no one else uses.</summary>
+    /// <summary>Deletes a survey with its observations, import jobs (and their zips) and the photos no one else uses.</summary>
     public async Task<bool> DeleteSurveyAsync(Guid surveyId, CancellationToken ct)
     {
         db.ChangeTracker.Clear();
@@ -105,6 +105,8 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, IOp
         if (survey is null) return false;
         var shas = await db.Observations.Where(o => o.SurveyId == surveyId).Select(o => o.PhotoSha256).Distinct().ToListAsync(ct);
         await db.Observations.Where(o => o.SurveyId == surveyId).ExecuteDeleteAsync(ct);
+        // The jobs' zips go with their rows (a waiting job's zip would otherwise stay in imports/ for ever).
+        var archives = await db.ImportJobs.Where(j => j.SurveyId == surveyId).Select(j => j.ArchivePath).ToListAsync(ct);
         await db.ImportJobs.Where(j => j.SurveyId == surveyId).ExecuteDeleteAsync(ct);
         db.Surveys.Remove(survey);
         await db.SaveChangesAsync(ct);
@@ -113,6 +115,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, IOp
             if (await ReleasePhotoIfUnusedAsync(sha, ct) is { } orphan) orphans.Add(orphan);
         await transaction.CommitAsync(ct);
         foreach (var orphan in orphans) files.Delete(orphan.Sha256, orphan.Extension);
+        foreach (var archive in archives) paths.DeleteImportArchive(archive);
         return true;
     }
 

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CropVision.Tests.Support;
@@ -109,5 +110,36 @@ public sealed class OfficerPagesTests(WebAppFixture app) : IClassFixture<WebAppF
         await Expect(page.GetByTestId("account-row")).ToHaveCountAsync(2);
         await Expect(page.GetByTestId("account-message")).ToContainTextAsync("lan");
         Assert.Empty(errors);
+    }
+
+    [BrowserFact(needsBracol: false)]
+    public async Task A_plot_code_with_html_is_shown_as_text_on_the_map()
+    {
+        // Leaflet puts a string tooltip in with innerHTML: this plot code was a live link on the officer's map.
+        const string plot = "<a href=//evil.example/login>Session expired</a>";
+        using var api = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        var token = await api.PostAsJsonAsync("/v1/auth/token", new { userName = OfficerService.AdminUser, password = OfficerService.AdminPassword });
+        api.DefaultRequestHeaders.Authorization = new("Bearer", (await token.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString());
+        var id = (await SurveyRequests.CreateSurveyAsync(api, "html plot")).GetProperty("id").GetString();
+        var form = SurveyRequests.Photos((ServiceRequests.LeafJpeg(31), "a.jpg"));
+        form.Add(new StringContent(plot), "plot");
+        form.Add(new StringContent("14.66"), "latitude");
+        form.Add(new StringContent("107.91"), "longitude");
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await api.PostAsync($"/v1/surveys/{id}/observations", form)).StatusCode);
+
+        await using var desk = await app.NewDesktopAsync();
+        var page = await desk.NewPageAsync();
+        await page.GotoAsync("/officer/");
+        await page.GetByTestId("user").FillAsync(OfficerService.AdminUser);
+        await page.GetByTestId("password").FillAsync(OfficerService.AdminPassword);
+        await page.GetByTestId("sign-in").ClickAsync();
+        await Expect(page.GetByTestId("nav-accounts")).ToBeVisibleAsync();
+        await page.GotoAsync($"/officer/#/surveys/{id}");
+        await page.Locator(".obs-point").HoverAsync();
+
+        var tooltip = page.Locator(".leaflet-tooltip");
+        await Expect(tooltip).ToContainTextAsync(plot);
+        Assert.Equal(0, await tooltip.Locator("a").CountAsync());
+        Assert.Equal(0, await page.Locator("a[href*='evil.example']").CountAsync());
     }
 }

@@ -209,6 +209,34 @@ public sealed class FieldStoreTests
         Assert.Equal(6, results.SelectMany(r => r).Select(a => a.Observation.Id).Distinct().Count());
     }
 
+    [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Deleting_a_survey_removes_its_waiting_import_zip(string provider)
+    {
+        var (db, services, surveyId) = await StartAsync(provider);
+        await using var _ = db; await using var __ = services;
+        await using var scope = services.CreateAsyncScope();
+        var context = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
+        var paths = scope.ServiceProvider.GetRequiredService<FieldStorePaths>();
+        var jobs = new[] { ImportJobState.Queued, ImportJobState.Running }.Select(state => new ImportJob
+        {
+            Id = Guid.NewGuid(), SurveyId = surveyId, Officer = "lan", State = state, CreatedAt = Now, UpdatedAt = Now, ArchivePath = "",
+        }).ToList();
+        foreach (var job in jobs)
+        {
+            job.ArchivePath = Path.Combine("imports", $"{job.Id:N}.zip");
+            await File.WriteAllBytesAsync(paths.Resolve(job.ArchivePath), [0x50, 0x4b, 0x05, 0x06]);
+        }
+        var otherZip = Path.Combine(paths.Imports, "another-surveys.zip");
+        await File.WriteAllBytesAsync(otherZip, [1]);
+        context.ImportJobs.AddRange(jobs);
+        await context.SaveChangesAsync();
+
+        Assert.True(await scope.ServiceProvider.GetRequiredService<ObservationStore>().DeleteSurveyAsync(surveyId, default));
+
+        Assert.Equal([otherZip], Directory.GetFiles(paths.Imports));
+        Assert.Equal(0, await context.ImportJobs.CountAsync());
+    }
+
     [PostgresFact]
     public async Task Postgres_migrations_apply_to_an_empty_database()
     {

@@ -59,6 +59,30 @@ public sealed class ImportTests(OfficerServices services) : IClassFixture<Office
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Import_zips_left_behind_are_swept_on_start_and_go_with_a_deleted_survey(string provider)
+    {
+        await using var service = await OfficerService.StartAsync(provider);
+        var imports = Path.Combine(service.Database.DataFolder, "imports");
+        Directory.CreateDirectory(imports);
+        string stale = Path.Combine(imports, $"{Guid.NewGuid():N}.zip"), young = Path.Combine(imports, $"{Guid.NewGuid():N}.zip");
+        await File.WriteAllBytesAsync(stale, [1]);
+        File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-2));
+        await File.WriteAllBytesAsync(young, [1]); // may be an upload whose job is about to commit in another process
+
+        using var officer = await service.NewOfficerAsync("north"); // starts the service, and its worker sweeps
+        var id = (await SurveyRequests.CreateSurveyAsync(officer)).GetProperty("id").GetString();
+        var started = await officer.PostAsync($"/v1/surveys/{id}/imports", SurveyRequests.ZipBody(SurveyRequests.Zip(
+            [.. Enumerable.Range(0, 6).Select(i => ($"IMG_{i}.jpg", LeafJpeg(40 + i)))])));
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await officer.DeleteAsync($"/v1/surveys/{id}")).StatusCode);
+
+        // Whether the job was waiting, running or done when the survey went, its zip goes too; the young orphan stays.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Directory.GetFiles(imports).Length > 1 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal([young], Directory.GetFiles(imports));
+    }
+
+    [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task Bad_imports_get_problems(string provider)
     {
         var service = await services.GetAsync(provider);

@@ -56,6 +56,22 @@ public sealed class SurveyApiTests(OfficerServices services) : IClassFixture<Off
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_huge_page_number_is_a_400_not_page_one(string provider)
+    {
+        // (10737420 - 1) * 200 overflows an int and wrapped round to page 1 before the page was bounded.
+        var service = await services.GetAsync(provider);
+        using var officer = await service.NewOfficerAsync("north");
+        var id = (await SurveyRequests.CreateSurveyAsync(officer, "paging")).GetProperty("id").GetString();
+        foreach (var url in new[] { "/v1/surveys", $"/v1/surveys/{id}/observations" })
+        {
+            await Problem(await officer.GetAsync($"{url}?page=10737420&pageSize=200"), HttpStatusCode.BadRequest);
+            await Problem(await officer.GetAsync($"{url}?page={int.MaxValue}&pageSize=1"), HttpStatusCode.BadRequest);
+            var last = await officer.GetFromJsonAsync<JsonElement>($"{url}?page=1000000&pageSize=200");
+            Assert.Empty(last.GetProperty("items").EnumerateArray());
+        }
+    }
+
+    [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task Officers_see_their_own_teams_surveys_only_and_admins_see_all(string provider)
     {
         var service = await services.GetAsync(provider);
