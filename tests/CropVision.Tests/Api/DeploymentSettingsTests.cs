@@ -55,17 +55,17 @@ public class DeploymentSettingsTests
     public async Task Metrics_are_refused_outside_the_allowed_networks()
     {
         using var tmp = new TempFolder();
-        await using var service = new RemoteAddressService(Settings(tmp, ("Metrics:AllowedNetworks:0", "10.0.0.0/24")));
+        await using var service = new ServiceFactory(Settings(tmp, ("Metrics:AllowedNetworks:0", "10.0.0.0/24")));
         using var client = service.CreateClient();
         async Task<HttpStatusCode> Get(string from, string? forwardedFor = null) =>
-            (await client.SendAsync(service.Request(HttpMethod.Get, "/metrics", from, forwardedFor))).StatusCode;
+            (await client.SendAsync(TestClientAddress.Request(HttpMethod.Get, "/metrics", from, forwardedFor))).StatusCode;
         Assert.Equal(HttpStatusCode.OK, await Get("10.0.0.9"));
         Assert.Equal(HttpStatusCode.Forbidden, await Get("203.0.113.7"));
         Assert.Equal(HttpStatusCode.Forbidden, await Get("203.0.113.7", forwardedFor: "10.0.0.9")); // not a trusted proxy
-        await ServiceRequests.Problem(await client.SendAsync(service.Request(HttpMethod.Get, "/METRICS", "203.0.113.7")), HttpStatusCode.Forbidden);
+        await ServiceRequests.Problem(await client.SendAsync(TestClientAddress.Request(HttpMethod.Get, "/METRICS", "203.0.113.7")), HttpStatusCode.Forbidden);
 
-        await using var open = new RemoteAddressService(Settings(tmp));
-        Assert.Equal(HttpStatusCode.OK, (await open.CreateClient().SendAsync(open.Request(HttpMethod.Get, "/metrics", "203.0.113.7"))).StatusCode);
+        await using var open = new ServiceFactory(Settings(tmp));
+        Assert.Equal(HttpStatusCode.OK, (await open.CreateClient().SendAsync(TestClientAddress.Request(HttpMethod.Get, "/metrics", "203.0.113.7"))).StatusCode);
     }
 
     [Fact]

@@ -7,18 +7,18 @@ namespace CropVision.Tests.Api;
 [Trait("Category", "Fast")]
 public class ForwardedHeadersTests
 {
-    private static RemoteAddressService Service(TempFolder tmp, params (string Key, string Value)[] extra)
+    private static ServiceFactory Service(TempFolder tmp, params (string Key, string Value)[] extra)
     {
         var settings = ServiceFactory.Defaults(tmp.Sub("models")); // no model: the rate limit runs before the handler
         settings["Feedback:PermitLimit"] = "2";
         foreach (var (key, value) in extra) settings[key] = value;
-        return new RemoteAddressService(settings);
+        return new ServiceFactory(settings);
     }
 
     /// <summary>Sends feedback (an empty form: the limiter counts it before the handler refuses it) and says whether it was rate-limited.</summary>
-    private static async Task<bool> LimitedAsync(RemoteAddressService service, HttpClient client, string from, string forwardedFor)
+    private static async Task<bool> LimitedAsync(ServiceFactory service, HttpClient client, string from, string forwardedFor)
     {
-        var request = service.Request(HttpMethod.Post, "/v1/feedback", from, forwardedFor);
+        var request = TestClientAddress.Request(HttpMethod.Post, "/v1/feedback", from, forwardedFor);
         request.Content = new MultipartFormDataContent();
         return (await client.SendAsync(request)).StatusCode == HttpStatusCode.TooManyRequests;
     }

@@ -30,7 +30,7 @@ public class ServiceFactory(IDictionary<string, string?> settings) : WebApplicat
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
-        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, TestClientAddress>());
+        builder.ConfigureServices(services => services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter>(new TestClientAddress())));
     }
 
     public override async ValueTask DisposeAsync()

@@ -7,7 +7,8 @@ namespace CropVision.Tests.Support;
 
 /// <summary>
 /// The in-memory test server has no client address; this puts the one named in <see cref="Header"/> on the
-/// connection, first thing in the pipeline, so tests can act as several phones or as an attacker's address.
+/// connection before anything else runs (ASP.NET's own forwarded-headers switch included), so tests can act as several
+/// phones, a proxy, or an attacker's address.
 /// </summary>
 public sealed class TestClientAddress : IStartupFilter
 {
@@ -22,6 +23,15 @@ public sealed class TestClientAddress : IStartupFilter
         });
         next(app);
     };
+
+    /// <summary>A request from <paramref name="from"/>, optionally claiming another client in X-Forwarded-For.</summary>
+    public static HttpRequestMessage Request(HttpMethod method, string url, string from, string? forwardedFor = null)
+    {
+        var request = new HttpRequestMessage(method, url);
+        request.Headers.Add(Header, from);
+        if (forwardedFor is not null) request.Headers.Add("X-Forwarded-For", forwardedFor);
+        return request;
+    }
 
     /// <summary>A client that always comes from <paramref name="address"/>.</summary>
     public static HttpClient From(HttpClient client, string address)
