@@ -33,6 +33,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseHttpMetrics();
+app.UseContentTypeCheck(); // an unparsable Content-Type is a 400 problem before any endpoint reads the body
 app.UseOfficerPages();
 app.UseWebApp();
 app.UseRateLimiter();      // registered in AddHttpPipeline; Feedback adds its policy
