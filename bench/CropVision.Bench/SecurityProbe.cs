@@ -44,12 +44,13 @@ public static class SecurityProbe
         if (pid is { } id) log.WriteLine($"  VmHWM (the process's peak since it started): {Mb(ProcStatus(id, "VmHWM"))}");
         if (await Metric(client, "cropvision_decodes_peak") is { } peak) log.WriteLine($"  cropvision_decodes_peak: {peak}, slots {await Metric(client, "cropvision_decode_slots")}");
 
-        var jpeg = PaddedJpeg(LargeJpeg(), 19_900_000);
+        var large = LargeJpeg();
+        var jpeg = PaddedJpeg(large, 19_900_000, 'a');
         log.WriteLine($"== disk: {paddedPosts} feedback posts of a JPEG padded with comment segments to {jpeg.Length / 1e6:F1} MB");
         long? storedBefore = FolderBytes(dataFolder);
         var receipts = new List<(int Status, string Body)>();
         for (int i = 0; i < paddedPosts; i++)
-            receipts.Add(await PostAsync(client, jpeg, $"padded-{i}.jpg", seed: i)); // a different verdict each: same photo, new rows
+            receipts.Add(await PostAsync(client, i == 0 ? jpeg : PaddedJpeg(large, 19_900_000, (char)('a' + i)), $"padded-{i}.jpg", seed: i)); // other padding each: no two alike
         long? storedAfter = FolderBytes(dataFolder);
         log.WriteLine($"  statuses: {Statuses(receipts)}; sent {paddedPosts * (long)jpeg.Length / 1e6:F1} MB");
         foreach (var (_, body) in receipts.Take(1)) log.WriteLine($"  receipt: {body}");
@@ -147,14 +148,14 @@ public static class SecurityProbe
         return data.ToArray();
     }
 
-    /// <summary>The JPEG with comment (COM) segments after SOI until it is at least <paramref name="total"/> bytes.</summary>
-    private static byte[] PaddedJpeg(byte[] jpeg, int total)
+    /// <summary>The JPEG with comment (COM) segments of <paramref name="filler"/> after SOI until it is at least <paramref name="total"/> bytes.</summary>
+    private static byte[] PaddedJpeg(byte[] jpeg, int total, char filler)
     {
         var output = new MemoryStream(total + 65536);
         output.Write(jpeg, 0, 2);
-        var filler = new byte[65533];
-        Array.Fill(filler, (byte)'x');
-        while (output.Length + jpeg.Length - 2 < total) { output.Write([0xFF, 0xFE, 0xFF, 0xFF]); output.Write(filler); }
+        var comment = new byte[65533];
+        Array.Fill(comment, (byte)filler);
+        while (output.Length + jpeg.Length - 2 < total) { output.Write([0xFF, 0xFE, 0xFF, 0xFF]); output.Write(comment); }
         output.Write(jpeg, 2, jpeg.Length - 2);
         return output.ToArray();
     }

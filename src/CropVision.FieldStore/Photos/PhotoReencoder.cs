@@ -13,14 +13,14 @@ public static class PhotoReencoder
     /// <summary>Throws <see cref="ImageDecodeException"/> for a photo that does not decode. The caller holds a decode slot.</summary>
     public static byte[] ToJpeg(ReadOnlySpan<byte> photo, int maxSide, int quality, long maxPixels)
     {
-        // A JPEG decodes straight at a reduced scale (DCT domain) when the target allows it.
-        using var upright = ImageDecoder.DecodeUpright(photo, (w, h) => Fit(w, h, maxSide), maxPixels);
+        // A JPEG decodes straight at a reduced scale (DCT domain) when the target allows it; the pixels stay in the pooled
+        // buffer (a 7000x7000 PNG is 196 MB there: a bitmap copy would double it).
+        using var upright = ImageDecoder.DecodeUprightPooled(photo, (w, h) => Fit(w, h, maxSide), maxPixels);
         var (width, height) = Fit(upright.Width, upright.Height, maxSide);
         using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul))
             ?? throw new ImageDecodeException(ImageProblem.Corrupt, "The photo could not be redrawn.");
         surface.Canvas.Clear(SKColors.White);
-        using (var source = SKImage.FromBitmap(upright))
-            surface.Canvas.DrawImage(source, new SKRect(0, 0, width, height), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        upright.DrawTo(surface.Canvas, new SKRect(0, 0, width, height), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
         using var image = surface.Snapshot();
         using var jpeg = image.Encode(SKEncodedImageFormat.Jpeg, quality);
         return jpeg.ToArray();
