@@ -6,7 +6,7 @@ using CropVision.Bench;
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 
-// cropvision-bench all|raw|http|decode|fuzz|node|soak [options]; see README "Benchmarks", or --help.
+// cropvision-bench all|raw|http|decode|fuzz|node|soak|security-probe [options]; see README "Benchmarks", or --help.
 var repo = BenchPaths.RepoRoot();
 var log = Console.Out;
 
@@ -96,8 +96,15 @@ var all = new Command("all", "Every benchmark, written to bench/results (the def
 foreach (var o in nodeOptions.Except([uploadKb])) all.Options.Add(o);
 all.SetAction((r, ct) => All(r));
 
-var root = new RootCommand("CropVision benchmarks: raw ONNX Runtime, the service over HTTP, decoding, fuzzing, cheaper variants, soak")
-    { modelOption, deviceOption, all, raw, http, decode, fuzz, fuzzChild, node, soak };
+var probePid = new Option<int?>("--pid") { Description = "The service's process id: RSS from /proc/<pid>/status (else process_resident_memory_bytes from /metrics)" };
+var probeData = new Option<string?>("--data") { Description = "The service's Store:DataFolder, to measure the bytes it stored" };
+var probePosts = new Option<int>("--padded-posts") { Description = "Feedback posts of the padded ~19.9 MB JPEG", DefaultValueFactory = _ => 3 };
+var securityProbe = new Command("security-probe", "Issue 19's upload attacks against a running service: concurrent huge-PNG feedback (RSS) and padded JPEGs (bytes stored)")
+    { url, concurrency, probePid, probeData, probePosts };
+securityProbe.SetAction((r, ct) => SecurityProbe.Run(r.GetValue(url)!, r.GetValue(probePid), r.GetValue(probeData), r.GetValue(concurrency), r.GetValue(probePosts), log));
+
+var root = new RootCommand("CropVision benchmarks: raw ONNX Runtime, the service over HTTP, decoding, fuzzing, cheaper variants, soak, security probe")
+    { modelOption, deviceOption, all, raw, http, decode, fuzz, fuzzChild, node, soak, securityProbe };
 // No command at all runs everything, as before.
 var parsed = root.Parse(args.Length == 0 ? ["all"] : args);
 if (parsed.Errors.Count > 0)

@@ -38,6 +38,7 @@ app.UseMetricsAccess();    // Metrics:AllowedNetworks
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseHttpMetrics();
+app.UseContentTypeCheck(); // an unparsable Content-Type is a 400 problem before any endpoint reads the body
 app.UseOfficerPages();
 app.UseWebApp();
 app.UseRateLimiter();      // registered in AddHttpPipeline; Feedback adds its policy

@@ -1,3 +1,4 @@
+using CropVision.Core.Preprocessing;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Observations;
 using CropVision.FieldStore.Photos;
@@ -22,6 +23,7 @@ public static class FieldStoreExtensions
     {
         var section = builder.Configuration.GetSection(FieldStoreOptions.Section);
         builder.Services.Configure<FieldStoreOptions>(section);
+        builder.Services.AddOptions<FeedbackPhotoOptions>().BindConfiguration(FeedbackPhotoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var options = section.Get<FieldStoreOptions>() ?? new FieldStoreOptions();
         var paths = new FieldStorePaths(Path.Combine(builder.Environment.ContentRootPath, options.DataFolder));
         var connectionString = builder.Configuration.GetConnectionString(FieldStoreOptions.ConnectionStringName);
@@ -36,6 +38,9 @@ public static class FieldStoreExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<FieldStoreOptions>();
+        services.AddOptions<FeedbackPhotoOptions>();
+        // A host without the serving engine (the console, store tests) gets a gate of its own; AddServing's wins otherwise.
+        services.TryAddSingleton(_ => new DecodeGate(0));
         services.AddSingleton(paths);
         switch (provider.Trim().ToLowerInvariant())
         {
@@ -58,6 +63,7 @@ public static class FieldStoreExtensions
         services.AddSingleton<PhotoFiles>();
         services.AddScoped<ObservationStore>();
         services.AddScoped<SurveyStore>();
+        services.AddScoped<FeedbackPhotoQuota>();
         services.AddScoped<FarmerFeedbackWriter>();
         return services;
     }

@@ -1,3 +1,4 @@
+using CropVision.Core.Preprocessing;
 using CropVision.Serving.Catalogue;
 using CropVision.Serving.Predictions;
 using CropVision.Serving.Registry;
@@ -23,7 +24,8 @@ public static class ServingExtensions
         services.AddSingleton<ModelRegistry>();
         services.AddHostedService<ModelFolderWatcher>();
         services.AddSingleton(_ => DiseaseCatalogue.Load(Path.Combine(AppContext.BaseDirectory, "Catalogue", "diseases.json")));
-        services.AddSingleton<DecodeGate>();
+        // The one decode gate of the process (the field store's thumbnails and feedback photos use it too).
+        services.AddSingleton(s => ServingMetrics.Watch(new DecodeGate(s.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxConcurrentDecodes)));
         services.AddSingleton<PredictionService>();
         services.AddSingleton<IShadowCandidates, FolderShadowCandidates>();
         services.AddSingleton<ShadowRunner>();

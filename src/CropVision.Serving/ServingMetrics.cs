@@ -1,3 +1,4 @@
+using CropVision.Core.Preprocessing;
 using Prometheus;
 
 namespace CropVision.Serving;
@@ -25,4 +26,24 @@ public static class ServingMetrics
         "1 for the execution provider in use; fallback_reason is empty unless CUDA was wanted and could not load.", "provider", "requested", "fallback_reason");
     public static readonly Gauge ModelInfo = Metrics.CreateGauge("cropvision_model_info",
         "1 for each model version being served.", "crop", "version");
+    public static readonly Gauge DecodesInUse = Metrics.CreateGauge("cropvision_decodes_in_use",
+        "Images being decoded now (predictions, thumbnails, feedback re-encoding, shadow, imports), at most cropvision_decode_slots.");
+    public static readonly Gauge DecodesPeak = Metrics.CreateGauge("cropvision_decodes_peak",
+        "The most images decoded at once since the service started.");
+    public static readonly Gauge DecodeSlots = Metrics.CreateGauge("cropvision_decode_slots",
+        "Limits:MaxConcurrentDecodes as resolved (0 = one per core).");
+
+    /// <summary>Reads the decode gate's counts into the gauges at each scrape (weakly: a test's disposed service is not kept alive).</summary>
+    public static DecodeGate Watch(DecodeGate gate)
+    {
+        var weak = new WeakReference<DecodeGate>(gate);
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(() =>
+        {
+            if (!weak.TryGetTarget(out var g)) return;
+            DecodesInUse.Set(g.InUse);
+            DecodesPeak.Set(g.Peak);
+            DecodeSlots.Set(g.Slots);
+        });
+        return gate;
+    }
 }

@@ -15,8 +15,11 @@ using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.Feedback;
 
-/// <summary>What was stored: the observation's id in the field store.</summary>
-public sealed record FeedbackReceipt(Guid Id, string Crop, string Verdict, string? FarmerLabel, DateTimeOffset ReceivedAt);
+/// <summary>
+/// What was stored: the observation's id in the field store, and whether the photo was kept (<see cref="PhotoNote"/>
+/// says why not: the day's feedback photo quota was spent).
+/// </summary>
+public sealed record FeedbackReceipt(Guid Id, string Crop, string Verdict, string? FarmerLabel, DateTimeOffset ReceivedAt, bool PhotoStored, string? PhotoNote);
 
 /// <summary>POST /v1/feedback: a farmer's "right / wrong" on an answer, with the photo, stored for retraining.</summary>
 public static class FeedbackEndpoints
@@ -93,10 +96,12 @@ public static class FeedbackEndpoints
         var s = submission;
         var feedback = new FarmerFeedback(s.Crop, new ModelAnswer(s.ModelVersion, s.Label, s.Confidence, s.Severity, s.Status),
             s.Verdict == FeedbackForm.Right ? FarmerVerdict.Right : FarmerVerdict.Wrong, s.FarmerLabel);
-        Observation stored;
-        try { stored = await store.AddFarmerFeedbackAsync(feedback, s.Photo, http.RequestAborted); }
+        AddedFeedback added;
+        try { added = await store.AddFarmerFeedbackAsync(feedback, s.Photo, http.RequestAborted); }
         catch (ImageDecodeException e) { return FromImage(e); }
         catch (FieldStoreValidationException e) { return Create(StatusCodes.Status400BadRequest, "Invalid feedback", e.Message); }
-        return TypedResults.Created((string?)null, new FeedbackReceipt(stored.Id, stored.Crop, s.Verdict, stored.FarmerLabel, stored.CreatedAt));
+        var stored = added.Observation;
+        return TypedResults.Created((string?)null, new FeedbackReceipt(stored.Id, stored.Crop, s.Verdict, stored.FarmerLabel, stored.CreatedAt,
+            PhotoStored: stored.PhotoSha256 is not null, PhotoNote: added.PhotoNotStored));
     }
 }

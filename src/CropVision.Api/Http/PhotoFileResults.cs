@@ -16,7 +16,11 @@ public static class PhotoFileResults
         }, http);
 
     public static Results<PhysicalFileHttpResult, ProblemHttpResult> Thumbnail(PhotoFiles files, Observation observation, HttpContext http) =>
-        File(files.ThumbnailPath(observation.PhotoSha256), "image/jpeg", http);
+        observation.PhotoSha256 is { } sha ? File(files.ThumbnailPath(sha), "image/jpeg", http) : NoPhoto(observation);
+
+    /// <summary>Farmer feedback kept without its photo (the day's quota was spent) has nothing to show.</summary>
+    public static ProblemHttpResult NoPhoto(Observation observation) =>
+        Problems.Create(StatusCodes.Status404NotFound, "No photo", $"Observation {observation.Id} was kept without its photo.");
 
     private static Results<PhysicalFileHttpResult, ProblemHttpResult> File(string path, string contentType, HttpContext http)
     {

@@ -1,5 +1,6 @@
 using CropVision.Api.Accounts;
 using CropVision.Api.Surveys;
+using CropVision.Api.Uploads;
 using CropVision.FieldStore;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
@@ -77,8 +78,8 @@ public static class ImportEndpoints
         await using var file = new FileStream(temp, FieldStorePaths.PrivateNewFile(FileOptions.Asynchronous)); // 0600: photos carry GPS
         if (contentType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
         {
-            var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(contentType).Boundary).Value;
-            if (string.IsNullOrEmpty(boundary)) throw new ArchiveRefusedException(StatusCodes.Status400BadRequest, "Malformed multipart", "The multipart content type has no boundary.");
+            var (boundary, error) = MultipartBoundary.From(contentType);
+            if (boundary is null) throw new ArchiveRefusedException(StatusCodes.Status400BadRequest, "Malformed multipart", error!);
             var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limits.MaxArchiveBytes };
             try
             {

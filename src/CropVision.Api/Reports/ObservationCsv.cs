@@ -11,7 +11,7 @@ public sealed record ObservationRow(
     Guid Id, string Survey, string Crop, string TakenAt, string TakenAtSource, double? Latitude, double? Longitude, string PositionSource,
     string? Plot, string? Commune, string? Officer, int? ModelVersion, string? ModelLabel, double? ModelConfidence, string? ModelSeverity,
     string? ModelStatus, bool Reviewed, string? ConfirmedLabel, string? ConfirmedSeverity, string? ReviewedBy, string? ReviewedAt,
-    string? Label, string? LabelVi, string? LabelEn, string? Severity, string? Notes, string PhotoSha256, string? OriginalName)
+    string? Label, string? LabelVi, string? LabelEn, string? Severity, string? Notes, string? PhotoSha256, string? OriginalName)
 {
     public static ObservationRow From(Observation o, Survey survey, DiseaseCatalogue catalogue)
     {

@@ -52,7 +52,8 @@ public static class ReviewEndpoints
         if (limit is < 1 or > MaxItems) return Create(StatusCodes.Status400BadRequest, "Bad limit", $"?limit is 1 to {MaxItems}.");
         crop = crop.Trim().ToLowerInvariant();
         var mine = Reviewable(db, officer).AsNoTracking().Where(o => o.Crop == crop);
-        var unreviewed = await mine.Where(o => o.ReviewedAt == null && o.ModelStatus != "failed").ToListAsync(ct);
+        // Feedback kept without its photo has nothing for an officer to look at.
+        var unreviewed = await mine.Where(o => o.ReviewedAt == null && o.ModelStatus != "failed" && o.PhotoSha256 != null).ToListAsync(ct);
         // Rarity and places count what every officer has confirmed for the crop, not only this team's.
         var confirmed = await db.Observations.Where(o => o.Crop == crop && o.ReviewedAt != null && o.ConfirmedLabel != null)
             .GroupBy(o => o.ConfirmedLabel!).Select(g => new { Label = g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Label, x => x.Count, ct);
@@ -88,7 +89,12 @@ public static class ReviewEndpoints
 
     private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> PhotoAsync(Guid observationId, FieldStoreContext db, CurrentOfficer officer,
         PhotoFiles files, HttpContext http, CancellationToken ct) =>
-        await FindAsync(observationId, db, officer, ct) is { Photo: { } photo } ? PhotoFileResults.Photo(files, photo, http) : NotFound(observationId);
+        await FindAsync(observationId, db, officer, ct) switch
+        {
+            null => NotFound(observationId),
+            { Photo: { } photo } => PhotoFileResults.Photo(files, photo, http),
+            var photoless => PhotoFileResults.NoPhoto(photoless),
+        };
 
     private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> ThumbnailAsync(Guid observationId, FieldStoreContext db, CurrentOfficer officer,
         PhotoFiles files, HttpContext http, CancellationToken ct) =>

@@ -191,9 +191,12 @@ public static class ObservationEndpoints
 
     private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> PhotoAsync(Guid id, Guid observationId, FieldStoreContext db,
         PhotoFiles files, HttpContext http, CancellationToken ct) =>
-        await FindAsync(id, observationId, db, ct) is { Photo: { } photo }
-            ? PhotoFileResults.Photo(files, photo, http)
-            : NoObservation(id, observationId);
+        await FindAsync(id, observationId, db, ct) switch
+        {
+            null => NoObservation(id, observationId),
+            { Photo: { } photo } => PhotoFileResults.Photo(files, photo, http),
+            var photoless => PhotoFileResults.NoPhoto(photoless),
+        };
 
     private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> ThumbnailAsync(Guid id, Guid observationId, FieldStoreContext db,
         PhotoFiles files, HttpContext http, CancellationToken ct) =>

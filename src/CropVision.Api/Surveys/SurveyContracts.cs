@@ -20,7 +20,7 @@ public sealed record ModelAnswerView(int? Version, string? Label, double? Confid
 public sealed record ReviewView(string? Label, string? Severity, string? By, DateTimeOffset? At);
 
 public sealed record ObservationView(
-    Guid Id, Guid? SurveyId, string Crop, string PhotoSha256, string? OriginalName, DateTimeOffset TakenAt, string TakenAtSource,
+    Guid Id, Guid? SurveyId, string Crop, string? PhotoSha256, string? OriginalName, DateTimeOffset TakenAt, string TakenAtSource,
     double? Latitude, double? Longitude, string PositionSource, string? PlotCode, string? Commune, string? Officer,
     ModelAnswerView Model, bool Reviewed, ReviewView? Review, string? Notes, DateTimeOffset CreatedAt,
     /// <summary>The label that counts: the officer's when reviewed, else the model's.</summary>

@@ -43,8 +43,8 @@ public static class ImageUploads
             return [new UploadedImage(null, raw)];
         }
 
-        var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(contentType).Boundary).Value;
-        if (string.IsNullOrEmpty(boundary)) throw new UploadException(StatusCodes.Status400BadRequest, "Malformed multipart", "The multipart content type has no boundary.");
+        var (boundary, error) = MultipartBoundary.From(contentType);
+        if (boundary is null) throw new UploadException(StatusCodes.Status400BadRequest, "Malformed multipart", error!);
         var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limits.MaxUploadBytes };
         var images = new List<UploadedImage>();
         long total = 0;

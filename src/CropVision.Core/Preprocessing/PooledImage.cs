@@ -58,6 +58,15 @@ public sealed unsafe class PooledImage : IDisposable
         return bitmap;
     }
 
+    /// <summary>Draws these pixels onto <paramref name="canvas"/> into <paramref name="to"/>, without copying them first.</summary>
+    public void DrawTo(SKCanvas canvas, SKRect to, SKSamplingOptions sampling)
+    {
+        using var pinned = Pin();
+        using var image = SKImage.FromPixels(new SKPixmap(Info, (IntPtr)pinned.Pointer, RowBytes))
+            ?? throw new InvalidOperationException("The pixels could not be wrapped as an image.");
+        canvas.DrawImage(image, to, sampling);
+    }
+
     public void Dispose()
     {
         if (_array is { } array) ArrayPool<byte>.Shared.Return(array);

@@ -23,7 +23,8 @@ public sealed class Observation
     public Guid? SurveyId { get; set; }
     public Survey? Survey { get; set; }
 
-    public required string PhotoSha256 { get; set; }
+    /// <summary>Null for farmer feedback kept without its photo (the day's feedback photo quota was spent).</summary>
+    public string? PhotoSha256 { get; set; }
     public StoredPhoto? Photo { get; set; }
     /// <summary>File name the client gave (or the zip entry name), for the officer's reference only.</summary>
     public string? OriginalName { get; set; }

@@ -1,4 +1,7 @@
+using CropVision.Core.Preprocessing;
 using CropVision.FieldStore.Model;
+using CropVision.FieldStore.Photos;
+using Microsoft.Extensions.Options;
 
 namespace CropVision.FieldStore.Observations;
 
@@ -16,17 +19,25 @@ public sealed record FarmerFeedback(
     double? Longitude = null,
     string? Notes = null);
 
-/// <summary>Stores farmer feedback as an observation with no survey (<see cref="ObservationSource.FarmerFeedback"/>).</summary>
-public sealed class FarmerFeedbackWriter(ObservationStore store)
+/// <summary>Stored feedback; <see cref="PhotoNotStored"/> says why the photo was not kept (null when it was).</summary>
+public sealed record AddedFeedback(Observation Observation, string? PhotoNotStored);
+
+/// <summary>
+/// Stores farmer feedback as an observation with no survey (<see cref="ObservationSource.FarmerFeedback"/>). Anyone can
+/// send it, so the photo kept is a re-encoded copy (<see cref="PhotoReencoder"/>: small, upright, no metadata), decoded
+/// under the process's <see cref="DecodeGate"/>, and only while today's <see cref="FeedbackPhotoQuota"/> allows.
+/// </summary>
+public sealed class FarmerFeedbackWriter(ObservationStore store, PhotoFiles files, FeedbackPhotoQuota quota, DecodeGate decodes,
+    IOptions<FeedbackPhotoOptions> photoOptions, IOptions<FieldStoreOptions> storeOptions)
 {
     /// <summary>
-    /// Stores the photo (content-addressed, once) and the feedback. Throws
-    /// <see cref="CropVision.Core.Preprocessing.ImageDecodeException"/> for an unreadable photo and
+    /// Stores the re-encoded photo (content-addressed by the stored bytes, once) and the feedback; beyond the quota, the
+    /// feedback alone. Throws <see cref="ImageDecodeException"/> for an unreadable photo and
     /// <see cref="FieldStoreValidationException"/> for bad fields.
     /// </summary>
-    public async Task<Observation> AddFarmerFeedbackAsync(FarmerFeedback feedback, ReadOnlyMemory<byte> photo, CancellationToken ct)
+    public async Task<AddedFeedback> AddFarmerFeedbackAsync(FarmerFeedback feedback, ReadOnlyMemory<byte> photo, CancellationToken ct)
     {
-        var added = await store.AddAsync(new ObservationInput
+        var input = new ObservationInput
         {
             Crop = feedback.Crop,
             Source = ObservationSource.FarmerFeedback,
@@ -38,7 +49,22 @@ public sealed class FarmerFeedbackWriter(ObservationStore store)
             Notes = feedback.Notes,
             FarmerVerdict = feedback.Verdict,
             FarmerLabel = string.IsNullOrWhiteSpace(feedback.FarmerLabel) ? null : feedback.FarmerLabel,
-        }, photo, ct);
-        return added.Observation;
+        };
+        ObservationStore.Validate(input);
+        // Taken-at comes from the photo as sent: the stored copy has no EXIF. (Its GPS is never used: UsePhotoPosition is off.)
+        var exif = PhotoMetadata.Read(photo, storeOptions.Value.PhotoClockOffset);
+
+        var refusal = await quota.RefusalAsync(ct);
+        PhotoFile? file = null;
+        if (refusal is null)
+        {
+            var o = photoOptions.Value;
+            byte[] stored;
+            // The slot is given back before SaveAsync takes one for the thumbnail: one at a time, never two.
+            using (await decodes.EnterAsync(ct)) stored = PhotoReencoder.ToJpeg(photo.Span, o.MaxPhotoSide, o.JpegQuality, PhotoFiles.MaxPixels);
+            file = await files.SaveAsync(stored, ct);
+        }
+        var added = await store.AddAsync(input, file, exif, ct);
+        return new AddedFeedback(added.Observation, refusal);
     }
 }

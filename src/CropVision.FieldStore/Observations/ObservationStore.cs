@@ -40,12 +40,24 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
     {
         Validate(input);
         var file = await files.SaveAsync(photo, ct);
-        var observation = Build(input, file, PhotoMetadata.Read(photo, options.Value.PhotoClockOffset));
+        return await AddAsync(input, file, PhotoMetadata.Read(photo, options.Value.PhotoClockOffset), ct, alsoCommit);
+    }
+
+    /// <summary>
+    /// Commits an observation whose photo file is already saved (<see cref="PhotoFiles.SaveAsync"/>), or that has none
+    /// (<paramref name="file"/> null: feedback beyond the day's photo quota); <paramref name="exif"/> is read from the
+    /// photo as it was sent, which for a re-encoded copy is not the stored file.
+    /// </summary>
+    public async Task<AddedObservation> AddAsync(ObservationInput input, PhotoFile? file, PhotoMetadata exif, CancellationToken ct,
+        Func<FieldStoreContext, bool, Task>? alsoCommit = null)
+    {
+        Validate(input);
+        var observation = Build(input, file, exif);
 
         for (int attempt = 0; ; attempt++)
         {
             db.ChangeTracker.Clear();
-            if (input.SurveyId is { } surveyId && await FindInSurveyAsync(surveyId, file.Sha256, ct) is { } existing)
+            if (input.SurveyId is { } surveyId && file is not null && await FindInSurveyAsync(surveyId, file.Sha256, ct) is { } existing)
             {
                 if (alsoCommit is not null) { await alsoCommit(db, true); await db.SaveChangesAsync(ct); }
                 return new AddedObservation(existing, Duplicate: true);
@@ -53,7 +65,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             try
             {
-                if (!await db.Photos.AnyAsync(p => p.Sha256 == file.Sha256, ct))
+                if (file is not null && !await db.Photos.AnyAsync(p => p.Sha256 == file.Sha256, ct))
                 {
                     db.Photos.Add(new StoredPhoto
                     {
@@ -119,8 +131,9 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
         return true;
     }
 
-    private async Task<StoredPhoto?> ReleasePhotoIfUnusedAsync(string sha256, CancellationToken ct)
+    private async Task<StoredPhoto?> ReleasePhotoIfUnusedAsync(string? sha256, CancellationToken ct)
     {
+        if (sha256 is null) return null;
         if (await db.Observations.AnyAsync(o => o.PhotoSha256 == sha256, ct)) return null;
         var photo = await db.Photos.FirstOrDefaultAsync(p => p.Sha256 == sha256, ct);
         if (photo is null) return null;
@@ -129,7 +142,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
         return photo;
     }
 
-    private Observation Build(ObservationInput input, PhotoFile file, PhotoMetadata exif)
+    private Observation Build(ObservationInput input, PhotoFile? file, PhotoMetadata exif)
     {
         var now = clock.GetUtcNow();
         var (takenAt, takenSource) = exif.TakenAt is { } e ? (e, TakenAtSource.Exif)
@@ -144,7 +157,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
             Id = Guid.NewGuid(),
             Source = input.Source,
             SurveyId = input.SurveyId,
-            PhotoSha256 = file.Sha256,
+            PhotoSha256 = file?.Sha256,
             OriginalName = Trim(input.OriginalName, 260),
             Crop = input.Crop,
             TakenAt = takenAt.ToUniversalTime(),
@@ -168,7 +181,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
         };
     }
 
-    private static void Validate(ObservationInput input)
+    internal static void Validate(ObservationInput input)
     {
         if (string.IsNullOrWhiteSpace(input.Crop)) throw new FieldStoreValidationException("The crop is required.");
         if (input.Source == ObservationSource.Survey && input.SurveyId is null) throw new FieldStoreValidationException("A survey observation needs its survey.");

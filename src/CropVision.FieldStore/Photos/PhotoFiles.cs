@@ -10,9 +10,10 @@ public sealed record PhotoFile(string Sha256, string Extension, long Length, int
 /// <summary>
 /// Content-addressed photo files: photos/ab/cdef....jpg by SHA-256, plus a small JPEG thumbnail. Every file is written
 /// to a temporary file, flushed to disk and then moved into place, so a crash never leaves a half photo at a final path.
-/// Callers commit the database row only after <see cref="SaveAsync"/> has returned.
+/// Callers commit the database row only after <see cref="SaveAsync"/> has returned. The thumbnail's decode waits for
+/// the process's <see cref="DecodeGate"/> like every other decode.
 /// </summary>
-public sealed class PhotoFiles(FieldStorePaths paths)
+public sealed class PhotoFiles(FieldStorePaths paths, DecodeGate decodes)
 {
     public const int ThumbnailSize = 256;
     /// <summary>The same pixel ceiling as the prediction path, so a photo the model took is never refused by the store.</summary>
@@ -32,7 +33,10 @@ public sealed class PhotoFiles(FieldStorePaths paths)
         var extension = format switch { ImageFormat.Jpeg => "jpg", ImageFormat.Png => "png", _ => "webp" };
 
         // The thumbnail decode also proves the whole file decodes: a corrupt photo is refused before anything is written.
-        using var thumb = MakeThumbnail(bytes.Span, out int width, out int height);
+        SKData thumb;
+        int width, height;
+        using (await decodes.EnterAsync(ct)) thumb = MakeThumbnail(bytes.Span, out width, out height);
+        using var _ = thumb;
         var thumbPath = paths.Thumbnail(sha);
         if (!File.Exists(thumbPath)) await WriteAtomicallyAsync(thumbPath, thumb.ToArray(), ct);
         var photoPath = paths.Photo(sha, extension);

@@ -34,7 +34,8 @@ public static class ExportPlanner
         var all = observations.ToList();
         var rows = new List<ExportRow>();
         int duplicates = 0, unconfirmed = 0, conflicting = 0, unlabelled = 0;
-        foreach (var photo in all.GroupBy(o => o.PhotoSha256).OrderBy(g => g.Key, StringComparer.Ordinal))
+        // Feedback kept without its photo (the day's quota was spent) has no picture to train on.
+        foreach (var photo in all.Where(o => o.PhotoSha256 is not null).GroupBy(o => o.PhotoSha256!).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             // Earliest first, then by id: which observation gives the provenance never depends on the query's order.
             var ordered = photo.OrderBy(o => o.ReviewedAt ?? o.CreatedAt).ThenBy(o => o.Id).ToList();

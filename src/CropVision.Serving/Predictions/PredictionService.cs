@@ -86,7 +86,7 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
                 {
                     if (image is null) throw;
                     if (pooled) ArrayPool<float>.Shared.Return(tensor);
-                    tensor = Preprocess(image, current, out _);
+                    using (await decodes.EnterAsync(ct)) tensor = Preprocess(image, current, out _);
                     pooled = true;
                 }
                 served = current;

@@ -23,7 +23,8 @@ public interface IShadowCandidates
 /// Loads <c>Models:Shadow:&lt;crop&gt;</c> from the models folder on first use (one thread per operator), and keeps it
 /// until the configured version changes. A version that cannot load is reported, never retried on every photo.
 /// </summary>
-public sealed class FolderShadowCandidates(ModelRegistry registry, IOptionsMonitor<ModelsOptions> options, IOptions<LimitsOptions> limits, ILogger<FolderShadowCandidates> log)
+public sealed class FolderShadowCandidates(ModelRegistry registry, IOptionsMonitor<ModelsOptions> options, IOptions<LimitsOptions> limits,
+    DecodeGate decodes, ILogger<FolderShadowCandidates> log)
     : IShadowCandidates, IDisposable
 {
     private readonly ConcurrentDictionary<string, (int Version, CropModel? Model, string? Error)> _loaded = new(StringComparer.OrdinalIgnoreCase);
@@ -55,7 +56,8 @@ public sealed class FolderShadowCandidates(ModelRegistry registry, IOptionsMonit
         return new ShadowCandidate(version, (image, ct) =>
         {
             var tensor = new float[model.Spec.FloatsPerImage];
-            var framing = ImagePreprocessor.Preprocess(image, model.Spec, tensor, limits.Value.MaxPixelsPerImage);
+            Framing framing;
+            using (decodes.Enter(ct)) framing = ImagePreprocessor.Preprocess(image, model.Spec, tensor, limits.Value.MaxPixelsPerImage);
             ct.ThrowIfCancellationRequested();
             var output = model.Run(tensor, 1)[0];
             var top = Verdict.Ranked(output, model.Manifest.Task(model.Manifest.PrimaryOutput))[0];

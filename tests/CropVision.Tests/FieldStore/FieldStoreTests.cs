@@ -124,21 +124,30 @@ public sealed class FieldStoreTests
         var feedback = scope.ServiceProvider.GetRequiredService<FarmerFeedbackWriter>();
         var context = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
         var photo = StorePhotos.Jpeg(5);
+        var otherSurvey = new Survey { Id = Guid.NewGuid(), Name = "Kon Plông", Crop = "coffee", Team = "north", CreatedBy = "lan", CreatedAt = Now, UpdatedAt = Now };
+        context.Surveys.Add(otherSurvey);
+        await context.SaveChangesAsync();
         var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(photo));
         var file = Path.Combine(db.DataFolder, "photos", sha[..2], sha[2..] + ".jpg");
 
-        var survey = await store.AddAsync(Input(surveyId), photo, default);
-        var farmer = await feedback.AddFarmerFeedbackAsync(new FarmerFeedback("coffee", new ModelAnswer(1, "rust", 0.8, "1", "ok"), FarmerVerdict.Right, null), photo, default);
+        var first = await store.AddAsync(Input(surveyId), photo, default);
+        var second = await store.AddAsync(Input(otherSurvey.Id), photo, default);
+        // Two farmers sending the same photo share its one re-encoded copy.
+        var verdict = new FarmerFeedback("coffee", new ModelAnswer(1, "rust", 0.8, "1", "ok"), FarmerVerdict.Right, null);
+        var farmers = new[] { await feedback.AddFarmerFeedbackAsync(verdict, photo, default), await feedback.AddFarmerFeedbackAsync(verdict, photo, default) };
+        Assert.Equal(2, await context.Photos.CountAsync()); // the survey's original and the farmers' copy
 
-        Assert.True(await store.DeleteAsync(survey.Observation.Id, default));
+        Assert.True(await store.DeleteAsync(first.Observation.Id, default));
+        Assert.True(await store.DeleteAsync(farmers[0].Observation.Id, default));
         Assert.True(File.Exists(file));
-        Assert.Equal(1, await context.Photos.CountAsync());
+        Assert.Equal(2, await context.Photos.CountAsync());
 
-        Assert.True(await store.DeleteAsync(farmer.Id, default));
+        Assert.True(await store.DeleteAsync(second.Observation.Id, default));
+        Assert.True(await store.DeleteAsync(farmers[1].Observation.Id, default));
         Assert.False(File.Exists(file));
         Assert.False(File.Exists(Path.Combine(db.DataFolder, "thumbs", sha[..2], sha[2..] + ".jpg")));
         Assert.Equal(0, await context.Photos.CountAsync());
-        Assert.False(await store.DeleteAsync(farmer.Id, default));
+        Assert.False(await store.DeleteAsync(farmers[1].Observation.Id, default));
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
@@ -156,11 +165,11 @@ public sealed class FieldStoreTests
         var context = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
         var rows = await context.Observations.AsNoTracking().OrderBy(o => o.FarmerLabel).ToListAsync();
         Assert.Equal(2, rows.Count); // two farmers may send the same photo: both verdicts count
-        var row = rows.Single(r => r.Id == saved.Id);
+        var row = rows.Single(r => r.Id == saved.Observation.Id);
         Assert.Equal((ObservationSource.FarmerFeedback, (Guid?)null, FarmerVerdict.Wrong, "miner"), (row.Source, row.SurveyId, row.FarmerVerdict!.Value, row.FarmerLabel));
         Assert.Equal(("rust", "uncertain"), (row.ModelLabel, row.ModelStatus));
         Assert.Equal(PositionSource.None, row.PositionSource); // a farmer's photo GPS is not kept: farmers stay anonymous
-        Assert.Null(rows.Single(r => r.Id == again.Id).FarmerLabel);
+        Assert.Null(rows.Single(r => r.Id == again.Observation.Id).FarmerLabel);
     }
 
     [Theory, MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]

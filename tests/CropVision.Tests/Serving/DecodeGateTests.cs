@@ -2,10 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CropVision.Api.Predictions;
-using CropVision.Serving;
-using CropVision.Serving.Predictions;
+using CropVision.Core.Preprocessing;
 using CropVision.Tests.Support;
-using Microsoft.Extensions.Options;
 
 namespace CropVision.Tests.Serving;
 
@@ -13,7 +11,7 @@ namespace CropVision.Tests.Serving;
 [Trait("Category", "Fast")]
 public class DecodeGateTests
 {
-    private static DecodeGate Gate(int slots) => new(Options.Create(new LimitsOptions { MaxConcurrentDecodes = slots }));
+    private static DecodeGate Gate(int slots) => new(slots);
 
     [Fact]
     public async Task A_decode_beyond_the_slots_waits_until_one_is_given_back()

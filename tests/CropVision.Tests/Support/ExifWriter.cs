@@ -4,15 +4,16 @@ using System.Text;
 namespace CropVision.Tests.Support;
 
 /// <summary>
-/// Writes an EXIF APP1 segment (DateTimeOriginal and GPS latitude/longitude) into a real JPEG, as a phone camera
-/// does, so tests can check what the service reads back. Any APP1 already there is left in place after ours.
+/// Writes an EXIF APP1 segment (DateTimeOriginal, GPS latitude/longitude, and the Artist tag phones fill with the
+/// owner's name) into a real JPEG, as a phone camera does, so tests can check what the service reads back or drops.
+/// Any APP1 already there is left in place after ours.
 /// </summary>
 public static class ExifWriter
 {
-    public static byte[] WithExif(byte[] jpeg, DateTime? takenLocal = null, double? latitude = null, double? longitude = null)
+    public static byte[] WithExif(byte[] jpeg, DateTime? takenLocal = null, double? latitude = null, double? longitude = null, string? artist = null)
     {
         if (jpeg.Length < 2 || jpeg[0] != 0xFF || jpeg[1] != 0xD8) throw new ArgumentException("Not a JPEG.");
-        var tiff = BuildTiff(takenLocal, latitude, longitude);
+        var tiff = BuildTiff(takenLocal, latitude, longitude, artist);
         var payload = "Exif\0\0"u8.ToArray().Concat(tiff).ToArray();
         int length = payload.Length + 2;
         return [0xFF, 0xD8, 0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. payload, .. jpeg.AsSpan(2)];
@@ -20,7 +21,7 @@ public static class ExifWriter
 
     private sealed record Entry(ushort Tag, ushort Type, uint Count, byte[] Data);
 
-    private static byte[] BuildTiff(DateTime? taken, double? lat, double? lon)
+    private static byte[] BuildTiff(DateTime? taken, double? lat, double? lon, string? artist)
     {
         // Layout: header (8) | IFD0 | ExifIFD | GPS IFD | data area. Offsets are from the TIFF header.
         var ifd0 = new List<Entry>();
@@ -36,7 +37,8 @@ public static class ExifWriter
             gps.Add(new Entry(0x0004, 5, 3, Rationals(Math.Abs(lo))));
         }
         static int IfdSize(int n) => n == 0 ? 0 : 2 + 12 * n + 4;
-        int ifd0Count = (exif.Count > 0 ? 1 : 0) + (gps.Count > 0 ? 1 : 0);
+        if (artist is not null) ifd0.Add(Ascii(0x013B, artist));                // Artist (IFD0; tags stay in ascending order)
+        int ifd0Count = ifd0.Count + (exif.Count > 0 ? 1 : 0) + (gps.Count > 0 ? 1 : 0);
         int ifd0Offset = 8;
         int exifOffset = ifd0Offset + IfdSize(Math.Max(ifd0Count, 0) == 0 ? 0 : ifd0Count);
         int gpsOffset = exifOffset + IfdSize(exif.Count);

@@ -22,5 +22,5 @@ public static class StoredFeedback
 
     /// <summary>The stored photo file's bytes.</summary>
     public static byte[] PhotoBytes<T>(WebApplicationFactory<T> service, Observation o) where T : class =>
-        File.ReadAllBytes(service.Services.GetRequiredService<PhotoFiles>().PhotoPath(o.PhotoSha256, o.Photo!.Extension));
+        File.ReadAllBytes(service.Services.GetRequiredService<PhotoFiles>().PhotoPath(o.PhotoSha256!, o.Photo!.Extension));
 }

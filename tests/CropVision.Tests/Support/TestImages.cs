@@ -55,6 +55,47 @@ public static class TestImages
         return [.. png];
     }
 
+    /// <summary>
+    /// A real, fully decodable PNG of one colour, <paramref name="width"/> x <paramref name="height"/> RGB: tiny on the
+    /// wire (7000x7000 is ~143 KB) but ~196 MB of pixels once decoded. Written row by row, never held as a bitmap.
+    /// </summary>
+    public static byte[] UniformPng(int width, int height)
+    {
+        var ihdr = new List<byte>("IHDR"u8.ToArray());
+        ihdr.AddRange(BigEndian(width)); ihdr.AddRange(BigEndian(height));
+        ihdr.AddRange(new byte[] { 8, 2, 0, 0, 0 }); // 8-bit RGB
+        using var pixels = new MemoryStream();
+        using (var z = new System.IO.Compression.ZLibStream(pixels, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            var row = new byte[1 + width * 3]; // filter 0, then RGB
+            for (int x = 0; x < width; x++) (row[1 + 3 * x], row[2 + 3 * x], row[3 + 3 * x]) = ((byte)40, (byte)140, (byte)50);
+            for (int y = 0; y < height; y++) z.Write(row);
+        }
+        var idat = "IDAT"u8.ToArray().Concat(pixels.ToArray()).ToArray();
+        var iend = "IEND"u8.ToArray();
+        var png = new List<byte> { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A };
+        png.AddRange(BigEndian(13)); png.AddRange(ihdr); png.AddRange(BigEndian((int)Crc32([.. ihdr])));
+        png.AddRange(BigEndian(idat.Length - 4)); png.AddRange(idat); png.AddRange(BigEndian((int)Crc32(idat)));
+        png.AddRange(BigEndian(0)); png.AddRange(iend); png.AddRange(BigEndian((int)Crc32(iend)));
+        return [.. png];
+    }
+
+    /// <summary>A JPEG padded to at least <paramref name="totalBytes"/> with comment (COM) segments right after SOI: valid, and mostly not pixels.</summary>
+    public static byte[] PaddedJpeg(byte[] jpeg, int totalBytes)
+    {
+        var output = new MemoryStream(totalBytes + 65536);
+        output.Write(jpeg, 0, 2);
+        var filler = new byte[65533];
+        Array.Fill(filler, (byte)'x');
+        while (output.Length + jpeg.Length - 2 < totalBytes)
+        {
+            output.Write([0xFF, 0xFE, 0xFF, 0xFF]); // COM, length 65535 (counts its own two bytes)
+            output.Write(filler);
+        }
+        output.Write(jpeg, 2, jpeg.Length - 2);
+        return output.ToArray();
+    }
+
     private static byte[] BigEndian(int v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
 
     private static uint Crc32(byte[] data)

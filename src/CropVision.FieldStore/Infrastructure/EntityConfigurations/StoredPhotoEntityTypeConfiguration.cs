@@ -12,5 +12,7 @@ sealed class StoredPhotoEntityTypeConfiguration : IEntityTypeConfiguration<Store
         builder.HasKey(p => p.Sha256);
         builder.Property(p => p.Sha256).HasMaxLength(64);
         builder.Property(p => p.Extension).HasMaxLength(5);
+        // The daily feedback quota sums the photos stored since midnight.
+        builder.HasIndex(p => p.StoredAt);
     }
 }

@@ -86,7 +86,7 @@ public sealed class CrashAndConcurrencyTests
             // What the service had acknowledged (committed and visible) before it died.
             await using var services = await db.StoreServicesAsync();
             await using var scope = services.CreateAsyncScope();
-            acknowledged = (await scope.ServiceProvider.GetRequiredService<FieldStoreContext>().Observations.Select(o => o.PhotoSha256).ToListAsync()).ToHashSet();
+            acknowledged = (await scope.ServiceProvider.GetRequiredService<FieldStoreContext>().Observations.Select(o => o.PhotoSha256!).ToListAsync()).ToHashSet();
             Assert.InRange(acknowledged.Count, 6, 29);
         }
 
@@ -101,7 +101,7 @@ public sealed class CrashAndConcurrencyTests
         await AssertFilesMatchRowsAsync(db, 30);
         await using var check = await db.StoreServicesAsync();
         await using var s = check.CreateAsyncScope();
-        var rows = await s.ServiceProvider.GetRequiredService<FieldStoreContext>().Observations.Select(o => o.PhotoSha256).ToListAsync();
+        var rows = await s.ServiceProvider.GetRequiredService<FieldStoreContext>().Observations.Select(o => o.PhotoSha256!).ToListAsync();
         Assert.Equal(30, rows.Count);
         Assert.Subset(rows.ToHashSet(), acknowledged);
     }

@@ -277,7 +277,6 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                         .HasColumnType("character varying(260)");
 
                     b.Property<string>("PhotoSha256")
-                        .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
@@ -416,6 +415,8 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.HasKey("Sha256");
+
+                    b.HasIndex("StoredAt");
 
                     b.ToTable("Photos", (string)null);
                 });
@@ -635,8 +636,7 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                     b.HasOne("CropVision.FieldStore.Model.StoredPhoto", "Photo")
                         .WithMany()
                         .HasForeignKey("PhotoSha256")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Restrict);
 
                     b.HasOne("CropVision.FieldStore.Model.Survey", "Survey")
                         .WithMany("Observations")

@@ -270,7 +270,6 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("PhotoSha256")
-                        .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
@@ -407,6 +406,8 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Sha256");
+
+                    b.HasIndex("StoredAt");
 
                     b.ToTable("Photos", (string)null);
                 });
@@ -622,8 +623,7 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                     b.HasOne("CropVision.FieldStore.Model.StoredPhoto", "Photo")
                         .WithMany()
                         .HasForeignKey("PhotoSha256")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Restrict);
 
                     b.HasOne("CropVision.FieldStore.Model.Survey", "Survey")
                         .WithMany("Observations")
