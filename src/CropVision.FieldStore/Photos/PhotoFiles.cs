@@ -57,11 +57,11 @@ public sealed class PhotoFiles(FieldStorePaths paths, DecodeGate decodes)
     /// <summary>Writes to a temporary file, flushes it to the disk, then renames it into place (atomic on one file system).</summary>
     public async Task WriteAtomicallyAsync(string finalPath, ReadOnlyMemory<byte> bytes, CancellationToken ct)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
-        var temp = paths.NewTempFile();
+        FieldStorePaths.CreatePrivateFolder(Path.GetDirectoryName(finalPath)!);
+        var temp = paths.NewTempFile(); // created 0600: survey photos carry GPS
         try
         {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            await using (var stream = new FileStream(temp, FieldStorePaths.PrivateNewFile(FileOptions.Asynchronous)))
             {
                 await stream.WriteAsync(bytes, ct);
                 stream.Flush(flushToDisk: true);

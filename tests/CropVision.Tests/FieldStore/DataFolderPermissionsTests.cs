@@ -1,5 +1,7 @@
 using CropVision.FieldStore;
+using CropVision.FieldStore.Photos;
 using CropVision.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CropVision.Tests.FieldStore;
 
@@ -26,6 +28,15 @@ public class DataFolderPermissionsTests
         var files = Directory.GetFiles(db.DataFolder, "fieldstore.db*");
         Assert.Contains(Path.Combine(db.DataFolder, "fieldstore.db"), files);
         foreach (var file in files) Assert.Equal((file, File600), (file, File.GetUnixFileMode(file)));
+
+        // Photos (survey photos keep their GPS) and thumbnails, in folders made as they are written.
+        var photos = services.GetRequiredService<PhotoFiles>();
+        var saved = await photos.SaveAsync(ServiceRequests.LeafJpeg(), CancellationToken.None);
+        foreach (var file in new[] { photos.PhotoPath(saved.Sha256, saved.Extension), photos.ThumbnailPath(saved.Sha256) })
+        {
+            Assert.Equal((file, File600), (file, File.GetUnixFileMode(file)));
+            Assert.Equal(Folder, File.GetUnixFileMode(Path.GetDirectoryName(file)!));
+        }
 
         var zip = Path.Combine(db.DataFolder, "tmp", "upload.part");
         await using (var stream = new FileStream(zip, FieldStorePaths.PrivateNewFile())) stream.WriteByte(1);
