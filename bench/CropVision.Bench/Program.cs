@@ -99,9 +99,10 @@ all.SetAction((r, ct) => All(r));
 var probePid = new Option<int?>("--pid") { Description = "The service's process id: RSS from /proc/<pid>/status (else process_resident_memory_bytes from /metrics)" };
 var probeData = new Option<string?>("--data") { Description = "The service's Store:DataFolder, to measure the bytes it stored" };
 var probePosts = new Option<int>("--padded-posts") { Description = "Feedback posts of the padded ~19.9 MB JPEG", DefaultValueFactory = _ => 3 };
-var securityProbe = new Command("security-probe", "Issue 19's upload attacks against a running service: concurrent huge-PNG feedback (RSS) and padded JPEGs (bytes stored)")
-    { url, concurrency, probePid, probeData, probePosts };
-securityProbe.SetAction((r, ct) => SecurityProbe.Run(r.GetValue(url)!, r.GetValue(probePid), r.GetValue(probeData), r.GetValue(concurrency), r.GetValue(probePosts), log));
+var probeUser = new Option<string?>("--sign-in-user") { Description = "A real account's name: compare wrong-password answers and times with unknown names (then throttled from here for a while)" };
+var securityProbe = new Command("security-probe", "Issue 19's attacks against a running service: concurrent huge-PNG feedback (RSS), padded JPEGs (bytes stored), user-name probing")
+    { url, concurrency, probePid, probeData, probePosts, probeUser };
+securityProbe.SetAction((r, ct) => SecurityProbe.Run(r.GetValue(url)!, r.GetValue(probePid), r.GetValue(probeData), r.GetValue(concurrency), r.GetValue(probePosts), r.GetValue(probeUser), log));
 
 var root = new RootCommand("CropVision benchmarks: raw ONNX Runtime, the service over HTTP, decoding, fuzzing, cheaper variants, soak, security probe")
     { modelOption, deviceOption, all, raw, http, decode, fuzz, fuzzChild, node, soak, securityProbe };

@@ -11,13 +11,14 @@ namespace CropVision.Bench;
 /// `security-probe`: replays issue 19's anonymous upload attacks against a running service and prints what they cost
 /// it. Memory: concurrent POST /v1/feedback of a 7000x7000 PNG (~143 KB on the wire, ~196 MB decoded), with the
 /// service's resident memory before, at its highest while they run, and after. Disk: feedback JPEGs padded with
-/// comment segments to ~19.9 MB, with the bytes the service kept for them.
+/// comment segments to ~19.9 MB, with the bytes the service kept for them. With a user name, sign-in probing first.
 /// </summary>
 public static class SecurityProbe
 {
-    public static async Task<int> Run(string url, int? pid, string? dataFolder, int concurrency, int paddedPosts, TextWriter log)
+    public static async Task<int> Run(string url, int? pid, string? dataFolder, int concurrency, int paddedPosts, string? signInUser, TextWriter log)
     {
         using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(5) };
+        if (signInUser is not null) await SignInProbe.Run(client, signInUser, tries: 5, log);
         var memory = pid is { } p ? (Func<Task<long?>>)(() => Task.FromResult(ProcStatus(p, "VmRSS"))) : () => MetricsRss(client);
 
         var png = UniformPng(7000, 7000);
