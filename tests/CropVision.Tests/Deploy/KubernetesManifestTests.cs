@@ -275,7 +275,7 @@ public partial class KubernetesManifestTests(CommittedModelService service) : IC
         return [.. Parse(output.Result).Select(n => new Doc($"rendered {kustomization}", n))];
     }
 
-    [Theory]
+    [KubectlTheory]
     [InlineData("base", false)]
     [InlineData("overlays/province", false)]
     [InlineData("overlays/province", true)]
