@@ -9,6 +9,7 @@ using CropVision.Api.Predictions;
 using CropVision.Api.Reports;
 using CropVision.Api.Review;
 using CropVision.Api.Surveys;
+using CropVision.Api.Telemetry;
 using CropVision.Api.WebApp;
 using CropVision.FieldStore;
 using CropVision.Serving;
@@ -21,6 +22,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddHttpPipeline(); // problems, OpenAPI, upload size, rate limiter (Http/)
 builder.AddForwardedHeaders(); // X-Forwarded-For/-Proto from loopback and ForwardedHeaders:Known* only
 builder.AddHttps();        // Https:Redirect, Https:HstsMaxAgeDays (off by default)
+builder.AddTelemetry();    // OpenTelemetry traces; OTLP export of traces and metrics when OTEL_EXPORTER_OTLP_ENDPOINT is set
 builder.AddServing();      // models, batching, admission, predictions, shadow (src/CropVision.Serving)
 builder.AddFieldStore();   // surveys, observations, photos, accounts' tables (src/CropVision.FieldStore)
 builder.AddAccounts();     // officers and admins: cookie, bearer token, admin API key

@@ -51,6 +51,7 @@ public sealed class FarmerFeedbackWriter(ObservationStore store, PhotoFiles file
             FarmerLabel = string.IsNullOrWhiteSpace(feedback.FarmerLabel) ? null : feedback.FarmerLabel,
         };
         ObservationStore.Validate(input);
+        using var span = FieldStoreTelemetry.StartWrite("add feedback");
         // Taken-at comes from the photo as sent: the stored copy has no EXIF. (Its GPS is never used: UsePhotoPosition is off.)
         var exif = PhotoMetadata.Read(photo, storeOptions.Value.PhotoClockOffset);
 
@@ -61,10 +62,18 @@ public sealed class FarmerFeedbackWriter(ObservationStore store, PhotoFiles file
             var o = photoOptions.Value;
             byte[] stored;
             // The slot is given back before SaveAsync takes one for the thumbnail: one at a time, never two.
-            using (await decodes.EnterAsync(ct)) stored = PhotoReencoder.ToJpeg(photo.Span, o.MaxPhotoSide, o.JpegQuality, PhotoFiles.MaxPixels);
+            using (var reencode = FieldStoreTelemetry.Source.StartActivity(FieldStoreTelemetry.PhotoReencode))
+            {
+                try
+                {
+                    using (await decodes.EnterAsync(ct)) stored = PhotoReencoder.ToJpeg(photo.Span, o.MaxPhotoSide, o.JpegQuality, PhotoFiles.MaxPixels);
+                }
+                catch (ImageDecodeException e) { reencode.Failed(e); span.Failed(e); throw; }
+            }
             file = await files.SaveAsync(stored, ct);
         }
         var added = await store.AddAsync(input, file, exif, ct);
+        span?.SetTag(FieldStoreTelemetry.PhotoNew, file is not null);
         return new AddedFeedback(added.Observation, refusal);
     }
 }

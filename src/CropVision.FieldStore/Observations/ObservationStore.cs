@@ -23,6 +23,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
     {
         if (db.Entry(reviewed).State == EntityState.Detached)
             throw new InvalidOperationException("Load the observation with tracking from the request's context before reviewing it.");
+        using var span = FieldStoreTelemetry.StartWrite("review");
         await db.SaveChangesAsync(ct);
     }
 
@@ -39,6 +40,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
         Func<FieldStoreContext, bool, Task>? alsoCommit = null)
     {
         Validate(input);
+        using var span = FieldStoreTelemetry.StartWrite("add observation");
         var file = await files.SaveAsync(photo, ct);
         return await AddAsync(input, file, PhotoMetadata.Read(photo, options.Value.PhotoClockOffset), ct, alsoCommit);
     }
@@ -52,6 +54,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
         Func<FieldStoreContext, bool, Task>? alsoCommit = null)
     {
         Validate(input);
+        using var span = FieldStoreTelemetry.StartWrite("add observation");
         var observation = Build(input, file, exif);
 
         for (int attempt = 0; ; attempt++)
@@ -96,6 +99,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
     /// </summary>
     public async Task<bool> DeleteAsync(Guid id, CancellationToken ct)
     {
+        using var span = FieldStoreTelemetry.StartWrite("delete observation");
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var observation = await db.Observations.FirstOrDefaultAsync(o => o.Id == id, ct);
@@ -111,6 +115,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
     /// <summary>Deletes a survey with its observations, import jobs (and their zips) and the photos no one else uses.</summary>
     public async Task<bool> DeleteSurveyAsync(Guid surveyId, CancellationToken ct)
     {
+        using var span = FieldStoreTelemetry.StartWrite("delete survey");
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var survey = await db.Surveys.FirstOrDefaultAsync(s => s.Id == surveyId, ct);

@@ -28,19 +28,28 @@ public sealed class PhotoFiles(FieldStorePaths paths, DecodeGate decodes)
     /// </summary>
     public async Task<PhotoFile> SaveAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
     {
-        var format = ImageDecoder.CheckHeader(bytes.Span, MaxPixels);
+        using var span = FieldStoreTelemetry.Source.StartActivity(FieldStoreTelemetry.PhotoWrite)?.SetTag(FieldStoreTelemetry.PhotoBytes, bytes.Length);
+        ImageFormat format;
+        try { format = ImageDecoder.CheckHeader(bytes.Span, MaxPixels); }
+        catch (ImageDecodeException e) { span.Failed(e); throw; }
         var sha = Sha256Of(bytes.Span);
         var extension = format switch { ImageFormat.Jpeg => "jpg", ImageFormat.Png => "png", _ => "webp" };
 
         // The thumbnail decode also proves the whole file decodes: a corrupt photo is refused before anything is written.
         SKData thumb;
         int width, height;
-        using (await decodes.EnterAsync(ct)) thumb = MakeThumbnail(bytes.Span, out width, out height);
+        try
+        {
+            using (await decodes.EnterAsync(ct)) thumb = MakeThumbnail(bytes.Span, out width, out height);
+        }
+        catch (ImageDecodeException e) { span.Failed(e); throw; }
         using var _ = thumb;
         var thumbPath = paths.Thumbnail(sha);
         if (!File.Exists(thumbPath)) await WriteAtomicallyAsync(thumbPath, thumb.ToArray(), ct);
         var photoPath = paths.Photo(sha, extension);
-        if (!File.Exists(photoPath)) await WriteAtomicallyAsync(photoPath, bytes, ct);
+        bool isNew = !File.Exists(photoPath);
+        if (isNew) await WriteAtomicallyAsync(photoPath, bytes, ct);
+        span?.SetTag(FieldStoreTelemetry.PhotoNew, isNew);
         return new PhotoFile(sha, extension, bytes.Length, width, height);
     }
 

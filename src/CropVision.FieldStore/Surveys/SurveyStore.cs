@@ -15,6 +15,7 @@ public sealed class SurveyStore(FieldStoreContext db, TimeProvider clock)
     {
         survey.Id = survey.Id == Guid.Empty ? Guid.NewGuid() : survey.Id;
         survey.CreatedAt = survey.UpdatedAt = clock.GetUtcNow();
+        using var span = FieldStoreTelemetry.StartWrite("create survey");
         db.Surveys.Add(survey);
         await db.SaveChangesAsync(ct);
         return survey;
@@ -23,6 +24,7 @@ public sealed class SurveyStore(FieldStoreContext db, TimeProvider clock)
     /// <summary>Applies <paramref name="change"/> to a survey read without tracking, and stamps the update time.</summary>
     public async Task<Survey> UpdateAsync(Survey survey, Action<Survey> change, CancellationToken ct)
     {
+        using var span = FieldStoreTelemetry.StartWrite("update survey");
         db.Surveys.Attach(survey);
         change(survey);
         survey.UpdatedAt = clock.GetUtcNow();
@@ -33,6 +35,7 @@ public sealed class SurveyStore(FieldStoreContext db, TimeProvider clock)
     /// <summary>Closes a survey: it takes no more observations or changes (reviews still allowed).</summary>
     public async Task<Survey> CloseAsync(Survey survey, CancellationToken ct)
     {
+        using var span = FieldStoreTelemetry.StartWrite("close survey");
         db.Surveys.Attach(survey);
         survey.ClosedAt = survey.UpdatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Threading.Channels;
 using CropVision.Core.Inference;
 
@@ -12,11 +13,16 @@ namespace CropVision.Serving.Batching;
 /// Admission looks ahead (<see cref="AdmissionEstimator"/>, kept apart from this queue and worker loop): a new image is refused at once when its answer would come later
 /// than MaxQueueWait, so accepted requests keep a bounded latency under overload instead of waiting behind a long queue.
 /// Tensors may be pooled (ArrayPool): the batcher then returns them after use, whatever happens to the request.
+/// Traces (<see cref="ServingTelemetry"/>): each image's <c>queue wait</c> under the span that queued it, and one
+/// <c>inference batch</c> span per model call, parented under its oldest request and linked to all of them.
 /// </summary>
 public sealed class DynamicBatcher : IAsyncDisposable
 {
     private sealed record Work(float[] Tensor, bool Pooled, TaskCompletionSource<BatchedResult> Done, long EnqueuedAt, CancellationToken Cancel)
     {
+        /// <summary>The span that queued this image (default when no tracer listens): its queue wait and inference go under it.</summary>
+        public ActivityContext Caller { get; init; }
+
         /// <summary>Seconds the estimate promised this image when it was queued (0: no estimate yet).</summary>
         public double Promised { get; init; }
     }
@@ -28,6 +34,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
     private readonly AdmissionEstimator _admission;
     private readonly int _floatsPerImage;
     private readonly string _crop;
+    private readonly KeyValuePair<string, object?>[] _spanTags;
     private readonly Task[] _workers;
     private long _batches;
 
@@ -58,10 +65,13 @@ public sealed class DynamicBatcher : IAsyncDisposable
         throw new QueueFullException(retryAfter);
     }
 
-    public DynamicBatcher(string crop, int floatsPerImage, Func<Memory<float>, int, ModelOutput[]> run, BatcherSettings settings, TimeProvider? time = null)
+    /// <param name="spanTags">Attributes of every <c>inference batch</c> span besides the crop and size (the served version, the provider).</param>
+    public DynamicBatcher(string crop, int floatsPerImage, Func<Memory<float>, int, ModelOutput[]> run, BatcherSettings settings, TimeProvider? time = null,
+        IEnumerable<KeyValuePair<string, object?>>? spanTags = null)
     {
         if (settings.MaxBatchSize < 1 || settings.QueueCapacity < 1 || settings.Workers < 1) throw new ArgumentException("Batch size, queue capacity and workers must be at least 1.");
         (_crop, _floatsPerImage, _run, _settings, _time) = (crop, floatsPerImage, run, settings, time ?? TimeProvider.System);
+        _spanTags = [new(ServingTelemetry.Crop, crop), .. spanTags ?? []];
         _admission = new AdmissionEstimator(settings, _time);
         _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = settings.Workers == 1, FullMode = BoundedChannelFullMode.Wait });
         _workers = [.. Enumerable.Range(0, settings.Workers).Select(StartWorker)];
@@ -81,7 +91,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
         var done = new TaskCompletionSource<BatchedResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         // Checking and counting happen in one step, so requests admitted at the same moment see each other.
         var promised = _admission.TryAdmit(admitted, out var retryAfter, out long admittedAt);
-        var work = new Work(tensor, pooled, done, admittedAt, cancel) { Promised = promised ?? 0 };
+        var caller = ServingTelemetry.Source.HasListeners() && Activity.Current is { } current ? current.Context : default;
+        var work = new Work(tensor, pooled, done, admittedAt, cancel) { Promised = promised ?? 0, Caller = caller };
         if (promised is null || !_queue.Writer.TryWrite(work))
         {
             if (promised is not null) _admission.Withdraw();
@@ -161,6 +172,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
         _admission.BatchStarted(worker, started, taken, batch.Count);
         ServingMetrics.QueueDepth.WithLabels(_crop).Set(Depth);
         if (batch.Count == 0) return;
+        var span = ServingTelemetry.Source.HasListeners() ? StartBatchSpan(batch, started) : null;
         int n = _floatsPerImage;
         // One image runs straight from its own tensor; several are laid end to end in a pooled buffer (no large-heap churn).
         float[]? joined = batch.Count == 1 ? null : ArrayPool<float>.Shared.Rent(batch.Count * n);
@@ -173,6 +185,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
             _admission.BatchMeasured(batch.Count, compute);
             ServingMetrics.InferenceSeconds.WithLabels(_crop).Observe(compute.TotalSeconds);
             ServingMetrics.BatchSize.WithLabels(_crop).Observe(batch.Count);
+            if (span is not null) EndBatchSpan(span, batch);
             for (int i = 0; i < batch.Count; i++)
             {
                 var queued = _time.GetElapsedTime(batch[i].EnqueuedAt, started);
@@ -183,6 +196,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
         }
         catch (Exception e)
         {
+            span.Failed(e);
+            if (span is not null) EndBatchSpan(span, batch);
             foreach (var w in batch) w.Done.TrySetException(e);
         }
         finally
@@ -191,6 +206,48 @@ public sealed class DynamicBatcher : IAsyncDisposable
             if (joined is not null) ArrayPool<float>.Shared.Return(joined);
             foreach (var w in batch) Release(w);
         }
+    }
+
+    /// <summary>
+    /// Each traced image's <c>queue wait</c> (enqueue to now, under the span that queued it), then the batch's span:
+    /// parented under the oldest traced request, so a one-photo request's trace holds its inference directly, and linked
+    /// to every traced request it answers (the OpenTelemetry way to show one operation serving many).
+    /// </summary>
+    private Activity? StartBatchSpan(List<Work> batch, long started)
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var w in batch)
+        {
+            if (w.Caller == default) continue;
+            var wait = ServingTelemetry.Source.StartActivity(ServingTelemetry.QueueWait, ActivityKind.Internal, w.Caller,
+                startTime: now - _time.GetElapsedTime(w.EnqueuedAt, started));
+            if (wait is null) continue;
+            wait.SetTag(ServingTelemetry.Crop, _crop);
+            wait.SetEndTime(now.UtcDateTime);
+            wait.Stop();
+        }
+        Activity.Current = null; // this worker's own thread: the batch span has no ambient parent
+        if (batch.Find(w => w.Caller != default)?.Caller is not { } parent) return null; // no traced request: no trace of its own either
+        var links = batch.Where(w => w.Caller != default).Select(w => w.Caller).Distinct().Select(c => new ActivityLink(c)).ToList();
+        var span = ServingTelemetry.Source.StartActivity(ServingTelemetry.InferenceBatch, ActivityKind.Internal, parent, _spanTags, links, now);
+        span?.SetTag(ServingTelemetry.BatchSize, batch.Count);
+        return span;
+    }
+
+    /// <summary>Ends the batch span and gives each other traced request an <c>inference</c> span of the same interval, linked to it.</summary>
+    private void EndBatchSpan(Activity span, List<Work> batch)
+    {
+        span.Stop();
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var w = batch[i];
+            // Not for the parent (its trace holds the batch span itself), and once per request (a batch request's images share it).
+            if (w.Caller == default || w.Caller.SpanId == span.ParentSpanId || batch.FindIndex(x => x.Caller == w.Caller) < i) continue;
+            using var seen = ServingTelemetry.Source.StartActivity(ServingTelemetry.Inference, ActivityKind.Internal, w.Caller,
+                [new(ServingTelemetry.Crop, _crop), new(ServingTelemetry.BatchSize, batch.Count)], [new ActivityLink(span.Context)], span.StartTimeUtc);
+            seen?.SetEndTime(span.StartTimeUtc + span.Duration);
+        }
+        Activity.Current = null;
     }
 
     private static void Release(Work w)

@@ -36,10 +36,19 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
     {
         var served = registry.Get(crop) ?? throw new KeyNotFoundException(crop);
         served.Batcher.EnsureRoom(alsoAhead);
+        // The span covers the gate's wait (an attribute) and the decode; the response's decodeMs is the decode alone.
+        using var span = ServingTelemetry.Source.StartActivity(ServingTelemetry.Decode);
+        span?.SetTag(ServingTelemetry.Crop, served.Crop).SetTag(ServingTelemetry.ImageBytes, image.Length);
+        long waitStarted = Stopwatch.GetTimestamp();
         using var slot = await decodes.EnterAsync(ct); // no more decodes at once than the gate allows
+        span?.SetTag(ServingTelemetry.DecodeWaitMs, Math.Round(Stopwatch.GetElapsedTime(waitStarted).TotalMilliseconds, 2));
         var clock = Stopwatch.StartNew();
-        var tensor = Preprocess(image, served, out var framing);
+        float[] tensor;
+        Framing framing;
+        try { tensor = Preprocess(image, served, out framing); }
+        catch (Exception e) { span.Failed(e); throw; }
         ServingMetrics.DecodeSeconds.WithLabels(served.Crop).Observe(clock.Elapsed.TotalSeconds);
+        span?.SetTag(ServingTelemetry.Framing, framing == Framing.CloseUp ? "close-up" : "wide");
         return new Prepared(served, image, tensor, clock.Elapsed, framing);
     }
 

@@ -93,7 +93,8 @@ public sealed class ModelRegistry : IAsyncDisposable
             // One warm-up run so the first farmer's request does not pay for ONNX Runtime's first-call allocations.
             model.Run(new float[model.Spec.FloatsPerImage], 1);
             _log.LogInformation("Batching for {Crop}: {Settings}.", crop, BatcherSettings);
-            var batcher = new DynamicBatcher(crop, model.Spec.FloatsPerImage, model.Run, BatcherSettings, _time);
+            var batcher = new DynamicBatcher(crop, model.Spec.FloatsPerImage, model.Run, BatcherSettings, _time,
+                [new(ServingTelemetry.ModelVersion, model.Manifest.Version), new(ServingTelemetry.ExecutionProvider, Provider.Name)]);
             var served = new ServedModel(model, batcher, _time.GetUtcNow());
             if (_served.TryGetValue(crop, out var previous)) ServingMetrics.ModelInfo.RemoveLabelled(crop, previous.Version.ToString(CultureInfo.InvariantCulture));
             _served[crop] = served;

@@ -185,6 +185,38 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
         await ScreenshotAsync(page, "farmer-history-vi.png");
     }
 
+    [BrowserFact]
+    public async Task Uploads_carry_a_W3C_traceparent_that_the_service_continues()
+    {
+        // The service's request spans (ASP.NET Core's activity), seen from this process: which trace and parent each continued.
+        var served = new System.Collections.Concurrent.ConcurrentQueue<(string TraceId, string ParentId)>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "Microsoft.AspNetCore",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => served.Enqueue((a.TraceId.ToHexString(), a.ParentSpanId.ToHexString())),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await OpenAsync(phone);
+        var uploads = new System.Collections.Concurrent.ConcurrentQueue<(string Path, string? TraceParent)>();
+        page.Request += (_, r) => { if (r.Method == "POST") uploads.Enqueue((new Uri(r.Url).AbsolutePath, r.Headers.GetValueOrDefault("traceparent"))); };
+        await DiagnoseAsync(page, LeafPhoto);
+        await page.GetByTestId("feedback-right").ClickAsync();
+        await Expect(page.GetByTestId("feedback-note")).ToHaveTextAsync(WebStrings.Vi("feedback.thanks"));
+
+        // Version 00, a random 16-byte trace id and 8-byte parent id, sampled; a trace of its own per upload.
+        Assert.Equal(["/v1/predict", "/v1/feedback"], uploads.Select(u => u.Path));
+        var parts = uploads.Select(u => System.Text.RegularExpressions.Regex.Match(u.TraceParent ?? "", "^00-([0-9a-f]{32})-([0-9a-f]{16})-01$")).ToList();
+        Assert.All(parts, m => Assert.True(m.Success, $"traceparent '{m.Value}' is not W3C version 00, sampled"));
+        Assert.All(parts, m => Assert.NotEqual(new string('0', 32), m.Groups[1].Value));
+        Assert.NotEqual(parts[0].Groups[1].Value, parts[1].Groups[1].Value);
+        // The service continued each: its request span has that trace id, with the phone's span as parent.
+        foreach (var m in parts)
+            Assert.Contains((m.Groups[1].Value, m.Groups[2].Value), served);
+    }
+
     [BrowserFact(needsBracol: false)]
     public async Task The_shell_is_within_budget_with_no_console_errors_and_a_CSP()
     {

@@ -60,6 +60,15 @@ async function withRetry(send, { retries = 4, onRetry } = {}) {
   }
 }
 
+const hex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
+ * A W3C traceparent (version 00, sampled) for one attempt of an upload: the upload's trace id, a new parent span id
+ * per attempt, so the service's trace of a photo joins up with the phone's retries (docs/service.md#traces).
+ */
+const traceparent = (traceId) => `00-${traceId}-${hex(8)}-01`;
+const newTraceId = () => hex(16);
+
 const parse = (text) => {
   try { return text ? JSON.parse(text) : null; } catch { return { detail: text }; }
 };
@@ -76,11 +85,12 @@ async function fetchOnce(url, init) {
 }
 
 /** XMLHttpRequest rather than fetch: only it reports upload progress. */
-function uploadOnce(url, form, onProgress, timeoutMs) {
+function uploadOnce(url, form, onProgress, timeoutMs, traceId) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', url);
     xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('traceparent', traceparent(traceId));
     if (csrfToken) xhr.setRequestHeader(csrfHeader, csrfToken);
     xhr.timeout = timeoutMs;
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
@@ -104,8 +114,12 @@ export const sendJson = (method, url, body, options) => withRetry(() => fetchOnc
   method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
 }), options);
 
-/** POSTs multipart fields (strings or Blobs; a Blob is sent as a file named photo.jpg) with upload progress (0..1). */
+/**
+ * POSTs multipart fields (strings or Blobs; a Blob is sent as a file named photo.jpg) with upload progress (0..1). Every
+ * attempt carries a traceparent of the same trace (one per upload).
+ */
 export function postForm(url, fields, { onProgress, onRetry, retries, timeoutMs = 90_000 } = {}) {
+  const traceId = newTraceId();
   const form = () => {
     const f = new FormData();
     for (const [name, value] of Object.entries(fields)) {
@@ -115,7 +129,7 @@ export function postForm(url, fields, { onProgress, onRetry, retries, timeoutMs 
     }
     return f;
   };
-  return withRetry(() => uploadOnce(url, form(), onProgress, timeoutMs), { onRetry, retries });
+  return withRetry(() => uploadOnce(url, form(), onProgress, timeoutMs, traceId), { onRetry, retries });
 }
 
 // The service's endpoints.
