@@ -5,7 +5,7 @@
 #   deploy/local/start.sh                      # PostgreSQL: a throw-away server from .ci/postgres.sh
 #   CROPVISION_PG='Host=...;Username=...;Password=...;Database=cropvision' deploy/local/start.sh   # an existing database
 # Settings (environment): REPLICAS=3 BASE_PORT=5101 PROXY_PORT=8088 LEASE_SECONDS=30 POLL_SECONDS=5
-# INTRA_OP_THREADS=1 MAX_FAILS=1 FAIL_TIMEOUT=10s SEPARATE_HOSTS=0 SKIP_BUILD=0 CROPVISION_RUN=deploy/local/.run
+# INTRA_OP_THREADS=1 MAX_FAILS=1 FAIL_TIMEOUT=10s SEPARATE_HOSTS=0 STAGGER=1 SKIP_BUILD=0 CROPVISION_RUN=deploy/local/.run
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -19,7 +19,7 @@ fi
 if [ -d "$RUN" ]; then echo "removing the leftovers of an earlier run in $RUN"; rm -rf "$RUN"; fi
 mkdir -p "$RUN" && chmod 700 "$RUN"
 # Anything that fails from here on takes down what was started.
-trap 'status=$?; if [ $status -ne 0 ]; then echo "start failed: stopping what was started" >&2; "$LOCAL_DIR/stop.sh" >&2 || true; fi' EXIT
+trap 'status=$?; if [ $status -ne 0 ]; then echo "start failed: stopping what was started (logs kept in $RUN)" >&2; "$LOCAL_DIR/stop.sh" --keep >&2 || true; fi' EXIT
 
 # nginx from Debian, when missing.
 if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
@@ -58,12 +58,17 @@ if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -f "$API_DLL" ]; then
 fi
 
 mkdir -p "$RUN/data"
-# The first replica alone migrates the database, creates the admin and the key ring; the others then start together.
+# The first replica alone migrates the database, creates the admin and the key ring; the others then start together
+# (STAGGER=0: all at once, as a service manager would start them).
 started=$SECONDS
-replica_start 1
-wait_ready "http://127.0.0.1:$BASE_PORT/v2/health/ready" 180 "$RUN/replica-1.pid" || { tail -30 "$RUN/replica-1.log"; exit 1; }
-for n in $(seq 2 "$REPLICAS"); do replica_start "$n"; done
-for n in $(seq 2 "$REPLICAS"); do
+first=1
+if [ "${STAGGER:-1}" != 0 ]; then
+  replica_start 1
+  wait_ready "http://127.0.0.1:$BASE_PORT/v2/health/ready" 180 "$RUN/replica-1.pid" || { tail -30 "$RUN/replica-1.log"; exit 1; }
+  first=2
+fi
+for n in $(seq "$first" "$REPLICAS"); do replica_start "$n"; done
+for n in $(seq "$first" "$REPLICAS"); do
   wait_ready "http://127.0.0.1:$((BASE_PORT + n - 1))/v2/health/ready" 180 "$RUN/replica-$n.pid" || { tail -30 "$RUN/replica-$n.log"; exit 1; }
 done
 echo "$REPLICAS replicas ready in $((SECONDS - started)) s (ports $BASE_PORT-$((BASE_PORT + REPLICAS - 1)))"
