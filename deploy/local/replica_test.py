@@ -220,6 +220,18 @@ def upload_loop(url, token, survey, photos, stats, acked, pause, stop):
 LINE = re.compile(r"^(\S+) (\S+) (\S+) (\d+) rt=(\S+) upstream=\[(.*?)\] upstream_status=\[(.*?)\]")
 
 
+def nginx_answers_by(path, since_iso):
+    """How many requests each replica (address) answered since a time: the last address nginx tried."""
+    counts = {}
+    with open(path) as f:
+        for line in f:
+            m = LINE.match(line)
+            if m and m.group(1) >= since_iso and m.group(6):
+                addr = m.group(6).replace(" : ", ", ").split(", ")[-1]
+                counts[addr] = counts.get(addr, 0) + 1
+    return counts
+
+
 def nginx_retries(path, since_iso):
     """Per kind of request: requests, requests nginx retried, failed attempts on a replica, failures the client saw."""
     kinds = {}
@@ -346,7 +358,7 @@ def main():
         time.sleep(args.restart_after)
         t = now()
         out = subprocess.run([os.path.join(local, "replica.sh"), str(n)], capture_output=True, text=True)
-        restarted = (now(), now() - t, out.returncode)
+        restarted = (now(), now() - t, out.returncode, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()))
         log(f"replica {n} restarted: {out.stdout.strip() or out.stderr.strip()} ({now() - t:.1f} s to ready)")
 
     while time.monotonic() < deadline:
@@ -498,7 +510,10 @@ def main():
     if killed:
         print(f"killed: replica {killed[1]} (pid {killed[2]}) with SIGKILL at {killed[0]:.1f} s, holding the import at {killed[4]}/{len(zip_photos)}")
     if restarted:
-        print(f"restarted: ready {restarted[1]:.1f} s after its start ({args.restart_after:.0f} s after the kill); exit {restarted[2]}")
+        after = nginx_answers_by(os.path.join(run, "nginx-access.log"), restarted[3])
+        port = base_port + killed[1] - 1
+        print(f"restarted: ready {restarted[1]:.1f} s after its start ({args.restart_after:.0f} s after the kill); exit {restarted[2]}; "
+              f"answered {after.get(f'127.0.0.1:{port}', 0)} of {sum(after.values())} requests through nginx since")
     if takeover:
         print(f"job taken over: by replica {takeover[2]} ({takeover[1]}) {takeover[0] - killed[0]:.1f} s after the kill")
     print("lease holders: " + " -> ".join(f"replica {n} at {t:.1f}s" for t, _, n in owners))
