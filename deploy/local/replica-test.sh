@@ -5,7 +5,7 @@
 # API, PostgreSQL and the data folder), prints the summary and stops everything however it ends.
 #   deploy/local/replica-test.sh            # exit 0: no violation
 #   KEEP=1 deploy/local/replica-test.sh     # keep the run folder (logs, data) afterwards; it is kept on failure anyway
-# Extra arguments go to replica_test.py (--zip-photos 80 --upload-photos 40 --kill-at 0.25 --restart-after 4 ...).
+# Extra arguments go to replica_test.py (--zip-photos 80 --upload-photos 40 --kill-at 0.25 --restart-after SECONDS ...).
 set -uo pipefail
 LOCAL_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$LOCAL_DIR/../.." && pwd)

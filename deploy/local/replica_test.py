@@ -268,13 +268,16 @@ def main():
     ap.add_argument("--predict-pause", type=float, default=0.2, help="seconds between one thread's predictions")
     ap.add_argument("--upload-pause", type=float, default=0.3)
     ap.add_argument("--kill-at", type=float, default=0.25, help="kill once this share of the zip is imported")
-    ap.add_argument("--restart-after", type=float, default=4.0, help="seconds between the kill and the restart")
+    ap.add_argument("--restart-after", type=float, default=None,
+                    help="seconds between the kill and the restart; default the lease + 2 s, so a survivor must take the job over")
     ap.add_argument("--timeout", type=float, default=300)
     args = ap.parse_args()
 
     run = os.path.abspath(args.run)
     state = read_state(run)
     replicas, base_port = int(state["REPLICAS"]), int(state["BASE_PORT"])
+    if args.restart_after is None:
+        args.restart_after = float(state["LEASE_SECONDS"]) + 2
     url = f"http://127.0.0.1:{state['PROXY_PORT']}"
     local = os.path.dirname(os.path.abspath(__file__))
     data_folder = os.path.join(run, "data")
@@ -492,6 +495,19 @@ def main():
     if zips_left and final and final[0] == "Completed":
         violations.append(f"{zips_left} zips left in imports/ after the job completed")
 
+    # Forwarded headers: nginx replaces a client's X-Forwarded-For, so sign-ins from one client under ever new claimed
+    # addresses still share one per-address limit (Accounts:SignIn:AttemptsPerAddress, 30 a minute). The limit lives in
+    # each process's memory, so through nginx's round robin it ends near 30 x replicas. Last: it spends the limit.
+    spoofed = []
+    for i in range(30 * replicas + 20):
+        s, _ = request("POST", f"{url}/v1/auth/token", json.dumps({"userName": f"nobody-{i}", "password": "wrong-password"}).encode(),
+                       {"Content-Type": "application/json", "X-Forwarded-For": f"203.0.113.{i + 1}"})
+        spoofed.append(s)
+        if s == 429:
+            break
+    if 429 not in spoofed:
+        violations.append(f"{len(spoofed)} sign-ins with spoofed X-Forwarded-For were never throttled: the header reached the service ({spoofed[-3:]})")
+
     retries = nginx_retries(os.path.join(run, "nginx-access.log"), started_iso)
     if predictions.failures:
         violations.append(f"{len(predictions.failures)} predictions failed as the client saw them: {predictions.failures[:3]}")
@@ -502,6 +518,17 @@ def main():
     takeover = next(((t, o, n) for t, o, n in owners if killed and t > killed[0] and o != killed[3]), None)
     if killed and takeover is None:
         violations.append("no replica took the job over after the kill")
+    survivor_expected = killed and args.restart_after > float(state["LEASE_SECONDS"]) + float(state["POLL_SECONDS"])
+    if takeover and survivor_expected and takeover[2] == killed[1]:
+        violations.append("the job waited for its own replica's restart instead of being taken over by a survivor")
+    if takeover is None:
+        path = ""
+    elif takeover[2] == killed[1]:
+        path = ": the restarted replica itself, seeing its old claim's process dead (same host name)"
+    elif state.get("SEPARATE_HOSTS") == "1":
+        path = ": a survivor, once the lease lapsed"
+    else:
+        path = ": a survivor on the same host, seeing the claim's process dead (no wait for the lease)"
     print()
     print("=== replica kill test ===")
     print(f"replicas: {replicas} behind nginx {url}; lease {state['LEASE_SECONDS']} s, poll {state['POLL_SECONDS']} s, "
@@ -515,7 +542,7 @@ def main():
         print(f"restarted: ready {restarted[1]:.1f} s after its start ({args.restart_after:.0f} s after the kill); exit {restarted[2]}; "
               f"answered {after.get(f'127.0.0.1:{port}', 0)} of {sum(after.values())} requests through nginx since")
     if takeover:
-        print(f"job taken over: by replica {takeover[2]} ({takeover[1]}) {takeover[0] - killed[0]:.1f} s after the kill")
+        print(f"job taken over: by replica {takeover[2]} ({takeover[1]}) {takeover[0] - killed[0]:.1f} s after the kill{path}")
     print("lease holders: " + " -> ".join(f"replica {n} at {t:.1f}s" for t, _, n in owners))
     print(f"job: {job_view.get('state')}, added {job_view.get('added')}, duplicates {job_view.get('duplicates')}, failed {job_view.get('failed')}"
           f" of {len(zip_photos)}; finished by replica {', '.join(map(str, finisher)) or '?'}; {job_seconds:.1f} s from upload to end")
@@ -529,6 +556,9 @@ def main():
     for kind, k in sorted(retries.items()):
         print(f"nginx {kind}: {k['requests']} requests, {k['failed_attempts']} failed attempts on a replica, "
               f"{k['retried']} retried on another, {k['client_failures']} failures the client saw")
+    print(f"forwarded headers: sign-ins under {len(spoofed)} spoofed X-Forwarded-For addresses, throttled (429) at attempt "
+          f"{spoofed.index(429) + 1 if 429 in spoofed else 'never'} (limit 30 a minute per address in each of {replicas} replicas): "
+          f"the address nginx saw counted, not the header")
     print(f"load ran {load_seconds:.1f} s")
     if violations:
         print(f"\nFAILED: {len(violations)} violation(s)")
