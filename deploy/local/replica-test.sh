@@ -12,8 +12,9 @@ REPO=$(cd "$LOCAL_DIR/../.." && pwd)
 export CROPVISION_RUN=${CROPVISION_RUN:-$LOCAL_DIR/.run-test}
 export REPLICAS=${REPLICAS:-3} BASE_PORT=${BASE_PORT:-5111} PROXY_PORT=${PROXY_PORT:-8089}
 export LEASE_SECONDS=${LEASE_SECONDS:-10} POLL_SECONDS=${POLL_SECONDS:-1}
-# Own host names: the survivors take the job over when its lease lapses, as replicas on other machines would.
-export SEPARATE_HOSTS=${SEPARATE_HOSTS:-1}
+# Own host names (unshare --uts, root only): the survivors take the job over when its lease lapses, as replicas on
+# other machines would. Without root, one host name: a survivor sees the dead pid and takes over at once.
+if [ "$(id -u)" -eq 0 ]; then export SEPARATE_HOSTS=${SEPARATE_HOSTS:-1}; else export SEPARATE_HOSTS=${SEPARATE_HOSTS:-0}; fi
 DATASETS=${CROPVISION_DATASETS:-$REPO/../shared/datasets}
 command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
 
