@@ -68,11 +68,31 @@ public static class FieldStoreExtensions
         return services;
     }
 
-    /// <summary>Applies pending migrations (both providers take a lock, so two processes starting at once are safe).</summary>
+    /// <summary>
+    /// Key of the PostgreSQL advisory lock held while migrating: EF Core's own lock on PostgreSQL ends with each
+    /// migration's transaction, and a process that read the pending list before then applied the next migrations a
+    /// second time ("relation ... already exists") when several replicas started at once.
+    /// </summary>
+    public const long PostgresMigrationLock = 0x43_56_4D_49_47_52_41_54; // "CVMIGRAT"
+
+    /// <summary>Applies pending migrations; processes starting at once wait for each other (a lock on both providers).</summary>
     public static async Task MigrateFieldStoreAsync(this IServiceProvider services, CancellationToken ct = default)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
+        if (db.Database.IsNpgsql())
+        {
+            // A session lock on the one connection the migrations run on: held across their commits, released on close.
+            await db.Database.OpenConnectionAsync(ct);
+            try
+            {
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({PostgresMigrationLock})", ct);
+                try { await db.Database.MigrateAsync(ct); }
+                finally { await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({PostgresMigrationLock})", CancellationToken.None); }
+            }
+            finally { await db.Database.CloseConnectionAsync(); }
+            return;
+        }
         await db.Database.MigrateAsync(ct);
         // WAL lets readers work while one writer commits; the setting stays with the file.
         if (!db.Database.IsSqlite()) return;

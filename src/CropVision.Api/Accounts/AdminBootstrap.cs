@@ -1,5 +1,7 @@
+using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace CropVision.Api.Accounts;
@@ -16,11 +18,17 @@ sealed class AdminBootstrap(IServiceProvider services, IOptions<BootstrapOptions
         await using var scope = services.CreateAsyncScope();
         var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<Account>>();
+        var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
         foreach (var role in Roles.All)
             if (!await roles.RoleExistsAsync(role))
             {
                 try { await roles.CreateAsync(new IdentityRole(role)); }
-                catch (Microsoft.EntityFrameworkCore.DbUpdateException) { } // a second process created it first
+                catch (DbUpdateException)
+                {
+                    // Another process (a replica starting at the same moment) created it first. The refused row stays
+                    // tracked as Added and would make the next save in this scope fail the same way: forget it.
+                    db.ChangeTracker.Clear();
+                }
             }
 
         if (users.Users.Any()) return;
@@ -31,7 +39,15 @@ sealed class AdminBootstrap(IServiceProvider services, IOptions<BootstrapOptions
             return;
         }
         var admin = new Account { UserName = user, Team = options.Value.Team, CreatedAt = clock.GetUtcNow() };
-        var created = await users.CreateAsync(admin, password);
+        IdentityResult created;
+        try { created = await users.CreateAsync(admin, password); }
+        catch (DbUpdateException)
+        {
+            // Another process inserted the same name between Identity's uniqueness check and this insert: it won.
+            db.ChangeTracker.Clear();
+            if (await users.FindByNameAsync(user) is null) throw;
+            return;
+        }
         if (!created.Succeeded)
         {
             if (await users.FindByNameAsync(user) is null)
