@@ -52,8 +52,8 @@ public sealed class Backbone
         var meanPath = System.IO.Path.Combine(dir, MeanImageRelativePath);
         if (!File.Exists(path) || !File.Exists(meanPath))
             throw new FileNotFoundException($"The ResNet18 backbone is missing from {dir}. It comes from the NuGet package {Package}; build the project so the package copies it.", path);
-        var model = ModelProto.Parser.ParseFromFile(path);
-        var mean = ModelProto.Parser.ParseFromFile(meanPath).Graph.Initializer.Single(i => i.Name == "MeanImage");
+        var model = OnnxBuilder.ReadModel(path);
+        var mean = OnnxBuilder.ReadModel(meanPath).Graph.Initializer.Single(i => i.Name == "MeanImage");
         return new Backbone(path, model, OnnxBuilder.ReadFloats(mean));
     }
 

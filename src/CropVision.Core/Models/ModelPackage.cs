@@ -25,7 +25,7 @@ public sealed class ModelPackage
         var headPath = Path.Combine(versionFolder, manifest.Head);
         if (!File.Exists(headPath)) throw new InvalidDataException($"{headPath} is missing.");
         ModelProto head;
-        try { head = ModelProto.Parser.ParseFromFile(headPath); }
+        try { head = OnnxBuilder.ReadModel(headPath); }
         catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"{headPath} is not a valid ONNX file: {e.Message}", e); }
         var outputs = head.Graph.Output.Select(o => o.Name).ToHashSet();
         var missing = manifest.Tasks.Select(t => t.Output).Append(HeadParameters.DistanceOutput)

@@ -49,6 +49,16 @@ public static class OnnxBuilder
     }
 
     /// <summary>Reads a float initializer whatever way it was stored (raw bytes or the repeated field).</summary>
+    /// <summary>
+    /// Reads an ONNX file opened for reading only. OnnxSharp's <c>ParseFromFile</c> opens it read-write, which fails for
+    /// a service user that may read but not write the file (the container image's root-owned /app and /app/models).
+    /// </summary>
+    public static ModelProto ReadModel(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return ModelProto.Parser.ParseFrom(stream);
+    }
+
     public static float[] ReadFloats(TensorProto t)
     {
         if (t.FloatData.Count > 0) return [.. t.FloatData];
