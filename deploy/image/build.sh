@@ -8,6 +8,8 @@
 #   --keep-base                      reuse artifacts/image/rootfs.tar from an earlier run (skips mmdebstrap)
 #   --no-cache                       build every layer anew (no podman layer cache)
 # Environment: IMAGE (localhost/cropvision), TAG (git describe), SOURCE_DATE_EPOCH (the commit's time),
+# FORMAT (docker: keeps the HEALTHCHECK, its config names the build container, so only the layers repeat exactly;
+# oci: no HEALTHCHECK, and the whole image, id included, repeats exactly),
 # MIRROR (http://deb.debian.org/debian), SECURITY_MIRROR (http://deb.debian.org/debian-security), WORK (artifacts/image).
 source "$(dirname "$0")/lib.sh"
 
@@ -28,6 +30,8 @@ REVISION=$(git rev-parse HEAD)
 dirty=$(git status --porcelain --untracked-files=no -- src models Directory.Build.props Directory.Packages.props deploy/image | head -1)
 TAG=${TAG:-$(git describe --tags --always)${dirty:+-dirty}}
 CREATED=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+FORMAT=${FORMAT:-docker}
+[ "$FORMAT" = docker ] || [ "$FORMAT" = oci ] || die "FORMAT is docker or oci"
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 ctx=$WORK/context
@@ -96,9 +100,10 @@ chmod 0644 "$ctx"/deps/*.so
 # --- 4. The image. --timestamp sets every file's time and the created time: same context => same layer digests. ---
 log "podman build"
 t=$(date +%s)
-podman build --quiet --format docker --timestamp "$SOURCE_DATE_EPOCH" --identity-label=false "${no_cache[@]}" \
+podman build --quiet --format "$FORMAT" --timestamp "$SOURCE_DATE_EPOCH" --identity-label=false "${no_cache[@]}" \
     --build-arg VERSION="$TAG" --build-arg REVISION="$REVISION" --build-arg CREATED="$CREATED" \
-    -f deploy/image/Containerfile -t "$IMAGE:$TAG" -t "$IMAGE:latest" "$ctx" > "$WORK/image-id"
+    -f deploy/image/Containerfile -t "$IMAGE:$TAG" -t "$IMAGE:latest" "$ctx" > "$WORK/image-id" \
+    2> >(grep -v 'HEALTHCHECK is not supported for OCI' >&2)
 log "assembled in $(( $(date +%s) - t )) s"
 
 id=$(cat "$WORK/image-id")
@@ -107,7 +112,7 @@ podman image inspect --format '{{range .RootFS.Layers}}{{println .}}{{end}}' "$i
     echo "image     $IMAGE:$TAG ($IMAGE:latest)"
     echo "id        $id"
     echo "revision  $REVISION"
-    echo "created   $CREATED (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)"
+    echo "created   $CREATED (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH), $FORMAT format"
     echo "size      $(podman images --format '{{.Size}}' "$IMAGE:$TAG" | head -1) (podman images), $(podman image inspect --format '{{.Size}}' "$id") bytes; layers:"
     paste <(cat "$WORK/layers.txt") <(echo "base (rootfs.tar)"; echo "deps"; echo "app"; echo "models"; echo "healthcheck") \
         <(du -sm "$WORK/rootfs.tar" "$ctx/deps" "$ctx/app" "$ctx/models" "$ctx/healthcheck.sh" | cut -f1 | sed 's/$/ MB/')
