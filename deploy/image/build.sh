@@ -6,36 +6,37 @@
 #   deploy/image/build.sh            build localhost/cropvision:<version> and :latest, print the size
 #   --base-only                      only the base root file system (artifacts/image/rootfs.tar)
 #   --keep-base                      reuse artifacts/image/rootfs.tar from an earlier run (skips mmdebstrap)
-#   --no-cache                       build every layer anew (no podman layer cache)
-# Environment: IMAGE (localhost/cropvision), TAG (git describe), SOURCE_DATE_EPOCH (the commit's time),
+# Environment: IMAGE (localhost/cropvision), TAG (git describe), SOURCE_DATE_EPOCH (the time of the last commit that
+# changed the image's recipe in deploy/image/: every file's time in every layer, so a layer changes only with its content),
 # FORMAT (docker: keeps the HEALTHCHECK, its config names the build container, so only the layers repeat exactly;
 # oci: no HEALTHCHECK, and the whole image, id included, repeats exactly),
 # MIRROR (http://deb.debian.org/debian), SECURITY_MIRROR (http://deb.debian.org/debian-security), WORK (artifacts/image).
 source "$(dirname "$0")/lib.sh"
 
-base_only=0 keep_base=0 no_cache=()
+base_only=0 keep_base=0
 for a in "$@"; do
     case $a in
         --base-only) base_only=1 ;;
         --keep-base) keep_base=1 ;;
-        --no-cache) no_cache=(--no-cache) ;;
         *) die "unknown option $a (see the top of $0)" ;;
     esac
 done
 
 started=$(date +%s)
 cd "$REPO_ROOT"
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
+recipe=(deploy/image/build.sh deploy/image/lib.sh deploy/image/Containerfile deploy/image/rootfs-hook.sh deploy/image/healthcheck.sh)
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct -- "${recipe[@]}")}
 REVISION=$(git rev-parse HEAD)
 dirty=$(git status --porcelain --untracked-files=no -- src models Directory.Build.props Directory.Packages.props deploy/image | head -1)
 TAG=${TAG:-$(git describe --tags --always)${dirty:+-dirty}}
-CREATED=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+# The label says when the code was committed; the image's own created time is SOURCE_DATE_EPOCH.
+CREATED=$(date -u -d "@$(git log -1 --format=%ct)" +%Y-%m-%dT%H:%M:%SZ)
 FORMAT=${FORMAT:-docker}
 [ "$FORMAT" = docker ] || [ "$FORMAT" = oci ] || die "FORMAT is docker or oci"
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 ctx=$WORK/context
-log "image $IMAGE:$TAG, revision $REVISION, SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH ($CREATED), work folder $WORK"
+log "image $IMAGE:$TAG, revision $REVISION ($CREATED), SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH, work folder $WORK"
 [ -n "$dirty" ] && log "warning: uncommitted changes under src/, models/ or deploy/image/: the image is not that of $REVISION"
 
 ensure_tools
@@ -97,10 +98,13 @@ chmod -R u=rwX,go=rX "$ctx/deps" "$ctx/app" "$ctx/models"
 chmod 0755 "$ctx/app/CropVision.Api" "$ctx/deps/createdump" "$ctx/healthcheck.sh"
 chmod 0644 "$ctx"/deps/*.so
 
-# --- 4. The image. --timestamp sets every file's time and the created time: same context => same layer digests. ---
+# --- 4. The image. --timestamp sets every file's time and the created time: same context => same layer digests.
+# --no-cache: podman's cache matches an ADDed tarball by its files' contents, not their times, and would reuse a base
+# layer made with another SOURCE_DATE_EPOCH; building every layer costs ~5 s more and makes the output depend on the
+# inputs only. ---
 log "podman build"
 t=$(date +%s)
-podman build --quiet --format "$FORMAT" --timestamp "$SOURCE_DATE_EPOCH" --identity-label=false "${no_cache[@]}" \
+podman build --quiet --no-cache --format "$FORMAT" --timestamp "$SOURCE_DATE_EPOCH" --identity-label=false \
     --build-arg VERSION="$TAG" --build-arg REVISION="$REVISION" --build-arg CREATED="$CREATED" \
     -f deploy/image/Containerfile -t "$IMAGE:$TAG" -t "$IMAGE:latest" "$ctx" > "$WORK/image-id" \
     2> >(grep -v 'HEALTHCHECK is not supported for OCI' >&2)
@@ -112,7 +116,7 @@ podman image inspect --format '{{range .RootFS.Layers}}{{println .}}{{end}}' "$i
     echo "image     $IMAGE:$TAG ($IMAGE:latest)"
     echo "id        $id"
     echo "revision  $REVISION"
-    echo "created   $CREATED (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH), $FORMAT format"
+    echo "created   $(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ) (SOURCE_DATE_EPOCH), code committed $CREATED, $FORMAT format"
     echo "size      $(podman images --format '{{.Size}}' "$IMAGE:$TAG" | head -1) (podman images), $(podman image inspect --format '{{.Size}}' "$id") bytes; layers:"
     paste <(cat "$WORK/layers.txt") <(echo "base (rootfs.tar)"; echo "deps"; echo "app"; echo "models"; echo "healthcheck") \
         <(du -sm "$WORK/rootfs.tar" "$ctx/deps" "$ctx/app" "$ctx/models" "$ctx/healthcheck.sh" | cut -f1 | sed 's/$/ MB/')

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 root=$WORK
 for run in 1 2; do
     log "build $run of 2"
-    WORK=$root/reproduce-$run "$REPO_ROOT/deploy/image/build.sh" --no-cache > "$root/reproduce-$run.log" 2>&1 ||
+    WORK=$root/reproduce-$run "$REPO_ROOT/deploy/image/build.sh" > "$root/reproduce-$run.log" 2>&1 ||
         { tail -20 "$root/reproduce-$run.log" >&2; die "build $run (log: $root/reproduce-$run.log)"; }
 done
 a=$root/reproduce-1 b=$root/reproduce-2
