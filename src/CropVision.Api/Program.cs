@@ -3,6 +3,7 @@ using CropVision.Api.Feedback;
 using CropVision.Api.Http;
 using CropVision.Api.Jobs;
 using CropVision.Api.ModelInfo;
+using CropVision.Api.OnDevice;
 using CropVision.Api.Officer;
 using CropVision.Api.OpenInference;
 using CropVision.Api.Predictions;
@@ -32,6 +33,7 @@ builder.AddJobs();         // zip imports in the background
 builder.AddFeedback();     // farmers' verdicts, with their rate limit
 builder.AddOfficer();      // the officer pages' map settings
 builder.AddWebApp();       // the farmer's and officer's pages, compressed and cached
+builder.Services.AddBrowserModels(); // the composed model for diagnosis on the phone (OnDevice/)
 
 var app = builder.Build();
 app.UseForwardedHeadersFromKnownProxies();
@@ -53,6 +55,7 @@ app.Services.GetRequiredService<ModelRegistry>();
 app.MapOpenApi();
 app.MapPredictionsApi();   // /v1/predict
 app.MapModelsApi();        // /v1/models
+app.MapBrowserModelApi();  // /v1/models/{crop}/browser, /browser-model (diagnosis on the phone)
 app.MapOpenInferenceApi(); // /v2 (KServe / Triton protocol)
 app.MapFeedbackApi();      // /v1/feedback
 app.MapAccountsApi();      // /v1/auth, /v1/accounts

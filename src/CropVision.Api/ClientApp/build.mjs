@@ -4,7 +4,7 @@
 // Run by the API project's MSBuild target (npm ci, then node build.mjs); by hand: `npm ci && node build.mjs`.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderIcon } from './icon.mjs';
@@ -71,6 +71,15 @@ writeFileSync(join(out, 'index.html'), html);
 mkdirSync(join(out, 'officer'), { recursive: true });
 writeFileSync(join(out, 'officer', 'index.html'), readFileSync(join(here, 'static', 'officer.html'), 'utf8')
   .replaceAll('{{css}}', officerCss).replaceAll('{{js}}', officerJs).replaceAll('{{icon}}', icons[192]).replaceAll('{{needsScript}}', both('app.needsScript')));
+
+// Diagnosis on the phone (src/ondevice/): onnxruntime-web's WASM build, only the files it loads (the ES module API, the
+// Emscripten glue and the SIMD WASM binary), copied from node_modules under a versioned folder. Not in the shell: the
+// page imports them only when the farmer asks to download the model, and keeps them in the 'ondevice' cache.
+const ortDist = join(here, 'node_modules', 'onnxruntime-web', 'dist');
+const ortVersion = JSON.parse(readFileSync(join(here, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')).version;
+const ortOut = join(assets, `ort-${ortVersion}`);
+mkdirSync(ortOut, { recursive: true });
+for (const f of ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) copyFileSync(join(ortDist, f), join(ortOut, f));
 
 // The service worker caches exactly these; its version changes whenever any of them does.
 const shell = ['/', '/manifest.webmanifest', js, css, icons[192], icons[512], icons.maskable];

@@ -13,7 +13,7 @@ public static class WebAppSetup
 {
     /// <summary>Scripts, styles, the manifest and pictures come from this origin only; photos are shown from blob: URLs.</summary>
     public const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; " +
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; " +
         "worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     /// <summary>Built assets with a content hash in their name (ClientApp/build.mjs writes them here).</summary>
@@ -32,7 +32,7 @@ public static class WebAppSetup
             options.Providers.Add<BrotliCompressionProvider>();
             options.Providers.Add<GzipCompressionProvider>();
             options.MimeTypes = ResponseCompressionDefaults.MimeTypes.Concat(
-                ["application/manifest+json", "application/problem+json", "image/svg+xml"]);
+                ["application/manifest+json", "application/problem+json", "image/svg+xml", "application/wasm"]);
         });
         builder.Services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Optimal);
         builder.Services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Optimal);
@@ -53,6 +53,7 @@ public static class WebAppSetup
         app.UseDefaultFiles();
         var types = new FileExtensionContentTypeProvider();
         types.Mappings[".webmanifest"] = "application/manifest+json";
+        types.Mappings[".mjs"] = "text/javascript"; // onnxruntime-web's modules (diagnosis on the phone)
         app.UseStaticFiles(new StaticFileOptions
         {
             ContentTypeProvider = types,

@@ -44,6 +44,8 @@ public sealed class ModelRegistry : IAsyncDisposable
 
     public IReadOnlyCollection<ServedModel> Served => [.. _served.Values.OrderBy(s => s.Crop, StringComparer.Ordinal)];
     public IReadOnlyCollection<LoadFailure> Failures => [.. _failures.Values];
+    /// <summary>The backbone every version is composed on (the browser model is composed from it too).</summary>
+    public Backbone Backbone => _backbone;
     public ServedModel? Get(string crop) => _served.TryGetValue(crop, out var m) ? m : null;
     public bool IsReady => !_served.IsEmpty;
 

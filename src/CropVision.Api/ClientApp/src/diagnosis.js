@@ -6,6 +6,7 @@ import { t } from './i18n.js';
 import { shrinkPhoto } from './photo.js';
 import { enqueue, handle } from './queue.js';
 import { notify } from './shell.js';
+import { answerOffline } from './ondevice/flow.js'; // diagnosis on the phone (issue 17)
 
 const changed = () => window.dispatchEvent(new CustomEvent('cropvision:history'));
 export const onHistoryChange = (f) => window.addEventListener('cropvision:history', f);
@@ -35,6 +36,7 @@ export async function diagnose(file, crop, cropName, progress) {
       throw e;
     }
     await enqueue('predict', { historyId: record.id });
+    if (await answerOffline(record, progress)) { await history.put(record); changed(); } // issue 17: answered on the phone
     return record;
   }
   record.pending = false;

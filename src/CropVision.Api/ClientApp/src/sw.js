@@ -2,6 +2,7 @@
 // and keeps the last /v1/models answer so the crop list shows offline. Uploads (POST) are never touched: the page
 // queues them itself, in IndexedDB.
 /* global SHELL_FILES, SHELL_VERSION */
+import { keepsCache, onDeviceFetch } from './ondevice/sw-hook.js'; // diagnosis on the phone (issue 17)
 const shellCache = `shell-${SHELL_VERSION}`;
 const dataCache = 'data-v1';
 
@@ -16,7 +17,7 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    for (const key of await caches.keys()) if (key !== shellCache && key !== dataCache) await caches.delete(key);
+    for (const key of await caches.keys()) if (key !== shellCache && key !== dataCache && !keepsCache(key)) await caches.delete(key);
     await self.clients.claim();
   })());
 });
@@ -25,6 +26,7 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (onDeviceFetch(event)) return; // diagnosis on the phone: model and runtime from the ondevice cache (issue 17)
   if (url.pathname === '/v1/models') {
     event.respondWith(networkFirst(request));
   } else if (request.mode === 'navigate' && url.pathname === '/') {

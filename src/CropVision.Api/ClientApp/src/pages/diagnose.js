@@ -6,6 +6,7 @@ import { h, render } from '../dom.js';
 import { pick, t } from '../i18n.js';
 import { classesOf, cropName, findCrop, loadModels } from '../models.js';
 import { addPage, refresh } from '../shell.js';
+import { deviceNote, offlinePanel } from '../ondevice/ui.js'; // diagnosis on the phone (issue 17)
 
 const cropKey = 'cropvision.crop';
 // Page state, kept outside the DOM so a language switch re-renders it as it was.
@@ -93,13 +94,14 @@ function show(main) {
   ];
   if (!answer) {
     // Before a shot: crop, then the tips, then the camera.
-    render(main, cropPicker(), trainedOn(info), photoTips(), status, !state.busy && cameraButtons());
+    render(main, cropPicker(), trainedOn(info), photoTips(), status, !state.busy && cameraButtons(), offlinePanel(state.crop) /* issue 17 */);
     return;
   }
   // After a shot the answer comes first (a rejected or uncertain card carries the tips itself), then the next shot.
   render(main,
     status,
     answerCard(answer, state.record.cropName),
+    deviceNote(answer), // issue 17: answered on the phone
     feedbackBox(state.record, classesOf(info), onFeedback),
     state.feedbackNote && h('p', { class: 'message', role: 'status', 'data-testid': 'feedback-note' }, state.feedbackNote),
     !state.busy && cameraButtons(),

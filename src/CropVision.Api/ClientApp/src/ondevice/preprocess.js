@@ -1,0 +1,174 @@
+// The service's preprocessing (CropVision.Core/Preprocessing: ImageDecoder + ImagePreprocessor), written once for the
+// browser. The spec comes from the served manifest (GET /v1/models/{crop}/browser: resizeWidth, resizeHeight,
+// tileSize, longSideHorizontal, flips, closeUpBelowAspect), never from constants here.
+//  1. decode upright (createImageBitmap, imageOrientation 'from-image' = the service's EXIF turn);
+//  2. framing from the upright shape: long side < closeUpBelowAspect x short side is a close-up;
+//  3. JPEGs: the service decodes at the smallest M/8 scale that still covers the target (libjpeg's DCT scaling); the
+//     browser decodes in full, so an area average to that same size stands in for it;
+//  4. wide: turned a quarter clockwise if portrait and the spec wants the long side horizontal, resized to the spec's
+//     size; close-up: the centred square, resized to one tile. Resizing is Skia's Mitchell cubic (B = C = 1/3, 4x4
+//     taps at pixel centres, edges clamped, rounded to 8 bits), computed here in plain JS;
+//  5. views: flip-major, tiles left to right, planar RGB floats 0..255, close-up odd "tiles" mirrored left-right.
+
+/** Bytes (Blob/File) to { tensor: Float32Array [views*3*S*S], framing: 'Wide'|'CloseUp', views }. */
+export async function preprocess(blob, spec) {
+  const bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  let img;
+  try {
+    img = pixelsOf(bitmap);
+  } finally {
+    bitmap.close();
+  }
+  const head = new Uint8Array(await blob.slice(0, 3).arrayBuffer());
+  const isJpeg = head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+  return preprocessPixels(img, spec, isJpeg);
+}
+
+/** As preprocess, from upright RGBA pixels { width, height, data }. */
+export function preprocessPixels(img, spec, isJpeg = false) {
+  const S = spec.tileSize;
+  const closeUp = spec.closeUpBelowAspect != null && Math.max(img.width, img.height) < spec.closeUpBelowAspect * Math.min(img.width, img.height);
+  let turn = false, needW, needH;
+  if (closeUp) { needW = S; needH = S; } else {
+    turn = spec.longSideHorizontal && img.height > img.width && spec.resizeWidth > spec.resizeHeight;
+    [needW, needH] = turn ? [spec.resizeHeight, spec.resizeWidth] : [spec.resizeWidth, spec.resizeHeight];
+  }
+  if (isJpeg) img = dctScaleStandIn(img, needW, needH);
+  let resized;
+  if (closeUp) {
+    const side = Math.min(img.width, img.height);
+    resized = mitchell(img, (img.width - side) >> 1, (img.height - side) >> 1, side, side, S, S);
+  } else {
+    if (turn) img = rotateClockwise(img);
+    resized = mitchell(img, 0, 0, img.width, img.height, spec.resizeWidth, spec.resizeHeight);
+  }
+  return { tensor: writeViews(resized, spec, closeUp), framing: closeUp ? 'CloseUp' : 'Wide', views: spec.flips.length * (spec.resizeWidth / S) * (spec.resizeHeight / S) };
+}
+
+function pixelsOf(bitmap) {
+  const canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(bitmap.width, bitmap.height)
+    : Object.assign(document.createElement('canvas'), { width: bitmap.width, height: bitmap.height });
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  ctx.drawImage(bitmap, 0, 0);
+  const d = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+  return { width: d.width, height: d.height, data: d.data };
+}
+
+// libjpeg-turbo decodes at M/8 (M = 1..7) when asked for less; the service asks for the smallest scale covering the
+// target (ImageDecoder.ChooseDecodeSize). Its scaled size is ceil(side * M / 8).
+function dctScaleStandIn(img, needW, needH) {
+  for (let m = 1; m < 8; m++) {
+    const w = Math.ceil(img.width * m / 8), h = Math.ceil(img.height * m / 8);
+    if (w >= needW && h >= needH && w < img.width) return areaResize(img, w, h);
+  }
+  return img;
+}
+
+function areaResize(img, W, H) {
+  const { width: w, height: h, data } = img, out = new Uint8ClampedArray(W * H * 4);
+  const sx = w / W, sy = h / H;
+  for (let y = 0; y < H; y++) {
+    const y0 = y * sy, y1 = y0 + sy;
+    for (let x = 0; x < W; x++) {
+      const x0 = x * sx, x1 = x0 + sx;
+      let r = 0, g = 0, b = 0, a = 0, wsum = 0;
+      for (let yy = Math.floor(y0); yy < Math.min(h, Math.ceil(y1)); yy++) {
+        const wy = Math.min(y1, yy + 1) - Math.max(y0, yy);
+        for (let xx = Math.floor(x0); xx < Math.min(w, Math.ceil(x1)); xx++) {
+          const wgt = wy * (Math.min(x1, xx + 1) - Math.max(x0, xx)), i = (yy * w + xx) * 4;
+          r += data[i] * wgt; g += data[i + 1] * wgt; b += data[i + 2] * wgt; a += data[i + 3] * wgt; wsum += wgt;
+        }
+      }
+      const o = (y * W + x) * 4;
+      out[o] = Math.round(r / wsum); out[o + 1] = Math.round(g / wsum); out[o + 2] = Math.round(b / wsum); out[o + 3] = Math.round(a / wsum);
+    }
+  }
+  return { width: W, height: H, data: out };
+}
+
+/** A quarter turn clockwise, as Orientation.RotateClockwise (displayed (x, y) shows stored (y, h - 1 - x)). */
+export function rotateClockwise(img) {
+  const { width: w, height: h, data } = img, out = new Uint8ClampedArray(data.length);
+  for (let y = 0; y < w; y++) for (let x = 0; x < h; x++) {
+    const s = (((h - 1 - x) * w) + y) * 4, o = (y * h + x) * 4;
+    out[o] = data[s]; out[o + 1] = data[s + 1]; out[o + 2] = data[s + 2]; out[o + 3] = data[s + 3];
+  }
+  return { width: h, height: w, data: out };
+}
+
+const B = 1 / 3, C = 1 / 3;
+function mitchellWeight(t) {
+  const x = Math.abs(t);
+  if (x < 1) return ((12 - 9 * B - 6 * C) * x * x * x + (-18 + 12 * B + 6 * C) * x * x + (6 - 2 * B)) / 6;
+  if (x < 2) return ((-B - 6 * C) * x * x * x + (6 * B + 30 * C) * x * x + (-12 * B - 48 * C) * x + (8 * B + 24 * C)) / 6;
+  return 0;
+}
+
+/** For each output index: the 4 source indices (clamped to [0, n)) and their weights. */
+function taps(n, out) {
+  const idx = new Int32Array(out * 4), wts = new Float32Array(out * 4), scale = n / out;
+  for (let i = 0; i < out; i++) {
+    const p = (i + 0.5) * scale - 0.5, f = Math.floor(p), t = p - f;
+    for (let k = 0; k < 4; k++) {
+      idx[i * 4 + k] = Math.min(n - 1, Math.max(0, f - 1 + k));
+      wts[i * 4 + k] = mitchellWeight(t - (k - 1));
+    }
+  }
+  return { idx, wts };
+}
+
+/** The region (x0, y0, w, h) of img resampled to W x H (copied where the size already matches), as ImagePreprocessor.Resize. */
+function mitchell(img, x0, y0, w, h, W, H) {
+  const src = img.data, stride = img.width * 4, out = new Uint8ClampedArray(W * H * 4);
+  if (w === W && h === H) {
+    for (let y = 0; y < H; y++) out.set(src.subarray((y0 + y) * stride + x0 * 4, (y0 + y) * stride + (x0 + w) * 4), y * W * 4);
+    return { width: W, height: H, data: out };
+  }
+  const tx = taps(w, W), ty = taps(h, H);
+  // Horizontal pass into floats (h rows x W), then vertical; both in 0..255 floats, one rounding at the end.
+  const mid = new Float32Array(h * W * 3);
+  for (let y = 0; y < h; y++) {
+    const row = (y0 + y) * stride;
+    for (let x = 0; x < W; x++) {
+      let r = 0, g = 0, b = 0;
+      for (let k = 0; k < 4; k++) {
+        const s = row + (x0 + tx.idx[x * 4 + k]) * 4, wt = tx.wts[x * 4 + k];
+        r += src[s] * wt; g += src[s + 1] * wt; b += src[s + 2] * wt;
+      }
+      const m = (y * W + x) * 3;
+      mid[m] = r; mid[m + 1] = g; mid[m + 2] = b;
+    }
+  }
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    let r = 0, g = 0, b = 0;
+    for (let k = 0; k < 4; k++) {
+      const m = (ty.idx[y * 4 + k] * W + x) * 3, wt = ty.wts[y * 4 + k];
+      r += mid[m] * wt; g += mid[m + 1] * wt; b += mid[m + 2] * wt;
+    }
+    const o = (y * W + x) * 4;
+    out[o] = r; out[o + 1] = g; out[o + 2] = b; out[o + 3] = 255; // Uint8ClampedArray clamps and rounds
+  }
+  return { width: W, height: H, data: out };
+}
+
+/** Every (flip, tile) view as planar RGB floats, as ImagePreprocessor.WriteViews. */
+function writeViews(img, spec, closeUp) {
+  const S = spec.tileSize, plane = S * S, across = spec.resizeWidth / S, down = spec.resizeHeight / S, tiles = across * down;
+  const out = new Float32Array(spec.flips.length * tiles * 3 * plane), data = img.data, width = img.width;
+  let view = 0;
+  for (const flip of spec.flips) {
+    const flipY = flip === 'Vertical' || flip === 'Both';
+    for (let ty = 0; ty < down; ty++) for (let tx = 0; tx < across; tx++, view++) {
+      const flipX = (flip === 'Horizontal' || flip === 'Both') !== (closeUp && (view % tiles) % 2 === 1);
+      const sx0 = closeUp ? 0 : tx * S, sy0 = closeUp ? 0 : ty * S, base = view * 3 * plane;
+      for (let y = 0; y < S; y++) {
+        const row = (sy0 + (flipY ? S - 1 - y : y)) * width;
+        for (let x = 0; x < S; x++) {
+          const s = (row + sx0 + (flipX ? S - 1 - x : x)) * 4, i = y * S + x;
+          out[base + i] = data[s]; out[base + plane + i] = data[s + 1]; out[base + 2 * plane + i] = data[s + 2];
+        }
+      }
+    }
+  }
+  return out;
+}

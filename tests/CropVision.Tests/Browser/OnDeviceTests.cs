@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using CropVision.Tests.Support;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace CropVision.Tests.Browser;
+
+/// <summary>
+/// Diagnosis on the phone (issue 17, item 2): the served coffee model downloaded with the page's button, run by
+/// onnxruntime-web in Chromium, answers real val leaves as the service does. Prints the figures in docs/farmer-app.md.
+/// </summary>
+[Trait("Category", "Browser")]
+public sealed class OnDeviceTests(WebAppFixture app, ITestOutputHelper output) : IClassFixture<WebAppFixture>
+{
+    /// <summary>The first five val leaves of each class (labels.csv order): 25 photos.</summary>
+    private static List<string> ValLeaves() => [.. File.ReadLines(Path.Combine(SharedData.Bracol, "labels.csv")).Skip(1)
+        .Select(l => l.Split(',')).Where(c => c[^1] == "val").GroupBy(c => c[1]).OrderBy(g => g.Key, StringComparer.Ordinal)
+        .SelectMany(g => g.Take(5).Select(c => Path.Combine(SharedData.Bracol, c[1], c[0])))];
+
+    [BrowserFact]
+    public async Task Answers_on_the_phone_equal_the_services()
+    {
+        await using var context = await app.NewPhoneAsync();
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
+        await page.GotoAsync("/");
+        await page.EvaluateAsync("navigator.serviceWorker.ready");
+
+        // The button says what it costs; the download shows progress and ends ready.
+        var button = page.GetByTestId("ondevice-download");
+        await Expect(button).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        var label = await button.InnerTextAsync();
+        Assert.Matches(@"\(\d+,\d MB\)", label);
+        Assert.StartsWith(WebStrings.Vi("ondevice.download").Split('(')[0].Trim(), label, StringComparison.Ordinal);
+        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        var manifest = JsonDocument.Parse(await http.GetStringAsync("/v1/models/coffee/browser")).RootElement;
+        long modelBytes = manifest.GetProperty("modelBytes").GetInt64();
+        long runtimeBytes = manifest.GetProperty("runtime").EnumerateArray().Sum(f => f.GetProperty("bytes").GetInt64());
+        var clock = Stopwatch.StartNew();
+        await button.ClickAsync();
+        await Expect(page.GetByTestId("ondevice-ready")).ToBeVisibleAsync(new() { Timeout = 180_000 });
+        output.WriteLine($"download + compile: {clock.ElapsedMilliseconds} ms; model {modelBytes / 1048576.0:F1} MiB ({manifest.GetProperty("precision").GetString()}), runtime {runtimeBytes / 1048576.0:F1} MiB; button said '{label}'");
+
+        // The model file carries its ETag: a second request with it is a 304.
+        using (var again = new HttpRequestMessage(HttpMethod.Get, manifest.GetProperty("modelUrl").GetString()))
+        {
+            again.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Parse(manifest.GetProperty("eTag").GetString()!));
+            Assert.Equal(System.Net.HttpStatusCode.NotModified, (await http.SendAsync(again)).StatusCode);
+        }
+
+        var leaves = ValLeaves();
+        Assert.True(leaves.Count >= 20, $"only {leaves.Count} val leaves");
+        var times = new List<double>();
+        int n = 0;
+        foreach (var file in leaves)
+        {
+            var bytes = await File.ReadAllBytesAsync(file);
+            using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes) { Headers = { ContentType = new("image/jpeg") } }, "image", Path.GetFileName(file) } };
+            var service = JsonDocument.Parse(await (await http.PostAsync("/v1/predict?crop=coffee", form)).Content.ReadAsStringAsync()).RootElement;
+            var phone = await page.EvaluateAsync<JsonElement>(@"async (b64) => {
+                const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+                const t0 = performance.now();
+                const a = await window.cropvisionOnDevice.diagnoseOnDevice('coffee', new Blob([bytes], { type: 'image/jpeg' }));
+                return { ...a, ms: performance.now() - t0 };
+            }", Convert.ToBase64String(bytes));
+            double ms = phone.GetProperty("ms").GetDouble();
+            times.Add(ms);
+            var name = $"{Path.GetFileName(Path.GetDirectoryName(file))}/{Path.GetFileName(file)}";
+            output.WriteLine($"{name}: service {service.GetProperty("label")} {service.GetProperty("status")} {service.GetProperty("confidence")}, " +
+                $"phone {phone.GetProperty("label")} {phone.GetProperty("status")} {phone.GetProperty("confidence")} ({ms:F0} ms, {phone.GetProperty("backbonePasses")} passes)");
+            Assert.True(phone.GetProperty("onDevice").GetBoolean());
+            Assert.Equal(service.GetProperty("label").GetString(), phone.GetProperty("label").GetString());
+            Assert.Equal(service.GetProperty("status").GetString(), phone.GetProperty("status").GetString());
+            Assert.Equal(service.GetProperty("framing").GetString(), phone.GetProperty("framing").GetString());
+            var phoneProbs = phone.GetProperty("predictions").EnumerateArray().ToDictionary(p => p.GetProperty("label").GetString()!, p => p.GetProperty("probability").GetDouble());
+            foreach (var p in service.GetProperty("predictions").EnumerateArray())
+                if (phoneProbs.TryGetValue(p.GetProperty("label").GetString()!, out var q))
+                    Assert.True(Math.Abs(q - p.GetProperty("probability").GetDouble()) <= 0.02, $"{name}: {p.GetProperty("label")} service {p.GetProperty("probability")} phone {q}");
+                else Assert.True(p.GetProperty("probability").GetDouble() <= 0.02, $"{name}: {p.GetProperty("label")} missing on the phone");
+            Assert.Equal(service.GetProperty("severity").ValueKind == JsonValueKind.Null ? null : service.GetProperty("severity").GetProperty("grade").GetString(),
+                phone.GetProperty("severity").ValueKind == JsonValueKind.Null ? null : phone.GetProperty("severity").GetProperty("grade").GetString());
+            n++;
+        }
+        var rest = times.Skip(1).Order().ToList();
+        output.WriteLine($"{n} val leaves equal. First answer after download {times[0]:F0} ms; then median {rest[rest.Count / 2]:F0} ms, max {rest[^1]:F0} ms per photo");
+        output.WriteLine($"Chromium renderer memory (VmRSS, largest renderer): {RendererRssMiB():F0} MiB; JS heap {await page.EvaluateAsync<double>("performance.memory ? performance.memory.usedJSHeapSize / 1048576 : -1"):F0} MiB");
+        Assert.True(rest[rest.Count / 2] < 1500, $"median {rest[rest.Count / 2]:F0} ms per photo, target < 1.5 s");
+        Assert.Empty(errors);
+    }
+
+    /// <summary>The largest Chromium renderer's resident memory, from /proc (Linux).</summary>
+    private static double RendererRssMiB()
+    {
+        double best = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                var cmd = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                if (!cmd.Contains("--type=renderer", StringComparison.Ordinal)) continue;
+                var rss = File.ReadLines(Path.Combine(dir, "status")).FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+                if (rss is not null) best = Math.Max(best, double.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return best;
+    }
+}
