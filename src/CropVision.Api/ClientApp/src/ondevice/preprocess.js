@@ -3,8 +3,9 @@
 // tileSize, longSideHorizontal, flips, closeUpBelowAspect), never from constants here.
 //  1. decode upright (createImageBitmap, imageOrientation 'from-image' = the service's EXIF turn);
 //  2. framing from the upright shape: long side < closeUpBelowAspect x short side is a close-up;
-//  3. JPEGs: the service decodes at the smallest M/8 scale that still covers the target (libjpeg's DCT scaling); the
-//     browser decodes in full, so an area average to that same size stands in for it;
+//  3. NOT YET EQUAL: for JPEGs the service decodes at the smallest M/8 scale that still covers the target (libjpeg's
+//     DCT scaling: BRACOL's 512x256 at 7/8 = 448x224); the browser decodes in full and resizes, which moves
+//     probabilities by up to ~0.1 on hard leaves (measured; see docs/farmer-app.md);
 //  4. wide: turned a quarter clockwise if portrait and the spec wants the long side horizontal, resized to the spec's
 //     size; close-up: the centred square, resized to one tile. Resizing is Skia's Mitchell cubic (B = C = 1/3, 4x4
 //     taps at pixel centres, edges clamped, rounded to 8 bits), computed here in plain JS;
@@ -33,7 +34,9 @@ export function preprocessPixels(img, spec, isJpeg = false) {
     turn = spec.longSideHorizontal && img.height > img.width && spec.resizeWidth > spec.resizeHeight;
     [needW, needH] = turn ? [spec.resizeHeight, spec.resizeWidth] : [spec.resizeWidth, spec.resizeHeight];
   }
-  if (isJpeg) img = dctScaleStandIn(img, needW, needH);
+  // isJpeg: the service's DCT-domain M/8 decode is not reproduced (an area average standing in for it, dctScaleStandIn,
+  // measured further from the service than a full decode): see docs/farmer-app.md, diagnosis on the phone.
+  void isJpeg;
   let resized;
   if (closeUp) {
     const side = Math.min(img.width, img.height);
