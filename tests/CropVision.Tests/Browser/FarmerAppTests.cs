@@ -186,6 +186,29 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
     }
 
     [BrowserFact]
+    public async Task A_cold_start_offline_after_one_visit_shows_the_crops_and_queues_a_photo()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var first = await OpenAsync(phone);
+        await first.EvaluateAsync("navigator.serviceWorker.ready");
+        await first.WaitForFunctionAsync("navigator.serviceWorker.controller !== null", null, new() { Timeout = 30_000 });
+        await first.CloseAsync();
+
+        // The app opened again with no network at all: a new page, nothing in memory.
+        await phone.SetOfflineAsync(true);
+        var page = await phone.NewPageAsync();
+        await page.GotoAsync("/");
+        await Expect(page.Locator("[data-crop=coffee][aria-checked=true]")).ToBeVisibleAsync();
+        await Expect(page.GetByText(WebStrings.Vi("app.loadFailed"))).ToHaveCountAsync(0);
+        await page.GetByTestId("camera-input").SetInputFilesAsync(LeafPhoto);
+        await Expect(page.GetByTestId("message")).ToHaveTextAsync(WebStrings.Vi("photo.queued"));
+
+        await phone.SetOfflineAsync(false);
+        await page.GetByRole(AriaRole.Link, new() { Name = WebStrings.Vi("nav.history") }).ClickAsync();
+        await Expect(page.GetByTestId("history-entry")).ToHaveAttributeAsync("data-pending", "false", new() { Timeout = 60_000 });
+    }
+
+    [BrowserFact]
     public async Task Uploads_carry_a_W3C_traceparent_that_the_service_continues()
     {
         // The service's request spans (ASP.NET Core's activity), seen from this process: which trace and parent each continued.

@@ -21,9 +21,8 @@ export async function enqueue(kind, payload) {
 
 export const pending = () => queue.all();
 
-/** Sends every queued item it can; stops at the first one the network cannot take. */
+/** Sends every queued item it can; stops at the first one the network cannot take (offline, that is the first try). */
 export function flush() {
-  if (!navigator.onLine) return Promise.resolve();
   flushing ??= (async () => {
     try {
       for (const item of await queue.all()) {
