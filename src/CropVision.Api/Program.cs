@@ -1,4 +1,5 @@
 using CropVision.Api.Accounts;
+using CropVision.Api.Farmer;
 using CropVision.Api.Feedback;
 using CropVision.Api.Http;
 using CropVision.Api.Jobs;
@@ -32,6 +33,7 @@ builder.AddReview();
 builder.AddJobs();         // zip imports in the background
 builder.AddFeedback();     // farmers' verdicts, with their rate limit
 builder.AddOfficer();      // the officer pages' map settings
+builder.AddFarmer();       // the farmer's app settings (extension contacts)
 builder.AddWebApp();       // the farmer's and officer's pages, compressed and cached
 builder.Services.AddBrowserModels(); // the composed model for diagnosis on the phone (OnDevice/)
 
@@ -64,6 +66,7 @@ app.MapReviewApi();        // /v1/review
 app.MapJobsApi();          // /v1/jobs, /v1/surveys/{id}/imports
 app.MapReportsApi();       // summaries, CSV, GeoJSON, the printable report
 app.MapOfficerApi();       // /v1/officer/config
+app.MapFarmerApi();        // /v1/farmer/config
 app.MapMetrics(MetricsAccess.Path);
 
 app.Run();

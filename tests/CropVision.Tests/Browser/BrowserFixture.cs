@@ -33,6 +33,8 @@ public sealed class BrowserFactAttribute : FactAttribute
 /// </summary>
 public sealed class WebAppFixture : IAsyncLifetime
 {
+    /// <summary>The province contact the service is configured with (Farmer:Contacts:Province).</summary>
+    public static readonly (string Name, string Phone) ProvinceContact = ("Trung tâm Khuyến nông tỉnh", "0260 3000 111");
     private readonly TempFolder _data = new();
     public KestrelService Service { get; private set; } = null!;
     public IPlaywright Playwright { get; private set; } = null!;
@@ -52,6 +54,12 @@ public sealed class WebAppFixture : IAsyncLifetime
         settings["Admin:Bootstrap:User"] = OfficerService.AdminUser;
         settings["Admin:Bootstrap:Password"] = OfficerService.AdminPassword;
         settings["Map:TileUrl"] = "";
+        // Whom a farmer may call (the numbers are made up): the province and one commune.
+        settings["Farmer:Contacts:Province:Name"] = ProvinceContact.Name;
+        settings["Farmer:Contacts:Province:Phone"] = ProvinceContact.Phone;
+        settings["Farmer:Contacts:Communes:0:Commune"] = "Đăk Hà";
+        settings["Farmer:Contacts:Communes:0:Name"] = "Trạm Khuyến nông Đăk Hà";
+        settings["Farmer:Contacts:Communes:0:Phone"] = "0260 3000 222";
         Service = new KestrelService(settings);
         BaseUrl = Service.Start();
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();

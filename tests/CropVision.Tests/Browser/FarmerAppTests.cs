@@ -70,7 +70,6 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
         Assert.Equal("vi", await page.EvaluateAsync<string>("document.documentElement.lang"));
         await Expect(page.GetByTestId("tips")).ToBeVisibleAsync(); // tips before the first shot
         Assert.Equal(2, await page.GetByTestId("no-model").CountAsync()); // rubber and ginseng, from /v1/models
-        await ScreenshotAsync(page, "farmer-start.png");
 
         var answer = await DiagnoseAsync(page, LeafPhoto);
         Assert.Equal("ok", await answer.GetAttributeAsync("data-status"));
@@ -79,7 +78,7 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
         Assert.Equal(rust.Vi, await page.GetByTestId("answer-name").TextContentAsync());
         Assert.Equal(rust.Advice!.Vi, await page.GetByTestId("advice").TextContentAsync());
         Assert.Contains("Mức độ", await page.GetByTestId("severity").TextContentAsync());
-        Assert.DoesNotContain("0.", await page.GetByTestId("confidence").TextContentAsync()); // words, not a bare 0.99
+        Assert.Equal(WebStrings.Vi("answer.certainty.ok"), await page.GetByTestId("confidence").TextContentAsync()); // words that match status ok
         await ScreenshotAsync(page, "farmer-answer-vi.png");
         await page.GetByTestId("feedback-wrong").ClickAsync(); // the class picker too
         await AssertTouchTargetsAsync(page);
@@ -183,6 +182,77 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
         Assert.Equal(Catalogue.Label("coffee", "rust").Vi, await entry.GetByTestId("history-title").TextContentAsync());
         await Expect(page.GetByTestId("notice")).ToHaveTextAsync(WebStrings.Vi("history.arrived"));
         await ScreenshotAsync(page, "farmer-history-vi.png");
+    }
+
+    [BrowserFact]
+    public async Task A_cold_start_offline_after_one_visit_shows_the_crops_and_queues_a_photo()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var first = await OpenAsync(phone);
+        await first.EvaluateAsync("navigator.serviceWorker.ready");
+        await first.WaitForFunctionAsync("navigator.serviceWorker.controller !== null", null, new() { Timeout = 30_000 });
+        await first.CloseAsync();
+
+        // The app opened again with no network at all: a new page, nothing in memory.
+        await phone.SetOfflineAsync(true);
+        var page = await phone.NewPageAsync();
+        await page.GotoAsync("/");
+        await Expect(page.Locator("[data-crop=coffee][aria-checked=true]")).ToBeVisibleAsync();
+        await Expect(page.GetByText(WebStrings.Vi("app.loadFailed"))).ToHaveCountAsync(0);
+        await page.GetByTestId("camera-input").SetInputFilesAsync(LeafPhoto);
+        await Expect(page.GetByTestId("message")).ToHaveTextAsync(WebStrings.Vi("photo.queued"));
+
+        await phone.SetOfflineAsync(false);
+        await page.GetByRole(AriaRole.Link, new() { Name = WebStrings.Vi("nav.history") }).ClickAsync();
+        await Expect(page.GetByTestId("history-entry")).ToHaveAttributeAsync("data-pending", "false", new() { Timeout = 60_000 });
+    }
+
+    [BrowserFact(needsBracol: false)]
+    public async Task The_first_screen_shows_the_camera_above_the_fold_in_plain_Vietnamese()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await OpenAsync(phone);
+        var camera = await page.Locator("label.button.primary", new() { Has = page.GetByTestId("camera-input") }).BoundingBoxAsync();
+        var gallery = await page.Locator("label.button", new() { Has = page.GetByTestId("gallery-input") }).BoundingBoxAsync();
+        output.WriteLine($"camera button y {camera!.Y}..{camera.Y + camera.Height}, gallery button y {gallery!.Y}..{gallery.Y + gallery.Height}");
+        Assert.True(camera.Y + camera.Height <= 640, $"the camera button ends at y = {camera.Y + camera.Height}");
+        Assert.True(gallery.Y + gallery.Height <= 640, $"the gallery button ends at y = {gallery.Y + gallery.Height}");
+        Assert.Equal(WebStrings.Vi("photo.take"), (await page.Locator("label.button.primary").TextContentAsync())!.Trim());
+        // What the farmer reads before opening any fold: no "model", no English id, no version.
+        var visible = await page.Locator("main").InnerTextAsync();
+        Assert.DoesNotContain("mô hình", visible.Replace(WebStrings.Vi("crop.about"), "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("coffee", visible, StringComparison.OrdinalIgnoreCase);
+        await ScreenshotAsync(page, "farmer-start.png");
+    }
+
+    [BrowserFact]
+    public async Task An_uncertain_answer_stays_uncertain_in_history_offers_a_call_and_can_be_deleted()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await OpenAsync(phone);
+        var answer = await DiagnoseAsync(page, Path.Combine(SharedData.Bracol, "phoma", "657.jpg")); // val; uncertain
+        Assert.Equal("uncertain", await answer.GetAttributeAsync("data-status"));
+        await Expect(answer.GetByTestId("advice")).ToHaveCountAsync(0); // no treatment as if it were sure
+        var call = answer.GetByTestId("contact-call");
+        await Expect(call).ToHaveAttributeAsync("href", "tel:" + WebAppFixture.ProvinceContact.Phone.Replace(" ", ""));
+        await Expect(call).ToContainTextAsync(WebAppFixture.ProvinceContact.Name);
+        await answer.GetByTestId("commune").SelectOptionAsync("Đăk Hà"); // a commune's own officer
+        await Expect(page.GetByTestId("contact-call")).ToHaveAttributeAsync("href", "tel:02603000222");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = WebStrings.Vi("nav.history") }).ClickAsync();
+        var entry = page.GetByTestId("history-entry");
+        await Expect(entry).ToHaveAttributeAsync("data-status", "uncertain");
+        var title = await entry.GetByTestId("history-title").TextContentAsync();
+        Assert.StartsWith(WebStrings.Vi("answer.certainty.uncertain"), title);
+        Assert.NotEqual(Catalogue.Label("coffee", "healthy").Vi, title);
+        await entry.Locator("summary").First.ClickAsync();
+        await Expect(entry.GetByTestId("uncertain")).ToBeVisibleAsync();
+        await AssertTouchTargetsAsync(page);
+        await entry.GetByTestId("history-delete").ClickAsync();
+        await Expect(page.GetByTestId("history-entry")).ToHaveCountAsync(0);
+        await Expect(page.GetByText(WebStrings.Vi("history.empty"))).ToBeVisibleAsync();
+        await page.ReloadAsync(); // gone from IndexedDB too
+        await Expect(page.GetByText(WebStrings.Vi("history.empty"))).ToBeVisibleAsync();
     }
 
     [BrowserFact]

@@ -1,20 +1,38 @@
 // The answer card: what the model said about one photo, in the farmer's words, and the "was this right?" box.
+import { contactBox } from './contacts.js';
 import { h } from './dom.js';
 import { lang, pick, t } from './i18n.js';
 
-/** Confidence in plain words: the bands are the same for every answer so that words keep one meaning. */
-export function confidenceWords(p) {
-  if (p >= 0.9) return t('answer.confidence.high');
-  if (p >= 0.7) return t('answer.confidence.medium');
-  return t('answer.confidence.low');
+/**
+ * Certainty in plain words, three levels that are the answer's status (ok: sure, uncertain: not sure, rejected: not
+ * recognised), so that "not sure" never labels an answer that comes with advice. The percentage stays in the details.
+ */
+export const certaintyWords = (status) => t(`answer.certainty.${status}`);
+/** Kept for callers that pass a probability: the words follow the status alone. */
+export const confidenceWords = (p, status = 'ok') => certaintyWords(status);
+
+/** Severe enough to call the extension officer: grade 3 (high) or 4 (very high) of 0-4. */
+export const isSevere = (answer) => answer.status === 'ok' && Number(answer.severity?.grade) >= 3;
+
+/** A name in the current language only; the other language's name is in the details fold. */
+const twoNames = (item, cls = 'name') =>
+  h('div', { class: cls }, h('span', { class: 'main', 'data-testid': 'answer-name' }, lang() === 'vi' ? item.vi : item.en));
+
+/** What to do now and when to look again, by severity (none for a healthy leaf or a close-up without a grade). */
+function adviceNow(answer) {
+  const grade = Number(answer.severity?.grade);
+  if (answer.label === 'healthy' || !(grade >= 1)) return null;
+  return h('p', { class: 'now', 'data-testid': 'advice-now' }, t(grade >= 3 ? 'advice.severe' : 'advice.light'));
 }
 
-/** A name in the current language large, the other language small. */
-const twoNames = (item, cls = 'name') => {
-  const main = lang() === 'vi' ? item.vi : item.en;
-  const second = lang() === 'vi' ? item.en : item.vi;
-  return h('div', { class: cls }, h('span', { class: 'main', 'data-testid': 'answer-name' }, main), h('span', { class: 'second' }, second));
-};
+/** The technical facts, folded away: percentages, the other language's names, the diagnosis version. */
+function details(answer) {
+  const other = (p) => (lang() === 'vi' ? p.en : p.vi);
+  return h('details', { class: 'details', 'data-testid': 'details' },
+    h('summary', {}, t('answer.details')),
+    h('ul', {}, answer.predictions.slice(0, 3).map((p) => h('li', {}, `${pick(p)} (${other(p)}): ${Math.round(p.probability * 100)}%`)),
+      h('li', { class: 'model' }, t('answer.model', { version: answer.model.version }))));
+}
 
 export const photoTips = () =>
   h('section', { class: 'tips', 'data-testid': 'tips' },
@@ -24,7 +42,7 @@ export const photoTips = () =>
 /** cropName: {en, vi}. */
 export function answerCard(answer, cropName) {
   const parts = [];
-  const advice = () => h('section', { class: 'advice' }, h('h3', {}, t('answer.advice')), h('p', { 'data-testid': 'advice' }, pick(answer.advice)));
+  const advice = () => h('section', { class: 'advice' }, h('h3', {}, t('answer.advice')), adviceNow(answer), h('p', { 'data-testid': 'advice' }, pick(answer.advice)));
   if (answer.status === 'rejected') {
     parts.push(
       h('p', { class: 'verdict', 'data-testid': 'rejected' }, t('answer.rejected', { crop: pick(cropName).toLowerCase() })),
@@ -33,20 +51,21 @@ export function answerCard(answer, cropName) {
   } else if (answer.status === 'uncertain') {
     parts.push(
       h('p', { class: 'verdict', 'data-testid': 'uncertain' }, t('answer.uncertain')),
-      h('ol', { class: 'candidates' }, answer.predictions.slice(0, 2).map((p) =>
-        h('li', {}, twoNames(p), h('span', { class: 'confidence' }, `${confidenceWords(p.probability)} (${Math.round(p.probability * 100)}%)`)))),
+      h('ol', { class: 'candidates' }, answer.predictions.slice(0, 2).map((p) => h('li', {}, twoNames(p)))),
       h('p', {}, t('answer.uncertainHelp')),
+      contactBox(),
       photoTips());
   } else {
     const top = answer.predictions[0];
     parts.push(
       twoNames(top),
-      h('p', { class: 'confidence', 'data-testid': 'confidence' }, `${confidenceWords(answer.confidence)} (${Math.round(answer.confidence * 100)}%)`),
+      h('p', { class: 'confidence', 'data-testid': 'confidence' }, certaintyWords(answer.status)),
       answer.severity && h('p', { class: 'severity', 'data-testid': 'severity' }, t('answer.severity', { grade: pick(answer.severity) })),
       answer.otherStresses?.length > 0 && h('p', { class: 'others', 'data-testid': 'others' }, t('answer.others', { list: answer.otherStresses.map((s) => pick(s)).join(', ') })),
-      advice());
+      advice(),
+      isSevere(answer) && contactBox());
   }
-  parts.push(h('p', { class: 'model' }, t('answer.model', { name: answer.model.name, version: answer.model.version })));
+  parts.push(details(answer));
   return h('article', { class: `answer ${answer.status}`, 'data-testid': 'answer', 'data-status': answer.status, 'data-label': answer.label }, parts);
 }
 
@@ -66,7 +85,7 @@ export function feedbackBox(record, classes, give) {
   const picker = h('div', { class: 'picker', hidden: true, 'data-testid': 'feedback-picker' },
     h('p', {}, t('feedback.pick')),
     classes.map((c) => h('button', { type: 'button', class: 'choice', 'data-label': c.label, onclick: () => give({ verdict: 'wrong', label: c.label }) },
-      h('span', { class: 'main' }, lang() === 'vi' ? c.vi : c.en), h('span', { class: 'second' }, lang() === 'vi' ? c.en : c.vi))),
+      h('span', { class: 'main' }, lang() === 'vi' ? c.vi : c.en))),
     h('button', { type: 'button', class: 'choice', 'data-label': '', onclick: () => give({ verdict: 'wrong', label: null }) }, t('feedback.dontKnow')));
   box.append(
     h('p', { class: 'question' }, t('feedback.question')),

@@ -19,6 +19,9 @@ let csrfToken = null;
 export const setCsrfToken = (token) => { csrfToken = token; };
 const csrfHeader = 'X-CSRF-TOKEN';
 
+/** Tells the page (event cropvision:network, detail true/false) whether the last request got an answer. */
+const networkSeen = (answered) => window.dispatchEvent(new CustomEvent('cropvision:network', { detail: answered }));
+
 const retryable = (status) => status === 429 || status === 502 || status === 503 || status === 504;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -37,19 +40,21 @@ export const backoffMs = (attempt, retryAfter) =>
 
 /**
  * Runs send() (which resolves to {status, headers: {get(name)}, body}) until it succeeds, retrying with back-off.
- * onRetry(seconds) lets the page say it is waiting. Offline at the start or at a retry: NetworkError at once.
+ * onRetry(seconds) lets the page say it is waiting. Every request is tried, offline too, so that the service worker
+ * can answer from its cache; a request that got no answer while the phone says it is offline is not retried.
  */
 async function withRetry(send, { retries = 4, onRetry } = {}) {
   for (let attempt = 0; ; attempt++) {
-    if (!navigator.onLine) throw new NetworkError('offline');
     let response = null;
     try {
       response = await send();
     } catch (e) {
       if (!(e instanceof NetworkError)) throw e;
     }
+    networkSeen(response !== null);
     if (response && response.status < 400) return response.body;
     if (response && !retryable(response.status)) throw new ProblemError(response.status, response.body);
+    if (!response && !navigator.onLine) throw new NetworkError('offline');
     if (attempt >= retries) {
       if (response) throw new ProblemError(response.status, response.body);
       throw new NetworkError('no answer');

@@ -4,9 +4,19 @@ import { api } from './api.js';
 import { TaskStress } from './names.js';
 
 let loading = null;
+const savedKey = 'cropvision.models';
 
+/** The crop list: from the service (or the service worker's copy), else the last one this page saw. */
 export function loadModels() {
-  loading ??= api.models({ retries: 2 }).catch((e) => { loading = null; throw e; });
+  loading ??= api.models({ retries: 2 }).then((models) => {
+    localStorage.setItem(savedKey, JSON.stringify(models));
+    return models;
+  }, (e) => {
+    loading = null;
+    const saved = localStorage.getItem(savedKey);
+    if (saved) return JSON.parse(saved);
+    throw e;
+  });
   return loading;
 }
 

@@ -21,9 +21,13 @@ export async function enqueue(kind, payload) {
 
 export const pending = () => queue.all();
 
-/** Sends every queued item it can; stops at the first one the network cannot take. */
+/** Drops the queued work of one history record (its photo upload, its verdict): the farmer deleted it. */
+export async function forget(historyId) {
+  for (const item of await queue.all()) if (item.payload?.historyId === historyId) await queue.delete(item.id);
+}
+
+/** Sends every queued item it can; stops at the first one the network cannot take (offline, that is the first try). */
 export function flush() {
-  if (!navigator.onLine) return Promise.resolve();
   flushing ??= (async () => {
     try {
       for (const item of await queue.all()) {

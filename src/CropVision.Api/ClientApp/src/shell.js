@@ -44,6 +44,7 @@ export function start(root) {
   window.addEventListener('hashchange', refresh);
   window.addEventListener('online', () => { banner.hidden = true; });
   window.addEventListener('offline', () => { banner.hidden = false; });
+  window.addEventListener('cropvision:network', (e) => { banner.hidden = e.detail && navigator.onLine; });
   onLangChange(refresh);
   refresh();
 }

@@ -1,16 +1,17 @@
 // Service worker: keeps the app shell (built list SHELL_FILES) in a cache named by its version, serves it cache-first,
-// and keeps the last /v1/models answer so the crop list shows offline. Uploads (POST) are never touched: the page
+// and keeps the last /v1/models and /v1/farmer/config answers so the crop list and whom to call show offline. Uploads (POST) are never touched: the page
 // queues them itself, in IndexedDB.
 /* global SHELL_FILES, SHELL_VERSION */
 import { keepsCache, onDeviceFetch } from './ondevice/sw-hook.js'; // diagnosis on the phone (issue 17)
 const shellCache = `shell-${SHELL_VERSION}`;
 const dataCache = 'data-v1';
+const data = ['/v1/models', '/v1/farmer/config']; // network first, else the last answer kept
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     await (await caches.open(shellCache)).addAll(SHELL_FILES);
     // The crop list too, so that a phone that goes offline right after its first visit still shows it.
-    await (await caches.open(dataCache)).add('/v1/models').catch(() => {});
+    await (await caches.open(dataCache)).addAll(data).catch(() => {});
     await self.skipWaiting();
   })());
 });
@@ -27,7 +28,7 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (onDeviceFetch(event)) return; // diagnosis on the phone: model and runtime from the ondevice cache (issue 17)
-  if (url.pathname === '/v1/models') {
+  if (data.includes(url.pathname)) {
     event.respondWith(networkFirst(request));
   } else if (request.mode === 'navigate' && url.pathname === '/') {
     event.respondWith(caches.match('/', { cacheName: shellCache, ignoreSearch: true }).then((hit) => hit ?? fetch(request)));

@@ -5,12 +5,13 @@ import { diagnose, giveFeedback } from '../diagnosis.js';
 import { h, render } from '../dom.js';
 import { pick, t } from '../i18n.js';
 import { classesOf, cropName, findCrop, loadModels } from '../models.js';
+import { checkPhoto, problems } from '../quality.js';
 import { addPage, refresh } from '../shell.js';
 import { deviceNote, offlinePanel } from '../ondevice/ui.js'; // diagnosis on the phone (issue 17)
 
 const cropKey = 'cropvision.crop';
 // Page state, kept outside the DOM so a language switch re-renders it as it was.
-const state = { models: null, loadFailed: false, crop: localStorage.getItem(cropKey), busy: null, record: null, message: null, feedbackNote: null };
+const state = { models: null, loadFailed: false, crop: localStorage.getItem(cropKey), busy: null, record: null, message: null, feedbackNote: null, coach: null };
 
 const serving = (c) => c.status === 'serving';
 
@@ -24,19 +25,46 @@ function cropPicker() {
       }, h('span', { class: 'main' }, pick(c, 'name')), !serving(c) && h('span', { class: 'badge', 'data-testid': 'no-model' }, t('crop.noModel'))))));
 }
 
+/** Where the model learnt, folded behind "Mô hình học từ đâu?" so the camera comes first. */
 function trainedOn(info) {
-  return info?.trainedOn ? h('p', { class: 'trained-on', 'data-testid': 'trained-on' }, t('crop.trainedOn', { text: pick(info.trainedOn) })) : null;
+  return info?.trainedOn ? h('details', { class: 'about', 'data-testid': 'about' },
+    h('summary', {}, t('crop.about')),
+    h('p', { class: 'trained-on', 'data-testid': 'trained-on' }, t('crop.trainedOn', { text: pick(info.trainedOn) }))) : null;
 }
 
-function cameraButtons() {
+function cameraButtons(takeKey = state.record ? 'photo.again' : 'photo.take') {
   const input = (capture, testid) => h('input', {
     type: 'file', accept: 'image/*', capture, class: 'visually-hidden', 'data-testid': testid,
-    onchange: (e) => { const file = e.target.files[0]; e.target.value = ''; if (file) run(file); },
+    onchange: (e) => { const file = e.target.files[0]; e.target.value = ''; if (file) check(file); },
   });
   return h('div', { class: 'camera' },
-    h('label', { class: 'button primary' }, input('environment', 'camera-input'), t(state.record ? 'photo.again' : 'photo.take')),
+    h('label', { class: 'button primary' }, input('environment', 'camera-input'), t(takeKey)),
     h('label', { class: 'button' }, input(null, 'gallery-input'), t('photo.gallery')));
 }
+
+/** Checks the photo on the phone first (dark, blurry, small): a tip and a choice, or straight on to the diagnosis. */
+async function check(file) {
+  state.record = null; state.message = null; state.feedbackNote = null; state.coach = null;
+  state.busy = { phase: 'preparing' };
+  refresh();
+  let found = [];
+  try { found = problems(await checkPhoto(file)); } catch { /* unreadable: run() says so */ }
+  if (found.length === 0) return run(file);
+  state.coach = { file, found };
+  state.busy = null;
+  refresh();
+}
+
+function coachView() {
+  const { file, found } = state.coach;
+  const send = () => { state.coach = null; run(file); };
+  return h('section', { class: 'coach', role: 'alert', 'data-testid': 'coach', 'data-problems': found.join(' ') },
+    found.map((k) => [h('p', { class: 'verdict', 'data-testid': `coach-${k}` }, t(`coach.${k}`)), h('p', {}, t(`coach.${k}Tip`))]),
+    cameraButtons('coach.retake'),
+    h('button', { type: 'button', class: 'button', 'data-testid': 'coach-send', onclick: send }, t('coach.send')));
+}
+
+const shotButtons = () => !state.busy && (state.coach ? coachView() : cameraButtons());
 
 function progressView() {
   const b = state.busy;
@@ -93,8 +121,8 @@ function show(main) {
     state.message && h('p', { class: 'message', role: 'alert', 'data-testid': 'message' }, state.message),
   ];
   if (!answer) {
-    // Before a shot: crop, then the tips, then the camera.
-    render(main, cropPicker(), trainedOn(info), photoTips(), status, !state.busy && cameraButtons(), offlinePanel(state.crop) /* issue 17 */);
+    // Before a shot: the camera first (above the fold on a 360x640 phone), then the crop, the tips, the model's source.
+    render(main, status, shotButtons(), cropPicker(), photoTips(), offlinePanel(state.crop) /* issue 17 */, trainedOn(info));
     return;
   }
   // After a shot the answer comes first (a rejected or uncertain card carries the tips itself), then the next shot.
@@ -104,7 +132,7 @@ function show(main) {
     deviceNote(answer), // issue 17: answered on the phone
     feedbackBox(state.record, classesOf(info), onFeedback),
     state.feedbackNote && h('p', { class: 'message', role: 'status', 'data-testid': 'feedback-note' }, state.feedbackNote),
-    !state.busy && cameraButtons(),
+    shotButtons(),
     cropPicker(),
     trainedOn(info));
 }

@@ -3,9 +3,10 @@ import { answerCard, feedbackBox } from '../answer.js';
 import { giveFeedback, onHistoryChange } from '../diagnosis.js';
 import { history } from '../db.js';
 import { h, render } from '../dom.js';
-import { lang, t } from '../i18n.js';
+import { lang, pick, t } from '../i18n.js';
 import { classesOf, findCrop, loadModels } from '../models.js';
-import { addPage, refresh } from '../shell.js';
+import { forget } from '../queue.js';
+import { addPage, notify, refresh } from '../shell.js';
 
 let records = null;
 let models = null;
@@ -19,16 +20,33 @@ const thumbUrl = (r) => {
 function entry(r) {
   const when = new Date(r.at).toLocaleString(lang() === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' });
   const a = r.answer;
-  const title = !a ? t('history.pending')
-    : a.status === 'rejected' ? t('answer.rejected', { crop: (lang() === 'vi' ? r.cropName.vi : r.cropName.en).toLowerCase() })
-    : lang() === 'vi' ? a.predictions[0].vi : a.predictions[0].en;
-  return h('li', { class: r.pending ? 'entry pending' : 'entry', 'data-testid': 'history-entry', 'data-pending': String(!!r.pending) },
+  return h('li', { class: r.pending ? 'entry pending' : 'entry', 'data-testid': 'history-entry', 'data-pending': String(!!r.pending), 'data-status': a?.status ?? '' },
     h('details', {},
       h('summary', {},
         h('img', { src: thumbUrl(r), alt: '', width: '56', height: '56' }),
-        h('span', { class: 'what' }, h('span', { class: 'main', 'data-testid': 'history-title' }, title), h('span', { class: 'second' }, r.feedback ? `${when} · ${t(r.feedback.verdict === 'right' ? 'feedback.right' : 'feedback.wrong')}` : when))),
+        h('span', { class: 'what' }, h('span', { class: 'main', 'data-testid': 'history-title' }, title(r)), h('span', { class: 'second' }, r.feedback ? `${when} · ${t(r.feedback.verdict === 'right' ? 'feedback.right' : 'feedback.wrong')}` : when))),
       a && answerCard(a, r.cropName),
-      a && feedbackBox(r, classesOf(findCrop(models, r.crop)), async (f) => { await giveFeedback(r, f).catch(() => {}); load(); })));
+      a && feedbackBox(r, classesOf(findCrop(models, r.crop)), async (f) => { await giveFeedback(r, f).catch(() => {}); load(); }),
+      h('button', { type: 'button', class: 'button delete', 'data-testid': 'history-delete', onclick: () => remove(r) }, t('history.delete'))));
+}
+
+/** The entry's title as it was answered: an uncertain answer stays "not sure: A or B", never the first guess alone. */
+function title(r) {
+  const a = r.answer;
+  if (!a) return t('history.pending');
+  if (a.status === 'rejected') return t('answer.rejected', { crop: pick(r.cropName).toLowerCase() });
+  if (a.status === 'uncertain') return t('history.uncertain', { a: pick(a.predictions[0]), b: pick(a.predictions[1]) });
+  return pick(a.predictions[0]);
+}
+
+/** Deletes a diagnosis from this phone, with its queued upload or verdict. */
+async function remove(r) {
+  await forget(r.id);
+  await history.delete(r.id);
+  URL.revokeObjectURL(urls.get(r.id));
+  urls.delete(r.id);
+  notify(t('history.deleted'));
+  await load();
 }
 
 function show(main) {
