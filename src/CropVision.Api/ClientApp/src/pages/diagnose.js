@@ -6,6 +6,7 @@ import { h, render } from '../dom.js';
 import { pick, t } from '../i18n.js';
 import { classesOf, cropName, findCrop, loadModels } from '../models.js';
 import { addPage, refresh } from '../shell.js';
+import { addLeavesLink } from '../leaves-link.js'; // issue 17 item 3 hook
 
 const cropKey = 'cropvision.crop';
 // Page state, kept outside the DOM so a language switch re-renders it as it was.
@@ -34,7 +35,8 @@ function cameraButtons() {
   });
   return h('div', { class: 'camera' },
     h('label', { class: 'button primary' }, input('environment', 'camera-input'), t(state.record ? 'photo.again' : 'photo.take')),
-    h('label', { class: 'button' }, input(null, 'gallery-input'), t('photo.gallery')));
+    h('label', { class: 'button' }, input(null, 'gallery-input'), t('photo.gallery')),
+    addLeavesLink()); // issue 17 item 3 hook: several leaves, one answer
 }
 
 function progressView() {
