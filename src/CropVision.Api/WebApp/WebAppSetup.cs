@@ -53,6 +53,7 @@ public static class WebAppSetup
         app.UseDefaultFiles();
         var types = new FileExtensionContentTypeProvider();
         types.Mappings[".webmanifest"] = "application/manifest+json";
+        types.Mappings[".ogg"] = "audio/ogg"; // the read-aloud clips (Opus), issue 17
         app.UseStaticFiles(new StaticFileOptions
         {
             ContentTypeProvider = types,

@@ -1,6 +1,7 @@
 // The answer card: what the model said about one photo, in the farmer's words, and the "was this right?" box.
 import { h } from './dom.js';
 import { lang, pick, t } from './i18n.js';
+import { listenButton } from './speak.js'; // issue 17 item 6 hook
 
 /** Confidence in plain words: the bands are the same for every answer so that words keep one meaning. */
 export function confidenceWords(p) {
@@ -46,6 +47,7 @@ export function answerCard(answer, cropName) {
       answer.otherStresses?.length > 0 && h('p', { class: 'others', 'data-testid': 'others' }, t('answer.others', { list: answer.otherStresses.map((s) => pick(s)).join(', ') })),
       advice());
   }
+  parts.push(listenButton(answer)); // issue 17 item 6 hook: "Nghe"
   parts.push(h('p', { class: 'model' }, t('answer.model', { name: answer.model.name, version: answer.model.version })));
   return h('article', { class: `answer ${answer.status}`, 'data-testid': 'answer', 'data-status': answer.status, 'data-label': answer.label }, parts);
 }
