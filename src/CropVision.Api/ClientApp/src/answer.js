@@ -2,6 +2,7 @@
 import { h } from './dom.js';
 import { lang, pick, t } from './i18n.js';
 import { listenButton } from './speak.js'; // issue 17 item 6 hook
+import { referencePictures } from './references.js'; // issue 17 item 7 hook
 
 /** Confidence in plain words: the bands are the same for every answer so that words keep one meaning. */
 export function confidenceWords(p) {
@@ -48,6 +49,7 @@ export function answerCard(answer, cropName) {
       advice());
   }
   parts.push(listenButton(answer)); // issue 17 item 6 hook: "Nghe"
+  parts.push(referencePictures(answer)); // issue 17 item 7 hook: example photos of the disease
   parts.push(h('p', { class: 'model' }, t('answer.model', { name: answer.model.name, version: answer.model.version })));
   return h('article', { class: `answer ${answer.status}`, 'data-testid': 'answer', 'data-status': answer.status, 'data-label': answer.label }, parts);
 }
