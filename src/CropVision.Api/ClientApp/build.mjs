@@ -4,10 +4,11 @@
 // Run by the API project's MSBuild target (npm ci, then node build.mjs); by hand: `npm ci && node build.mjs`.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderIcon } from './icon.mjs';
+import { copyMedia } from './media.mjs'; // issue 17: read-aloud clips and reference pictures
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '..', 'wwwroot');
@@ -84,9 +85,11 @@ for (const f of ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-sim
 // The service worker caches exactly these; its version changes whenever any of them does.
 const shell = ['/', '/manifest.webmanifest', js, css, icons[192], icons[512], icons.maskable];
 const version = createHash('sha256').update(shell.join('\n') + html).digest('hex').slice(0, 12);
+const media = copyMedia(here, out); // issue 17 hook: precached apart from the shell (not part of its budget)
+const mediaVersion = createHash('sha256').update(media.map((f) => f + statSync(join(out, f)).size).join('\n')).digest('hex').slice(0, 12);
 await build({
   entryPoints: [join(here, 'src', 'sw.js')],
   bundle: true, minify: true, format: 'iife', target: ['es2020'], outfile: join(out, 'sw.js'), logLevel: 'warning',
-  define: { SHELL_FILES: JSON.stringify(shell), SHELL_VERSION: JSON.stringify(version) },
+  define: { SHELL_FILES: JSON.stringify(shell), SHELL_VERSION: JSON.stringify(version), MEDIA_FILES: JSON.stringify(media), MEDIA_VERSION: JSON.stringify(mediaVersion) },
 });
 console.log(`web app built into ${out}: ${js}, ${css}, shell version ${version}`);

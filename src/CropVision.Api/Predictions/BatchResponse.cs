@@ -7,3 +7,9 @@ namespace CropVision.Api.Predictions;
 public sealed record BatchItem(int Index, string? FileName, PredictionResponse? Result, ProblemDetails? Error);
 
 public sealed record BatchResponse(string Crop, IReadOnlyList<BatchItem> Results);
+
+/// <summary>One leaf of a combined diagnosis: its own result or error, and whether it counted in the combined answer.</summary>
+public sealed record LeafItem(int Index, string? FileName, bool Used, PredictionResponse? Result, ProblemDetails? Error);
+
+/// <summary>Several leaves, one answer (<c>POST /v1/predict/combined</c>): the combined diagnosis and each leaf underneath.</summary>
+public sealed record CombinedResponse(string Crop, CombinedDiagnosis Combined, IReadOnlyList<LeafItem> Leaves);

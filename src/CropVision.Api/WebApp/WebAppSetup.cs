@@ -54,6 +54,7 @@ public static class WebAppSetup
         var types = new FileExtensionContentTypeProvider();
         types.Mappings[".webmanifest"] = "application/manifest+json";
         types.Mappings[".mjs"] = "text/javascript"; // onnxruntime-web's modules (diagnosis on the phone)
+        types.Mappings[".ogg"] = "audio/ogg"; // the read-aloud clips (Opus), issue 17
         app.UseStaticFiles(new StaticFileOptions
         {
             ContentTypeProvider = types,

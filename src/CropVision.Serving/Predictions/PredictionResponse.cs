@@ -22,3 +22,21 @@ public sealed record PredictionResponse(
     IReadOnlyList<LabelProbability> OtherStresses,
     Advice Advice,
     Timings Timings);
+
+/// <summary>
+/// Several leaves, one diagnosis: the same fields as one photo's answer (so a client shows it with the same card), from
+/// the combined probabilities of the leaves that are not rejected (see LeafCombiner for the rule). Severity is the
+/// worst grade among those leaves. <c>Used</c>: the indices of the leaves the answer is made from.
+/// </summary>
+public sealed record CombinedDiagnosis(
+    string Crop,
+    ModelRef Model,
+    string Status,
+    string Framing,
+    string Label,
+    double Confidence,
+    IReadOnlyList<LabelProbability> Predictions,
+    SeverityGrade? Severity,
+    IReadOnlyList<LabelProbability> OtherStresses,
+    Advice Advice,
+    IReadOnlyList<int> Used);

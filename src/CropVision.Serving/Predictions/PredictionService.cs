@@ -68,14 +68,55 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
         }
     }
 
-    public async Task<PredictionResponse> CompleteAsync(Prepared p, CancellationToken ct)
+    public async Task<PredictionResponse> CompleteAsync(Prepared p, CancellationToken ct) => (await CompleteLeafAsync(p, ct)).Response;
+
+    /// <summary>One leaf's answer with the raw output it came from and the model that gave it (for <see cref="Combine"/>).</summary>
+    public sealed record LeafAnswer(PredictionResponse Response, LeafOutput Raw, ServedModel Model);
+
+    public async Task<LeafAnswer> CompleteLeafAsync(Prepared p, CancellationToken ct)
     {
         var (result, model) = await RunAsync(p.Model.Crop, p.Model, p.Tensor, p.Image, ct, pooled: true, admitted: true);
         // A reload may have moved the image to a version with another view policy: its framing then follows that spec.
         var framing = ReferenceEquals(model, p.Model) ? p.Framing : ImagePreprocessor.FramingFromHeader(p.Image, model.Model.Spec);
         var response = Describe(model, result.Output, framing, new Timings(Ms(p.Decode), Ms(result.Queue), Ms(result.Inference), result.BatchSize));
         ServingMetrics.Predictions.WithLabels(model.Crop, response.Status).Inc();
-        return response;
+        return new LeafAnswer(response, new LeafOutput(result.Output, framing, Verdict.Decide(result.Output, model.Manifest, framing)), model);
+    }
+
+    /// <summary>
+    /// Several leaves of one plant or plot, one answer (<see cref="LeafCombiner"/> has the rule). All leaves must have
+    /// been answered by <paramref name="model"/>; the caller leaves out any that a reload sent to another version.
+    /// </summary>
+    public CombinedDiagnosis Combine(ServedModel model, IReadOnlyList<LeafOutput> leaves)
+    {
+        var m = model.Manifest;
+        var combined = LeafCombiner.Combine(leaves, m);
+        var primary = m.Task(m.PrimaryOutput);
+        var ranked = combined.Probabilities.Select((p, i) => new RankedLabel(primary.Labels[i], p)).OrderByDescending(r => r.Probability).ToList();
+        var top = ranked[0];
+        LabelProbability Named(string label, float p) { var e = catalogue.Label(m.Crop, label); return new(label, e.En, e.Vi, Math.Round(p, 4)); }
+        SeverityGrade? severity = null;
+        if (combined.SeverityIndex is { } si && m.Tasks.FirstOrDefault(t => t.Output == TaskNames.Severity) is { } sevTask)
+        {
+            var grade = sevTask.Labels[si];
+            var e = catalogue.Severity(m.Crop, grade);
+            // The probability shown is the worst leaf's own for that grade.
+            var p = combined.Used.Select(i => leaves[i]).Where(l => sevTask.AppliesTo(l.Framing) && l.Output.Probabilities.ContainsKey(sevTask.Output))
+                .Select(l => l.Output.Probabilities[sevTask.Output]).Where(s => Array.IndexOf(s, s.Max()) == si).Max(s => s[si]);
+            severity = new SeverityGrade(grade, e.En, e.Vi, Math.Round(p, 4));
+        }
+        var others = combined.OtherStresses.Where(kv => kv.Value >= 0.5f && kv.Key != top.Label).OrderByDescending(kv => kv.Value)
+            .Select(kv => Named(kv.Key, kv.Value)).ToList();
+        var entry = catalogue.Label(m.Crop, top.Label);
+        var advice = combined.Status switch
+        {
+            PredictionStatus.Rejected => new Advice(catalogue.Rejected.En, catalogue.Rejected.Vi),
+            PredictionStatus.Uncertain => new Advice(catalogue.Uncertain.En, catalogue.Uncertain.Vi),
+            _ => entry.Advice is { } a ? new Advice(a.En, a.Vi) : new Advice(entry.En, entry.Vi),
+        };
+        return new CombinedDiagnosis(m.Crop, new ModelRef(m.Crop, m.Version), combined.Status.ToString().ToLowerInvariant(),
+            combined.Framing == Framing.CloseUp ? "close-up" : "wide", top.Label, Math.Round(top.Probability, 4),
+            [.. ranked.Take(TopPredictions).Select(r => Named(r.Label, r.Probability))], severity, others, advice, combined.Used);
     }
 
     /// <summary>

@@ -2,6 +2,8 @@
 import { contactBox } from './contacts.js';
 import { h } from './dom.js';
 import { lang, pick, t } from './i18n.js';
+import { listenButton } from './speak.js'; // issue 17 item 6 hook
+import { referencePictures } from './references.js'; // issue 17 item 7 hook
 
 /**
  * Certainty in plain words, three levels that are the answer's status (ok: sure, uncertain: not sure, rejected: not
@@ -65,6 +67,8 @@ export function answerCard(answer, cropName) {
       advice(),
       isSevere(answer) && contactBox());
   }
+  parts.push(listenButton(answer)); // issue 17 item 6 hook: "Nghe"
+  parts.push(referencePictures(answer)); // issue 17 item 7 hook: example photos of the disease
   parts.push(details(answer));
   return h('article', { class: `answer ${answer.status}`, 'data-testid': 'answer', 'data-status': answer.status, 'data-label': answer.label }, parts);
 }

@@ -3,6 +3,7 @@ import './app.css';
 import { start } from './shell.js';
 import './pages/diagnose.js';
 import './pages/history.js';
+import './leaves.js'; // issue 17 item 3: several leaves, one answer (#/leaves)
 import { flush } from './queue.js';
 
 start(document.getElementById('app'));

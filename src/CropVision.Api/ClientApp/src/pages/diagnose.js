@@ -8,6 +8,7 @@ import { classesOf, cropName, findCrop, loadModels } from '../models.js';
 import { checkPhoto, problems } from '../quality.js';
 import { addPage, refresh } from '../shell.js';
 import { deviceNote, offlinePanel } from '../ondevice/ui.js'; // diagnosis on the phone (issue 17)
+import { addLeavesLink } from '../leaves-link.js'; // issue 17 item 3 hook
 
 const cropKey = 'cropvision.crop';
 // Page state, kept outside the DOM so a language switch re-renders it as it was.
@@ -39,7 +40,8 @@ function cameraButtons(takeKey = state.record ? 'photo.again' : 'photo.take') {
   });
   return h('div', { class: 'camera' },
     h('label', { class: 'button primary' }, input('environment', 'camera-input'), t(takeKey)),
-    h('label', { class: 'button' }, input(null, 'gallery-input'), t('photo.gallery')));
+    h('label', { class: 'button' }, input(null, 'gallery-input'), t('photo.gallery')),
+    addLeavesLink()); // issue 17 item 3 hook: several leaves, one answer
 }
 
 /** Checks the photo on the phone first (dark, blurry, small): a tip and a choice, or straight on to the diagnosis. */

@@ -1,0 +1,64 @@
+using CropVision.Tests.Support;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace CropVision.Tests.Browser;
+
+/// <summary>"Thêm lá": several leaves of one plant, one answer, each leaf's result in a fold (issue 17, item 3).</summary>
+[Trait("Category", "Browser")]
+public sealed class SeveralLeavesTests(WebAppFixture app) : IClassFixture<WebAppFixture>
+{
+    private static readonly string? ScreenshotFolder = Environment.GetEnvironmentVariable("CROPVISION_SCREENSHOTS");
+
+    [BrowserFact]
+    public async Task Three_real_rust_leaves_give_one_combined_answer_with_each_leaf_underneath()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await phone.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync("/");
+        await page.Locator("[data-crop=coffee][aria-checked=true]").WaitForAsync();
+
+        await page.GetByTestId("leaves-link").ClickAsync();
+        await Expect(page.GetByTestId("leaves-diagnose")).ToBeDisabledAsync(); // fewer than two leaves
+        // val split, rust (labels.csv): 97 (severity 1), 99 (2), 100 (4)
+        string[] photos = [.. new[] { "97.jpg", "99.jpg", "100.jpg" }.Select(f => Path.Combine(SharedData.Bracol, "rust", f))];
+        await page.GetByTestId("leaves-camera").SetInputFilesAsync(photos[0]);
+        await Expect(page.Locator("[data-testid=leaf-list] li")).ToHaveCountAsync(1);
+        await page.GetByTestId("leaves-gallery").SetInputFilesAsync(photos[1..]);
+        await Expect(page.Locator("[data-testid=leaf-list] li")).ToHaveCountAsync(3);
+        await Expect(page.GetByTestId("leaves-diagnose")).ToHaveTextAsync(WebStrings.Vi("leaves.diagnose").Replace("{count}", "3"));
+        await page.GetByTestId("leaves-diagnose").ClickAsync();
+
+        var answer = page.GetByTestId("answer");
+        await answer.WaitForAsync(new() { Timeout = 60_000 });
+        Assert.Equal("ok", await answer.GetAttributeAsync("data-status"));
+        Assert.Equal("rust", await answer.GetAttributeAsync("data-label"));
+        await Expect(page.GetByTestId("leaves-combined-of")).ToContainTextAsync(WebStrings.Vi("leaves.combinedOf").Replace("{used}", "3").Replace("{count}", "3"));
+        await Expect(page.GetByTestId("leaves-combined-of")).ToContainTextAsync(WebStrings.Vi("leaves.severityNote"));
+
+        // Each leaf's own result, folded: hidden until opened.
+        var fold = page.GetByTestId("leaf-results");
+        var lines = fold.GetByTestId("leaf-result");
+        await Expect(lines).ToHaveCountAsync(3);
+        await Expect(lines.First).Not.ToBeVisibleAsync();
+        await fold.Locator("summary").ClickAsync();
+        await Expect(lines.First).ToBeVisibleAsync();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal("true", await lines.Nth(i).GetAttributeAsync("data-used"));
+            await Expect(lines.Nth(i)).ToContainTextAsync(WebStrings.Vi("leaves.leaf").Replace("{n}", (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        // Severity shown is the worst leaf's (each line shows its own).
+        var combinedSeverity = await page.GetByTestId("severity").TextContentAsync();
+        var leafTexts = await lines.AllTextContentsAsync();
+        Assert.Contains(leafTexts, t => t.Contains(combinedSeverity!, StringComparison.Ordinal));
+        if (ScreenshotFolder is not null) await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "farmer-leaves-vi.png"), FullPage = true });
+
+        // Kept in the history.
+        await page.GotoAsync("/#/history");
+        await Expect(page.GetByTestId("history-entry")).ToHaveCountAsync(1);
+        Assert.Empty(errors);
+    }
+}
