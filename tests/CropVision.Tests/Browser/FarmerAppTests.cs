@@ -212,8 +212,13 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
     {
         await using var phone = await app.NewPhoneAsync("vi-VN");
         var page = await OpenAsync(phone);
-        var camera = await page.Locator("label.button.primary", new() { Has = page.GetByTestId("camera-input") }).BoundingBoxAsync();
-        var gallery = await page.Locator("label.button", new() { Has = page.GetByTestId("gallery-input") }).BoundingBoxAsync();
+        // BoundingBoxAsync does not wait: wait until both buttons are laid out (the first render follows the crop list).
+        var cameraButton = page.Locator("label.button.primary", new() { Has = page.GetByTestId("camera-input") });
+        var galleryButton = page.Locator("label.button", new() { Has = page.GetByTestId("gallery-input") });
+        await Expect(cameraButton).ToBeVisibleAsync();
+        await Expect(galleryButton).ToBeVisibleAsync();
+        var camera = await cameraButton.BoundingBoxAsync();
+        var gallery = await galleryButton.BoundingBoxAsync();
         output.WriteLine($"camera button y {camera!.Y}..{camera.Y + camera.Height}, gallery button y {gallery!.Y}..{gallery.Y + gallery.Height}");
         Assert.True(camera.Y + camera.Height <= 640, $"the camera button ends at y = {camera.Y + camera.Height}");
         Assert.True(gallery.Y + gallery.Height <= 640, $"the gallery button ends at y = {gallery.Y + gallery.Height}");
