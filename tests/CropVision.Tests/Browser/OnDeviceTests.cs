@@ -135,9 +135,10 @@ public sealed class OnDeviceTests(WebAppFixture app, ITestOutputHelper output) :
         output.WriteLine($"severity grade differs: {string.Join("; ", severityDiffers)}");
         Assert.Empty(mismatches);
         output.WriteLine($"largest probability difference {maxDiff:F4}");
-        // KNOWN GAP (issue 17 asks for 0.02): the service decodes BRACOL's 512x256 JPEGs at 7/8 scale in the DCT domain,
-        // the browser decodes in full; measured up to ~0.10 on hard leaves. Bound at what is measured until that is closed.
-        Assert.True(maxDiff <= 0.12, $"largest probability difference {maxDiff:F4} > 0.12");
+        // KNOWN GAP (issue 17 asks for 0.02): the service decodes BRACOL's 512x256 JPEGs at 7/8 scale in the DCT domain;
+        // the browser decodes in full and emulates that from the pixels (ondevice/dctscale.js), not bit-exactly:
+        // measured 0.052 (0.10 before the emulation). Bound at what is measured until that is closed.
+        Assert.True(maxDiff <= 0.06, $"largest probability difference {maxDiff:F4} > 0.06");
         var rest = times.Skip(1).Order().ToList();
         output.WriteLine($"{n} val leaves equal. First answer after download {times[0]:F0} ms; then median {rest[rest.Count / 2]:F0} ms, max {rest[^1]:F0} ms per photo");
         output.WriteLine($"Chromium renderer memory (VmRSS, largest renderer): {RendererRssMiB():F0} MiB; JS heap {await page.EvaluateAsync<double>("performance.memory ? performance.memory.usedJSHeapSize / 1048576 : -1"):F0} MiB");

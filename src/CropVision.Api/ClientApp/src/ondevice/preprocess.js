@@ -3,13 +3,16 @@
 // tileSize, longSideHorizontal, flips, closeUpBelowAspect), never from constants here.
 //  1. decode upright (createImageBitmap, imageOrientation 'from-image' = the service's EXIF turn);
 //  2. framing from the upright shape: long side < closeUpBelowAspect x short side is a close-up;
-//  3. NOT YET EQUAL: for JPEGs the service decodes at the smallest M/8 scale that still covers the target (libjpeg's
-//     DCT scaling: BRACOL's 512x256 at 7/8 = 448x224); the browser decodes in full and resizes, which moves
-//     probabilities by up to ~0.1 on hard leaves (measured; see docs/farmer-app.md);
+//  3. NOT QUITE EQUAL: for JPEGs the service decodes at the smallest M/8 scale that still covers the target (libjpeg's
+//     DCT scaling: BRACOL's 512x256 at 7/8 = 448x224); the browser decodes in full and dctscale.js emulates the
+//     scaled decode from those pixels (probabilities within ~0.05 of the service's, 0.10 with a plain full decode;
+//     measured, see docs/farmer-app.md);
 //  4. wide: turned a quarter clockwise if portrait and the spec wants the long side horizontal, resized to the spec's
 //     size; close-up: the centred square, resized to one tile. Resizing is Skia's Mitchell cubic (B = C = 1/3, 4x4
 //     taps at pixel centres, edges clamped, rounded to 8 bits), computed here in plain JS;
 //  5. views: flip-major, tiles left to right, planar RGB floats 0..255, close-up odd "tiles" mirrored left-right.
+
+import { jpegHeader, decodeEighths, dctScale } from './dctscale.js';
 
 /** Bytes (Blob/File) to { tensor: Float32Array [views*3*S*S], framing: 'Wide'|'CloseUp', views }. */
 export async function preprocess(blob, spec) {
@@ -20,13 +23,13 @@ export async function preprocess(blob, spec) {
   } finally {
     bitmap.close();
   }
-  const head = new Uint8Array(await blob.slice(0, 3).arrayBuffer());
-  const isJpeg = head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
-  return preprocessPixels(img, spec, isJpeg);
+  const head = new Uint8Array(await blob.slice(0, 1 << 18).arrayBuffer());
+  const jpeg = head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff ? jpegHeader(head) : null;
+  return preprocessPixels(img, spec, jpeg);
 }
 
 /** As preprocess, from upright RGBA pixels { width, height, data }. */
-export function preprocessPixels(img, spec, isJpeg = false) {
+export function preprocessPixels(img, spec, jpeg = null) {
   const S = spec.tileSize;
   const closeUp = spec.closeUpBelowAspect != null && Math.max(img.width, img.height) < spec.closeUpBelowAspect * Math.min(img.width, img.height);
   let turn = false, needW, needH;
@@ -34,9 +37,12 @@ export function preprocessPixels(img, spec, isJpeg = false) {
     turn = spec.longSideHorizontal && img.height > img.width && spec.resizeWidth > spec.resizeHeight;
     [needW, needH] = turn ? [spec.resizeHeight, spec.resizeWidth] : [spec.resizeWidth, spec.resizeHeight];
   }
-  // isJpeg: the service's DCT-domain M/8 decode is not reproduced (an area average standing in for it, dctScaleStandIn,
-  // measured further from the service than a full decode): see docs/farmer-app.md, diagnosis on the phone.
-  void isJpeg;
+  // JPEG: the service's DCT-domain M/8 decode, emulated (dctscale.js). EXIF-turned JPEGs keep the full decode (the
+  // block grid is in stored orientation; not emulated).
+  if (jpeg && jpeg.orientation === 1) {
+    const m = decodeEighths(img.width, img.height, needW, needH);
+    if (m) img = dctScale(img, m, jpeg.comps) ?? img;
+  }
   let resized;
   if (closeUp) {
     const side = Math.min(img.width, img.height);
@@ -55,38 +61,6 @@ function pixelsOf(bitmap) {
   ctx.drawImage(bitmap, 0, 0);
   const d = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
   return { width: d.width, height: d.height, data: d.data };
-}
-
-// libjpeg-turbo decodes at M/8 (M = 1..7) when asked for less; the service asks for the smallest scale covering the
-// target (ImageDecoder.ChooseDecodeSize). Its scaled size is ceil(side * M / 8).
-function dctScaleStandIn(img, needW, needH) {
-  for (let m = 1; m < 8; m++) {
-    const w = Math.ceil(img.width * m / 8), h = Math.ceil(img.height * m / 8);
-    if (w >= needW && h >= needH && w < img.width) return areaResize(img, w, h);
-  }
-  return img;
-}
-
-function areaResize(img, W, H) {
-  const { width: w, height: h, data } = img, out = new Uint8ClampedArray(W * H * 4);
-  const sx = w / W, sy = h / H;
-  for (let y = 0; y < H; y++) {
-    const y0 = y * sy, y1 = y0 + sy;
-    for (let x = 0; x < W; x++) {
-      const x0 = x * sx, x1 = x0 + sx;
-      let r = 0, g = 0, b = 0, a = 0, wsum = 0;
-      for (let yy = Math.floor(y0); yy < Math.min(h, Math.ceil(y1)); yy++) {
-        const wy = Math.min(y1, yy + 1) - Math.max(y0, yy);
-        for (let xx = Math.floor(x0); xx < Math.min(w, Math.ceil(x1)); xx++) {
-          const wgt = wy * (Math.min(x1, xx + 1) - Math.max(x0, xx)), i = (yy * w + xx) * 4;
-          r += data[i] * wgt; g += data[i + 1] * wgt; b += data[i + 2] * wgt; a += data[i + 3] * wgt; wsum += wgt;
-        }
-      }
-      const o = (y * W + x) * 4;
-      out[o] = Math.round(r / wsum); out[o + 1] = Math.round(g / wsum); out[o + 2] = Math.round(b / wsum); out[o + 3] = Math.round(a / wsum);
-    }
-  }
-  return { width: W, height: H, data: out };
 }
 
 /** A quarter turn clockwise, as Orientation.RotateClockwise (displayed (x, y) shows stored (y, h - 1 - x)). */
