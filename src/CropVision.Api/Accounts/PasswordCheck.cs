@@ -20,7 +20,7 @@ public sealed class PasswordCheck(UserManager<Account> users, SignInThrottle thr
         if (body is null || string.IsNullOrWhiteSpace(body.UserName) || string.IsNullOrEmpty(body.Password))
             return (null, Create(StatusCodes.Status400BadRequest, "Credentials required", "Send JSON {\"userName\": ..., \"password\": ...}."));
         var name = body.UserName.Trim();
-        var address = SignInRateLimit.ClientAddress(http);
+        var address = ClientAddress(http);
         if (throttle.RetryAfter(name, address) is { } wait) return (null, SignInRateLimit.TooManySignIns(http, wait));
 
         var account = await users.FindByNameAsync(name);

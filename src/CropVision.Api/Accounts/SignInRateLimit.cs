@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -15,8 +14,6 @@ public sealed class SignInRateLimit(IOptions<AccountOptions> options) : IRateLim
     public const string PolicyName = "sign-in";
     private readonly SignInThrottleOptions _options = options.Value.SignIn;
 
-    public static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-
     public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
         RateLimitPartition.GetSlidingWindowLimiter(ClientAddress(httpContext), _ => new SlidingWindowRateLimiterOptions
         {
@@ -32,13 +29,7 @@ public sealed class SignInRateLimit(IOptions<AccountOptions> options) : IRateLim
         return new ValueTask(TooManySignIns(context.HttpContext, retry).ExecuteAsync(context.HttpContext));
     };
 
-    /// <summary>429 with Retry-After in whole seconds: the one answer for every sign-in throttle.</summary>
-    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult TooManySignIns(HttpContext http, TimeSpan retryAfter)
-    {
-        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return Create(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts",
-            $"Too many sign-in attempts from this address. Retry after {seconds} s.",
-            new Dictionary<string, object?> { [RetryAfterSeconds] = seconds });
-    }
+    /// <summary>The one answer for every sign-in throttle (per address here, per name in <see cref="PasswordCheck"/>).</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult TooManySignIns(HttpContext http, TimeSpan retryAfter) =>
+        TooManyRequests(http, retryAfter, "Too many sign-in attempts", seconds => $"Too many sign-in attempts from this address. Retry after {seconds} s.");
 }

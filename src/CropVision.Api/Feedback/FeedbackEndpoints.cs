@@ -24,35 +24,13 @@ public sealed record FeedbackReceipt(Guid Id, string Crop, string Verdict, strin
 /// <summary>POST /v1/feedback: a farmer's "right / wrong" on an answer, with the photo, stored for retraining.</summary>
 public static class FeedbackEndpoints
 {
-    public const string RateLimitPolicy = "feedback";
+    public const string RateLimitPolicy = FeedbackRateLimit.PolicyName;
 
-    /// <summary>The feedback options and its rate-limit policy (the limiter itself is registered beside UseRateLimiter).</summary>
+    /// <summary>The feedback options and its rate-limit policy (<see cref="FeedbackRateLimit"/>; UseRateLimiter runs it).</summary>
     public static IHostApplicationBuilder AddFeedback(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<FeedbackOptions>().BindConfiguration(FeedbackOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<FeedbackOptions>>((limiter, feedback) =>
-        {
-            var options = feedback.Value;
-            // One fixed window per client address, so a script cannot flood the store (behind a reverse proxy, enable
-            // forwarded headers so that this is the phone's address, not the proxy's).
-            limiter.AddPolicy(RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = options.PermitLimit, Window = TimeSpan.FromSeconds(options.WindowSeconds), QueueLimit = 0,
-                }));
-            limiter.OnRejected = async (context, ct) =>
-            {
-                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after)
-                    ? after
-                    : TimeSpan.FromSeconds(options.WindowSeconds);
-                var seconds = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds));
-                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Create(StatusCodes.Status429TooManyRequests, "Too many requests",
-                    $"At most {options.PermitLimit} answers per {options.WindowSeconds} s from one phone. Retry after {seconds} s.")
-                    .ExecuteAsync(context.HttpContext);
-            };
-        });
+        builder.Services.AddOptions<RateLimiterOptions>().Configure(o => o.AddPolicy<string, FeedbackRateLimit>(RateLimitPolicy));
         return builder;
     }
 

@@ -41,6 +41,17 @@ public static class Problems
             new Dictionary<string, object?> { [RetryAfterSeconds] = seconds });
     }
 
+    /// <summary>429 with Retry-After (whole seconds) and the same hint as <c>retryAfterSeconds</c>: every rate limit's answer.</summary>
+    public static ProblemHttpResult TooManyRequests(HttpContext http, TimeSpan retryAfter, string title, Func<int, string> detail)
+    {
+        int seconds = WholeSeconds(retryAfter);
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Create(StatusCodes.Status429TooManyRequests, title, detail(seconds), new Dictionary<string, object?> { [RetryAfterSeconds] = seconds });
+    }
+
+    /// <summary>The key rate limits count by: the client's address (the phone's, behind a trusted proxy; see ForwardedHeadersSetup).</summary>
+    public static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
     private static int WholeSeconds(TimeSpan? t) => (int)Math.Max(1, Math.Ceiling((t ?? TimeSpan.FromSeconds(1)).TotalSeconds));
 
     /// <summary>Maps why an image could not be read to its status: 415 unsupported, 413 too large, 400 otherwise.</summary>

@@ -78,9 +78,10 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
         var (result, model) = await RunAsync(p.Model.Crop, p.Model, p.Tensor, p.Image, ct, pooled: true, admitted: true);
         // A reload may have moved the image to a version with another view policy: its framing then follows that spec.
         var framing = ReferenceEquals(model, p.Model) ? p.Framing : ImagePreprocessor.FramingFromHeader(p.Image, model.Model.Spec);
-        var response = Describe(model, result.Output, framing, new Timings(Ms(p.Decode), Ms(result.Queue), Ms(result.Inference), result.BatchSize));
+        var leaf = new LeafOutput(result.Output, framing, Verdict.Decide(result.Output, model.Manifest, framing)); // decided once
+        var response = Describe(model, leaf, new Timings(Ms(p.Decode), Ms(result.Queue), Ms(result.Inference), result.BatchSize));
         ServingMetrics.Predictions.WithLabels(model.Crop, response.Status).Inc();
-        return new LeafAnswer(response, new LeafOutput(result.Output, framing, Verdict.Decide(result.Output, model.Manifest, framing)), model);
+        return new LeafAnswer(response, leaf, model);
     }
 
     /// <summary>
@@ -94,7 +95,6 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
         var primary = m.Task(m.PrimaryOutput);
         var ranked = combined.Probabilities.Select((p, i) => new RankedLabel(primary.Labels[i], p)).OrderByDescending(r => r.Probability).ToList();
         var top = ranked[0];
-        LabelProbability Named(string label, float p) { var e = catalogue.Label(m.Crop, label); return new(label, e.En, e.Vi, Math.Round(p, 4)); }
         SeverityGrade? severity = null;
         if (combined.SeverityIndex is { } si && m.Tasks.FirstOrDefault(t => t.Output == TaskNames.Severity) is { } sevTask)
         {
@@ -106,17 +106,10 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
             severity = new SeverityGrade(grade, e.En, e.Vi, Math.Round(p, 4));
         }
         var others = combined.OtherStresses.Where(kv => kv.Value >= 0.5f && kv.Key != top.Label).OrderByDescending(kv => kv.Value)
-            .Select(kv => Named(kv.Key, kv.Value)).ToList();
-        var entry = catalogue.Label(m.Crop, top.Label);
-        var advice = combined.Status switch
-        {
-            PredictionStatus.Rejected => new Advice(catalogue.Rejected.En, catalogue.Rejected.Vi),
-            PredictionStatus.Uncertain => new Advice(catalogue.Uncertain.En, catalogue.Uncertain.Vi),
-            _ => entry.Advice is { } a ? new Advice(a.En, a.Vi) : new Advice(entry.En, entry.Vi),
-        };
-        return new CombinedDiagnosis(m.Crop, new ModelRef(m.Crop, m.Version), combined.Status.ToString().ToLowerInvariant(),
-            combined.Framing == Framing.CloseUp ? "close-up" : "wide", top.Label, Math.Round(top.Probability, 4),
-            [.. ranked.Take(TopPredictions).Select(r => Named(r.Label, r.Probability))], severity, others, advice, combined.Used);
+            .Select(kv => Named(m.Crop, new RankedLabel(kv.Key, kv.Value))).ToList();
+        return new CombinedDiagnosis(m.Crop, new ModelRef(m.Crop, m.Version), StatusName(combined.Status), FramingName(combined.Framing),
+            top.Label, Math.Round(top.Probability, 4), [.. ranked.Take(TopPredictions).Select(r => Named(m.Crop, r))], severity, others,
+            AdviceFor(m.Crop, combined.Status, top.Label), combined.Used);
     }
 
     /// <summary>
@@ -151,13 +144,12 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
         }
     }
 
-    private PredictionResponse Describe(ServedModel model, ModelOutput output, Framing framing, Timings timings)
+    private PredictionResponse Describe(ServedModel model, LeafOutput leaf, Timings timings)
     {
         var m = model.Manifest;
-        var status = Verdict.Decide(output, m, framing);
+        var (output, framing) = (leaf.Output, leaf.Framing);
         var ranked = Verdict.Ranked(output, m.Task(m.PrimaryOutput));
         var top = ranked[0];
-        LabelProbability Named(RankedLabel r) { var e = catalogue.Label(m.Crop, r.Label); return new(r.Label, e.En, e.Vi, Math.Round(r.Probability, 4)); }
 
         SeverityGrade? severity = null;
         if (m.Tasks.FirstOrDefault(t => t.Output == TaskNames.Severity) is { } sevTask && sevTask.AppliesTo(framing))
@@ -169,19 +161,29 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
         var others = m.Tasks.Where(t => t.Kind == TaskSpec.MultiLabel && t.AppliesTo(framing))
             .SelectMany(t => Verdict.Ranked(output, t))
             .Where(r => r.Probability >= 0.5f && r.Label != top.Label)
-            .Select(Named).ToList();
-
-        var entry = catalogue.Label(m.Crop, top.Label);
-        var advice = status switch
-        {
-            PredictionStatus.Rejected => new Advice(catalogue.Rejected.En, catalogue.Rejected.Vi),
-            PredictionStatus.Uncertain => new Advice(catalogue.Uncertain.En, catalogue.Uncertain.Vi),
-            _ => entry.Advice is { } a ? new Advice(a.En, a.Vi) : new Advice(entry.En, entry.Vi),
-        };
-        return new PredictionResponse(m.Crop, new ModelRef($"{m.Crop}", m.Version), status.ToString().ToLowerInvariant(),
-            framing == Framing.CloseUp ? "close-up" : "wide", top.Label,
-            Math.Round(top.Probability, 4), [.. ranked.Take(TopPredictions).Select(Named)], severity, others, advice, timings);
+            .Select(r => Named(m.Crop, r)).ToList();
+        return new PredictionResponse(m.Crop, new ModelRef(m.Crop, m.Version), StatusName(leaf.Status), FramingName(framing), top.Label,
+            Math.Round(top.Probability, 4), [.. ranked.Take(TopPredictions).Select(r => Named(m.Crop, r))], severity, others,
+            AdviceFor(m.Crop, leaf.Status, top.Label), timings);
     }
+
+    // What one leaf's answer and several leaves' answer say alike: names, advice by status, status and framing words.
+    private LabelProbability Named(string crop, RankedLabel r)
+    {
+        var e = catalogue.Label(crop, r.Label);
+        return new(r.Label, e.En, e.Vi, Math.Round(r.Probability, 4));
+    }
+
+    private Advice AdviceFor(string crop, PredictionStatus status, string topLabel)
+    {
+        if (status == PredictionStatus.Rejected) return new Advice(catalogue.Rejected.En, catalogue.Rejected.Vi);
+        if (status == PredictionStatus.Uncertain) return new Advice(catalogue.Uncertain.En, catalogue.Uncertain.Vi);
+        var entry = catalogue.Label(crop, topLabel);
+        return entry.Advice is { } a ? new Advice(a.En, a.Vi) : new Advice(entry.En, entry.Vi);
+    }
+
+    private static string StatusName(PredictionStatus status) => status.ToString().ToLowerInvariant();
+    private static string FramingName(Framing framing) => framing == Framing.CloseUp ? "close-up" : "wide";
 
     private static double Ms(TimeSpan t) => Math.Round(t.TotalMilliseconds, 2);
 }
