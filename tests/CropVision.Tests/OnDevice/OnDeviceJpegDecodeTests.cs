@@ -40,6 +40,7 @@ public sealed class OnDeviceJpegDecodeTests(ITestOutputHelper output)
         using var full = SKBitmap.Decode(leaf);
         using var odd = new SKBitmap(509, 251);
         full.ExtractSubset(odd, new SKRectI(1, 2, 510, 253));
+        using var phoneSized = full.Resize(new SKImageInfo(3584, 1792), new SKSamplingOptions(SKCubicResampler.Mitchell))!;
         var cases = new List<Case>
         {
             new("4:4:4", Encode(full, SKJpegEncoderDownsample.Downsample444), 448, 224),
@@ -48,6 +49,8 @@ public sealed class OnDeviceJpegDecodeTests(ITestOutputHelper output)
             new("4:2:0 509x251 (partial blocks)", Encode(odd, SKJpegEncoderDownsample.Downsample420), 400, 200),
             new("4:2:2 509x251 (partial blocks)", Encode(odd, SKJpegEncoderDownsample.Downsample422), 400, 200),
             new("4:2:0 at 4/8", leaf, 256, 128), // 4x4 luma and 8x8 chroma: floating-point IDCT here, reported not exact
+            // A phone-sized photo: 1/8 (1x1 luma, exact; 2x2 chroma, floating-point), EXIF-turned as phones store portraits.
+            new("3584x1792 4:2:0 at 1/8, EXIF 6", WithOrientation(Encode(phoneSized, SKJpegEncoderDownsample.Downsample420), 6), 224, 448),
         };
         for (ushort orientation = 2; orientation <= 8; orientation++)
             cases.Add(new($"EXIF orientation {orientation}", WithOrientation(leaf, orientation), orientation >= 5 ? 224 : 448, orientation >= 5 ? 448 : 224));

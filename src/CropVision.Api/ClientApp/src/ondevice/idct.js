@@ -2,8 +2,9 @@
 // one 8x8 block of quantized coefficients to N x N samples, dequantizing on the way. Written from the published
 // algorithms: CONST_BITS 13, PASS1_BITS 2, FIX(x) = round(x * 2^13), columns first into a work array, then rows,
 // each result shifted right (arithmetic) and range-limited through libjpeg's wrap-around table. The 7- and 14-point
-// kernels (the service's 7/8 decode of BRACOL's 512x256: 7x7 luma, 14x14 4:2:0 chroma) and the 1-point one are
-// bit-exact; other sizes use a floating-point IDCT of the same coefficients (within one level of libjpeg's).
+// kernels (the service's 7/8 decode of BRACOL's 512x256: 7x7 luma, 14x14 4:2:0 chroma) and the 1- and 2-point ones
+// (a phone photo's 1/8 decode: 1x1 luma, 2x2 4:2:0 chroma) are bit-exact; other sizes use a floating-point IDCT of
+// the same coefficients (within a few levels of libjpeg's: OnDeviceJpegDecodeTests measures it).
 // Plain JS numbers: every intermediate is an integer far below 2^53, so floor-division is the C right shift.
 
 const CB = 13, P1 = 2;
@@ -129,6 +130,25 @@ function idct14(coefs, off, q, out, o, stride) {
   }
 }
 
+const K2 = [0.720959822, 0.850430095, 1.272758580, 3.624509785].map(FIX);
+const descale = (x, n) => shr(x + 2 ** (n - 1), n);
+
+/** jidctred.c's 2x2: the 8-point IDCT's averages of 4 outputs, from coefficients 0, 1, 3, 5, 7 of each row/column. */
+function idct2(coefs, off, q, out, o, stride) {
+  const odd = (x1, x3, x5, x7) => x7 * -K2[0] + x5 * K2[1] + x3 * -K2[2] + x1 * K2[3];
+  for (const c of [0, 1, 3, 5, 7]) {
+    const d = (k) => coefs[off + 8 * k + c] * q[8 * k + c];
+    const t10 = d(0) * 2 ** (CB + 2), t0 = odd(d(1), d(3), d(5), d(7));
+    ws[c] = descale(t10 + t0, CB - P1 + 2);
+    ws[8 + c] = descale(t10 - t0, CB - P1 + 2);
+  }
+  for (let r = 0; r < 2; r++) {
+    const w = 8 * r, t10 = ws[w] * 2 ** (CB + 2), t0 = odd(ws[w + 1], ws[w + 3], ws[w + 5], ws[w + 7]);
+    out[o + r * stride] = RANGE[descale(t10 + t0, OUT + 2) & 1023];
+    out[o + r * stride + 1] = RANGE[descale(t10 - t0, OUT + 2) & 1023];
+  }
+}
+
 function idct1(coefs, off, q, out, o) {
   out[o] = RANGE[shr(coefs[off] * q[0] + 4, 3) & 1023]; // DESCALE(dc, 3)
 }
@@ -170,9 +190,10 @@ function idctFloat(N, coefs, off, q, out, o, stride) {
 export function idctBlock(N, coefs, off, q, out, o, stride) {
   if (N === 7) idct7(coefs, off, q, out, o, stride);
   else if (N === 14) idct14(coefs, off, q, out, o, stride);
+  else if (N === 2) idct2(coefs, off, q, out, o, stride);
   else if (N === 1) idct1(coefs, off, q, out, o);
   else idctFloat(N, coefs, off, q, out, o, stride);
 }
 
 /** Whether N has libjpeg's exact integer kernel here (others are within one level). */
-export const exactSize = (N) => N === 7 || N === 14 || N === 1;
+export const exactSize = (N) => N === 7 || N === 14 || N === 2 || N === 1;
