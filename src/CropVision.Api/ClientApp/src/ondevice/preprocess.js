@@ -36,7 +36,8 @@ export async function preprocess(blob, spec) {
       return [t.needW, t.needH];
     });
     if (img) return { ...shape(img, spec, t), decoder: img.exact ? 'coefficients' : 'coefficients-approx' };
-    if (t) console.info('on-device: this JPEG is not read from its coefficients here (progressive or unusual); using the browser decoder');
+    // Not read from its coefficients: say why (t is set once the header was read), then the browser decodes it.
+    console.info(`on-device: JPEG decoded by the browser (${t ? 'the service decodes it in full, or its sampling is not handled' : 'progressive, arithmetic-coded, 12-bit or damaged'})`);
   }
   const bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
   let img;
