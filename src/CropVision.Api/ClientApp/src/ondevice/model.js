@@ -121,7 +121,7 @@ export async function infer(crop, blob) {
   const { ort, session, manifest } = await load(crop);
   const spec = manifest.preprocessing, S = spec.tileSize;
   const t0 = performance.now();
-  const { tensor, framing, views } = await preprocess(blob, spec);
+  const { tensor, framing, views, decoder } = await preprocess(blob, spec);
   const t1 = performance.now();
   const tiles = views / spec.flips.length;
   let outputs, passes = views;
@@ -138,14 +138,14 @@ export async function infer(crop, blob) {
     }
   }
   const t2 = performance.now();
-  return { outputs, framing, manifest, passes, decodeMs: t1 - t0, inferenceMs: t2 - t1 };
+  return { outputs, framing, manifest, passes, decoder, decodeMs: t1 - t0, inferenceMs: t2 - t1 };
 }
 
 const round4 = (x) => Math.round(x * 1e4) / 1e4;
 
 /** The service's answer (PredictionResponse) made on the phone, marked onDevice: true. */
 export async function diagnoseOnDevice(crop, blob) {
-  const { outputs, framing, manifest: m, passes, decodeMs, inferenceMs } = await infer(crop, blob);
+  const { outputs, framing, manifest: m, passes, decoder, decodeMs, inferenceMs } = await infer(crop, blob);
   const cal = m.calibration;
   const rejected = outputs.ood_distance[0] > cal.rejectAbove
     || (cal.leafOutput && cal.leafBelow != null && outputs[cal.leafOutput] && outputs[cal.leafOutput][0] < cal.leafBelow);
@@ -170,6 +170,6 @@ export async function diagnoseOnDevice(crop, blob) {
     severity: sevTop ? { grade: sevTop.c.label, en: sevTop.c.en, vi: sevTop.c.vi, probability: round4(sevTop.p) } : null,
     otherStresses: others, advice,
     timings: { decodeMs: round4(decodeMs), queueMs: 0, inferenceMs: round4(inferenceMs), batchSize: 1 },
-    onDevice: true, backbonePasses: passes,
+    onDevice: true, backbonePasses: passes, decoder, // decoder: 'coefficients' = the service's exact JPEG decode (preprocess.js)
   };
 }

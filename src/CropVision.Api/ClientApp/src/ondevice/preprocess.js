@@ -1,21 +1,44 @@
 // The service's preprocessing (CropVision.Core/Preprocessing: ImageDecoder + ImagePreprocessor), written once for the
 // browser. The spec comes from the served manifest (GET /v1/models/{crop}/browser: resizeWidth, resizeHeight,
 // tileSize, longSideHorizontal, flips, closeUpBelowAspect), never from constants here.
-//  1. decode upright (createImageBitmap, imageOrientation 'from-image' = the service's EXIF turn);
-//  2. framing from the upright shape: long side < closeUpBelowAspect x short side is a close-up;
-//  3. NOT QUITE EQUAL: for JPEGs the service decodes at the smallest M/8 scale that still covers the target (libjpeg's
-//     DCT scaling: BRACOL's 512x256 at 7/8 = 448x224); the browser decodes in full and dctscale.js emulates the
-//     scaled decode from those pixels (probabilities within ~0.05 of the service's, 0.10 with a plain full decode;
-//     measured, see docs/farmer-app.md);
-//  4. wide: turned a quarter clockwise if portrait and the spec wants the long side horizontal, resized to the spec's
-//     size; close-up: the centred square, resized to one tile. Resizing is Skia's Mitchell cubic (B = C = 1/3, 4x4
-//     taps at pixel centres, edges clamped, rounded to 8 bits), computed here in plain JS;
-//  5. views: flip-major, tiles left to right, planar RGB floats 0..255, close-up odd "tiles" mirrored left-right.
+//  1. framing from the upright shape: long side < closeUpBelowAspect x short side is a close-up;
+//  2. decode as the service does: a JPEG at the smallest M/8 scale that still covers the target (libjpeg's DCT
+//     scaling: BRACOL's 512x256 at 7/8 = 448x224) from its own coefficients (jpegscaled.js: bit-exact with the
+//     service's decode for baseline JPEGs at 7/8 and 1/8 luma, see OnDeviceJpegDecodeTests), then turned by EXIF.
+//     Anything else (PNG, WebP, progressive JPEG, a full-size decode) goes through the browser's own decoder
+//     (createImageBitmap, imageOrientation 'from-image' = the service's EXIF turn); for a JPEG the service scales
+//     in the DCT domain, dctscale.js then emulates that from the browser's pixels (close, not exact);
+//  3. wide: turned a quarter clockwise if portrait and the spec wants the long side horizontal, resized to the
+//     spec's size; close-up: the centred square, resized to one tile. Resizing is Skia's Mitchell cubic (B = C =
+//     1/3, 4x4 taps at pixel centres, edges clamped, rounded to 8 bits), computed here in plain JS;
+//  4. views: flip-major, tiles left to right, planar RGB floats 0..255, close-up odd "tiles" mirrored left-right.
 
 import { jpegHeader, decodeEighths, dctScale } from './dctscale.js';
+import { decodeUpright } from './jpegscaled.js';
 
-/** Bytes (Blob/File) to { tensor: Float32Array [views*3*S*S], framing: 'Wide'|'CloseUp', views }. */
+/** Where the upright w x h photo goes: its framing, whether it is turned, and the upright size the decode must cover. */
+function target(spec, w, h) {
+  const S = spec.tileSize;
+  const closeUp = spec.closeUpBelowAspect != null && Math.max(w, h) < spec.closeUpBelowAspect * Math.min(w, h);
+  if (closeUp) return { closeUp, turn: false, needW: S, needH: S };
+  const turn = spec.longSideHorizontal && h > w && spec.resizeWidth > spec.resizeHeight;
+  return { closeUp, turn, needW: turn ? spec.resizeHeight : spec.resizeWidth, needH: turn ? spec.resizeWidth : spec.resizeHeight };
+}
+
+/** Bytes (Blob/File) to { tensor: Float32Array [views*3*S*S], framing: 'Wide'|'CloseUp', views, decoder }. */
 export async function preprocess(blob, spec) {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  if (jpeg) {
+    let t = null;
+    const img = decodeUpright(bytes, (w, h) => {
+      t = target(spec, w, h);
+      return [t.needW, t.needH];
+    });
+    if (img) return { ...shape(img, spec, t), decoder: img.exact ? 'coefficients' : 'coefficients-approx' };
+    // Not read from its coefficients: say why (t is set once the header was read), then the browser decodes it.
+    console.info(`on-device: JPEG decoded by the browser (${t ? 'the service decodes it in full, or its sampling is not handled' : 'progressive, arithmetic-coded, 12-bit or damaged'})`);
+  }
   const bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
   let img;
   try {
@@ -23,26 +46,24 @@ export async function preprocess(blob, spec) {
   } finally {
     bitmap.close();
   }
-  const head = new Uint8Array(await blob.slice(0, 1 << 18).arrayBuffer());
-  const jpeg = head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff ? jpegHeader(head) : null;
-  return preprocessPixels(img, spec, jpeg);
+  return { ...preprocessPixels(img, spec, jpeg ? jpegHeader(bytes.subarray(0, 1 << 18)) : null), decoder: 'browser' };
 }
 
-/** As preprocess, from upright RGBA pixels { width, height, data }. */
+/** As preprocess, from upright RGBA pixels { width, height, data } of the full image (the browser's decode). */
 export function preprocessPixels(img, spec, jpeg = null) {
-  const S = spec.tileSize;
-  const closeUp = spec.closeUpBelowAspect != null && Math.max(img.width, img.height) < spec.closeUpBelowAspect * Math.min(img.width, img.height);
-  let turn = false, needW, needH;
-  if (closeUp) { needW = S; needH = S; } else {
-    turn = spec.longSideHorizontal && img.height > img.width && spec.resizeWidth > spec.resizeHeight;
-    [needW, needH] = turn ? [spec.resizeHeight, spec.resizeWidth] : [spec.resizeWidth, spec.resizeHeight];
-  }
-  // JPEG: the service's DCT-domain M/8 decode, emulated (dctscale.js). EXIF-turned JPEGs keep the full decode (the
-  // block grid is in stored orientation; not emulated).
+  const t = target(spec, img.width, img.height);
+  // JPEG the service decodes at M/8: emulated from the full decode (dctscale.js). EXIF-turned JPEGs keep the full
+  // decode (the block grid is in stored orientation; not emulated).
   if (jpeg && jpeg.orientation === 1) {
-    const m = decodeEighths(img.width, img.height, needW, needH);
+    const m = decodeEighths(img.width, img.height, t.needW, t.needH);
     if (m) img = dctScale(img, m, jpeg.comps) ?? img;
   }
+  return shape(img, spec, t);
+}
+
+/** Decoded upright pixels, cut/turned and resized for the target, as views. */
+function shape(img, spec, { closeUp, turn }) {
+  const S = spec.tileSize;
   let resized;
   if (closeUp) {
     const side = Math.min(img.width, img.height);
