@@ -1,7 +1,7 @@
 // What happens to a photo and a verdict, apart from how it is shown: shrink, keep in history, send (or queue when
 // the network is away), and the same for the farmer's "right / wrong". Both survive a closed tab (IndexedDB).
-import { NetworkError, api } from './api.js';
-import { history, newId } from './db.js';
+import { NetworkError, ProblemError, api } from './api.js';
+import { history, newId, newUuid } from './db.js';
 import { t } from './i18n.js';
 import { shrinkPhoto } from './photo.js';
 import { enqueue, handle } from './queue.js';
@@ -35,8 +35,12 @@ export async function diagnose(file, crop, cropName, progress) {
       changed();
       throw e;
     }
-    await enqueue('predict', { historyId: record.id });
-    if (await answerOffline(record, progress)) { await history.put(record); changed(); } // issue 17: answered on the phone
+    if (await answerOffline(record, progress)) { // issue 17: answered on the phone; sent with its photo once online
+      record.deviceId = newUuid(); // the service stores one answer per id, however often the upload is retried
+      await history.put(record);
+      await enqueue('device-answer', { historyId: record.id });
+      changed();
+    } else await enqueue('predict', { historyId: record.id });
     return record;
   }
   record.pending = false;
@@ -89,6 +93,29 @@ handle('predict', async ({ payload }) => {
   changed();
   notify(t('photo.refused', { detail: error.message }));
 });
+
+// An answer made on the phone, with its photo, so officers and retraining see it. The farmer keeps the phone's answer;
+// when the service answers the same photo otherwise, the record keeps that too (history shows both). A busy or
+// unreachable service keeps the item queued (5xx and 429 are not a refusal of the answer itself).
+handle('device-answer', async ({ payload }) => {
+  const record = await history.get(payload.historyId);
+  if (!record?.deviceAnswer || record.deviceSent) return;
+  const a = record.deviceAnswer;
+  let receipt;
+  try {
+    receipt = await api.deviceAnswer({
+      id: record.deviceId, crop: record.crop, modelVersion: a.model.version, label: a.label, confidence: a.confidence,
+      severity: a.severity?.grade, status: a.status, probabilities: a.probabilities && JSON.stringify(a.probabilities),
+    }, record.photo, { retries: 1 });
+  } catch (e) {
+    if (e instanceof ProblemError && (e.status >= 500 || e.status === 429)) throw new NetworkError(e.message);
+    throw e;
+  }
+  record.deviceSent = true;
+  record.serviceAnswer = receipt.agreed ? null : receipt.service;
+  await history.put(record);
+  changed();
+}, (_, error) => notify(t('photo.refused', { detail: error.message })));
 
 handle('feedback', async ({ payload }) => {
   const record = await history.get(payload.historyId);
