@@ -58,7 +58,20 @@ public sealed class SeveralLeavesTests(WebAppFixture app) : IClassFixture<WebApp
 
         // Kept in the history.
         await page.GotoAsync("/#/history");
-        await Expect(page.GetByTestId("history-entry")).ToHaveCountAsync(1);
+        var entry = page.GetByTestId("history-entry");
+        await Expect(entry).ToHaveCountAsync(1);
+
+        // "Right" on the combined answer sends every leaf's photo, each with its own answer (the page says so first).
+        await entry.Locator("summary").First.ClickAsync();
+        await Expect(entry.GetByTestId("feedback-leaves")).ToHaveTextAsync(WebStrings.Vi("feedback.leaves").Replace("{count}", "3"));
+        await entry.GetByTestId("feedback-right").ClickAsync();
+        await Expect(page.GetByTestId("feedback-given")).ToBeAttachedAsync(); // (the list re-renders with its folds closed)
+        List<CropVision.FieldStore.Model.Observation> stored = [];
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); stored.Count < 3 && DateTime.UtcNow < deadline; await Task.Delay(200))
+            stored = await StoredFeedback.AllAsync(app.Service);
+        Assert.Equal(3, stored.Count);
+        Assert.Equal(3, stored.Select(o => o.PhotoSha256).Distinct().Count()); // three photos, not the first leaf three times
+        Assert.All(stored, o => Assert.Equal(("rust", CropVision.FieldStore.Model.FarmerVerdict.Right), (o.ModelLabel, o.FarmerVerdict!.Value)));
         Assert.Empty(errors);
     }
 }

@@ -53,6 +53,7 @@ export async function diagnose(file, crop, cropName, progress) {
 export async function giveFeedback(record, feedback) {
   record.feedback = feedback;
   record.feedbackSent = false;
+  record.feedbackLeavesSent = [];
   await history.put(record);
   changed();
   try {
@@ -68,11 +69,38 @@ export async function giveFeedback(record, feedback) {
 }
 
 async function sendFeedback(record) {
+  if (record.combined && record.leafPhotos) return sendLeavesFeedback(record);
   const a = record.answer;
   await api.feedback({
     crop: record.crop, modelVersion: a.model.version, label: a.label, confidence: a.confidence,
     severity: a.severity?.grade, status: a.status, verdict: record.feedback.verdict, farmerLabel: record.feedback.label,
   }, record.photo, { retries: 2 });
+  record.feedbackSent = true;
+  await history.put(record);
+  changed();
+}
+
+/**
+ * A verdict on a several-leaf answer: one feedback per leaf, each leaf's photo with its own answer. The farmer's word is
+ * about the plant: "right" names the combined answer's class, "wrong" the class picked (or none: don't know); a leaf
+ * whose own answer names that class is "right", any other "wrong" with that class. Leaves already sent are not sent
+ * again when a queued verdict is retried.
+ */
+async function sendLeavesFeedback(record) {
+  const f = record.feedback;
+  const truth = f.verdict === 'right' ? record.answer.label : f.label;
+  record.feedbackLeavesSent ??= [];
+  for (const [i, leaf] of record.leaves.entries()) {
+    const r = leaf.result;
+    if (!r || !record.leafPhotos[i] || record.feedbackLeavesSent.includes(i)) continue; // an unreadable leaf has no answer
+    const right = truth != null && r.label === truth;
+    await api.feedback({
+      crop: record.crop, modelVersion: r.model.version, label: r.label, confidence: r.confidence, severity: r.severity?.grade,
+      status: r.status, verdict: right ? 'right' : 'wrong', farmerLabel: right ? null : truth,
+    }, record.leafPhotos[i], { retries: 2 });
+    record.feedbackLeavesSent.push(i);
+    await history.put(record);
+  }
   record.feedbackSent = true;
   await history.put(record);
   changed();

@@ -74,9 +74,11 @@ async function diagnose() {
   try {
     const result = await send(crop);
     state.result = result;
-    // Kept in the history like a one-leaf answer (the first leaf's photo stands for the set; every leaf's result with it).
+    // Kept in the history like a one-leaf answer (the first leaf's photo stands for the set; every leaf's result and
+    // photo with it, so a verdict sends each leaf's photo: diagnosis.js).
     state.record = {
       id: newId(), at: Date.now(), crop, cropName: name, photo: state.leaves[0].photo, thumb: state.leaves[0].thumb,
+      leafPhotos: state.leaves.map((l) => l.photo),
       answer: result.combined, leaves: result.leaves.map((l) => ({ used: l.used, result: l.result, error: l.error })),
       combined: true, pending: false, feedback: null,
     };
