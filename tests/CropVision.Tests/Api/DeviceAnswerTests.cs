@@ -138,4 +138,16 @@ public sealed class DeviceAnswerTests(DeviceAnswerServices services) : IClassFix
             Assert.Equal(0, await scope.ServiceProvider.GetRequiredService<FieldStoreContext>().Observations.CountAsync(o => o.ClientId == id));
         }
     }
+
+    [Fact]
+    public async Task The_form_is_described_in_the_openapi_document()
+    {
+        var service = await services.GetAsync(CropVision.FieldStore.FieldStoreOptions.Sqlite);
+        using var client = service.Anonymous();
+        var post = (await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json")).GetProperty("paths").GetProperty("/v1/device-answers").GetProperty("post");
+        Assert.Contains("phone", post.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Contains("'id'", post.GetProperty("description").GetString(), StringComparison.Ordinal);
+        foreach (var status in new[] { "200", "201", "400", "413", "415", "429", "503" })
+            Assert.True(post.GetProperty("responses").TryGetProperty(status, out _), status);
+    }
 }
