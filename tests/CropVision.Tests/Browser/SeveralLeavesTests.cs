@@ -74,4 +74,41 @@ public sealed class SeveralLeavesTests(WebAppFixture app) : IClassFixture<WebApp
         Assert.All(stored, o => Assert.Equal(("rust", CropVision.FieldStore.Model.FarmerVerdict.Right), (o.ModelLabel, o.FarmerVerdict!.Value)));
         Assert.Empty(errors);
     }
+
+    /// <summary>Leaves chosen with no network are kept in history and answered together once the network is back.</summary>
+    [BrowserFact]
+    public async Task Leaves_chosen_offline_are_queued_and_answered_together_when_back_online()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await phone.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync("/");
+        await page.Locator("[data-crop=coffee][aria-checked=true]").WaitForAsync();
+        await page.GetByTestId("leaves-link").ClickAsync();
+
+        await phone.SetOfflineAsync(true);
+        await page.GetByTestId("leaves-gallery").SetInputFilesAsync(new[] { "97.jpg", "99.jpg" }.Select(f => Path.Combine(SharedData.Bracol, "rust", f)));
+        await Expect(page.Locator("[data-testid=leaf-list] li")).ToHaveCountAsync(2);
+        await page.GetByTestId("leaves-diagnose").ClickAsync();
+        await Expect(page.GetByTestId("message")).ToHaveTextAsync(WebStrings.Vi("leaves.queued").Replace("{count}", "2"));
+
+        await page.GotoAsync("/#/history");
+        var entry = page.GetByTestId("history-entry");
+        await Expect(entry).ToHaveAttributeAsync("data-pending", "true");
+        await Expect(entry.GetByTestId("history-title")).ToHaveTextAsync(WebStrings.Vi("history.pending"));
+
+        await phone.SetOfflineAsync(false);
+        await page.EvaluateAsync("window.dispatchEvent(new Event('online'))"); // as the phone's radio coming back does
+        await Expect(entry).ToHaveAttributeAsync("data-pending", "false", new() { Timeout = 60_000 });
+        await Expect(entry).ToHaveAttributeAsync("data-status", "ok");
+        await Expect(entry.GetByTestId("history-title")).ToHaveTextAsync("Bệnh gỉ sắt");
+        // The combined answer of both leaves, each leaf's result kept with it.
+        var leaves = await page.EvaluateAsync<int>(@"() => new Promise((resolve) => {
+            const open = indexedDB.open('cropvision');
+            open.onsuccess = () => { const all = open.result.transaction('history').objectStore('history').getAll();
+              all.onsuccess = () => resolve(all.result[0].combined && all.result[0].answer.used.length === 2 ? all.result[0].leaves.length : -1); }; })");
+        Assert.Equal(2, leaves);
+        Assert.Empty(errors);
+    }
 }
