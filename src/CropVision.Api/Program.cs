@@ -60,6 +60,7 @@ app.MapModelsApi();        // /v1/models
 app.MapBrowserModelApi();  // /v1/models/{crop}/browser, /browser-model (diagnosis on the phone)
 app.MapOpenInferenceApi(); // /v2 (KServe / Triton protocol)
 app.MapFeedbackApi();      // /v1/feedback
+app.MapDeviceAnswerApi();  // /v1/device-answers (answers made on the phone, sent when online; OnDevice/)
 app.MapAccountsApi();      // /v1/auth, /v1/accounts
 app.MapSurveysApi();       // /v1/surveys and their observations
 app.MapReviewApi();        // /v1/review

@@ -1,5 +1,6 @@
 using CropVision.Api.Accounts;
 using CropVision.Api.Http;
+using CropVision.Api.OnDevice;
 using CropVision.Api.Surveys;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
@@ -14,9 +15,12 @@ using static CropVision.Api.Http.Problems;
 
 namespace CropVision.Api.Review;
 
-/// <summary>One entry of the review queue: the observation, its farmer's verdict, the score and the reasons.</summary>
+/// <summary>
+/// One entry of the review queue: the observation, its farmer's verdict, the score and the reasons; <see cref="OnDevice"/>
+/// is the phone's own answer when the phone answered offline (the observation's model answer is then the service's).
+/// </summary>
 public sealed record ReviewItem(ObservationView Observation, string Source, string? FarmerVerdict, string? FarmerLabel, double Score, IReadOnlyList<string> Reasons,
-    string PhotoUrl, string ThumbnailUrl);
+    string PhotoUrl, string ThumbnailUrl, StoredAnswer? OnDevice = null);
 public sealed record ReviewQueue(string Crop, int Waiting, IReadOnlyList<ReviewItem> Items);
 
 /// <summary>
@@ -32,7 +36,8 @@ public static class ReviewEndpoints
         var group = app.MapGroup("/v1/review").WithTags("Review").RequireOfficer()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/", QueueAsync).WithName("ReviewQueue")
-            .WithSummary("Unreviewed photos of a crop (?crop=coffee), most worth a verdict first: model uncertain, farmer said wrong, model and farmer disagree, rare classes, new places; ?limit (at most 200)");
+            .WithSummary("Unreviewed photos of a crop (?crop=coffee), most worth a verdict first: model uncertain, farmer said wrong, model and farmer disagree, phone and service disagree, rare classes, new places; ?limit (at most 200)")
+            .WithDescription("Each item's 'onDevice' is the phone's own answer when the farmer's phone answered offline (POST /v1/device-answers); the observation's model answer is then the service's to the same photo.");
         group.MapPatch("/{observationId:guid}", ReviewAsync).WithName("ReviewFromQueue")
             .WithSummary("Record the verdict: confirmedLabel and confirmedSeverity (as on the survey page), notes, plotCode; clearReview: true undoes it")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
@@ -63,7 +68,7 @@ public static class ReviewEndpoints
         var ranked = ReviewRanking.Rank(unreviewed, confirmed, places);
         var items = ranked.Take(limit ?? 50).Select(r => new ReviewItem(ObservationView.From(r.Observation),
             r.Observation.Source == ObservationSource.Survey ? "survey" : "farmer-feedback", r.Observation.FarmerVerdict?.ToString().ToLowerInvariant(), r.Observation.FarmerLabel,
-            r.Score, r.Reasons, $"/v1/review/{r.Observation.Id}/photo", $"/v1/review/{r.Observation.Id}/thumbnail")).ToList();
+            r.Score, r.Reasons, $"/v1/review/{r.Observation.Id}/photo", $"/v1/review/{r.Observation.Id}/thumbnail", StoredAnswer.Device(r.Observation))).ToList();
         return TypedResults.Ok(new ReviewQueue(crop, ranked.Count, items));
     }
 

@@ -8,6 +8,7 @@ public sealed record RankedObservation(Observation Observation, double Score, IR
 /// <summary>
 /// Orders unreviewed photos by how much a human verdict is worth (each reason adds to the score):
 /// the model was <c>uncertain</c> (3); the farmer said "wrong" (3); the model and the farmer name different classes (2);
+/// the farmer's phone answered offline and the service, on the same photo, gives another label or status (3);
 /// the photo's class (the farmer's, else the model's) is rare among confirmed labels (up to 2: 2 for a class no one has
 /// confirmed yet); it was taken in a new place, about 1 km from any reviewed photo (1). Ties: newest first.
 /// </summary>
@@ -16,6 +17,7 @@ public static class ReviewRanking
     public const string Uncertain = "model uncertain";
     public const string FarmerSaidWrong = "farmer said wrong";
     public const string Disagree = "model and farmer disagree";
+    public const string PhoneDisagrees = "phone and service disagree";
     public const string RareClass = "rare class";
     public const string NewPlace = "new place";
 
@@ -33,6 +35,7 @@ public static class ReviewRanking
             if (o.ModelStatus == "uncertain") Add(3, Uncertain);
             if (o.FarmerVerdict == FarmerVerdict.Wrong) Add(3, FarmerSaidWrong);
             if (o.FarmerLabel is { } farmer && o.ModelLabel is { } model && farmer != model) Add(2, Disagree);
+            if (o.AnsweredOnDevice && (o.DeviceLabel != o.ModelLabel || o.DeviceStatus != o.ModelStatus)) Add(3, PhoneDisagrees);
             if ((o.FarmerLabel ?? o.ModelLabel) is { } label)
             {
                 // 2 for a class never confirmed, falling to 0 for the most confirmed class.

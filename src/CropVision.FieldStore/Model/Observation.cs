@@ -61,7 +61,24 @@ public sealed class Observation
     /// <summary>What the farmer says it is (one of the crop's classes), or null for "don't know".</summary>
     public string? FarmerLabel { get; set; }
 
+    // The phone's own answer, when the farmer's phone diagnosed the photo offline (the Model* columns then hold the
+    // service's answer to the same photo, made when it arrived).
+    /// <summary>The phone's id for this answer: a retry of the same upload finds it and stores nothing twice.</summary>
+    public Guid? ClientId { get; set; }
+    /// <summary>The model version the phone ran (null when the phone did not answer).</summary>
+    public int? DeviceModelVersion { get; set; }
+    public string? DeviceLabel { get; set; }
+    public double? DeviceConfidence { get; set; }
+    public string? DeviceSeverity { get; set; }
+    /// <summary>ok, uncertain or rejected, as the phone decided; null for photos the phone did not answer.</summary>
+    public string? DeviceStatus { get; set; }
+    /// <summary>The phone's probability per class, a JSON object ({"rust": 0.81, ...}).</summary>
+    public string? DeviceProbabilities { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public bool IsReviewed => ReviewedAt is not null;
+
+    /// <summary>The farmer's phone answered this photo itself (offline), see <see cref="DeviceStatus"/>.</summary>
+    public bool AnsweredOnDevice => DeviceStatus is not null;
 }

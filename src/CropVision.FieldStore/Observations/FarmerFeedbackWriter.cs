@@ -7,20 +7,27 @@ namespace CropVision.FieldStore.Observations;
 
 /// <summary>
 /// A farmer's "was this right?" for one diagnosis: the model's answer they were shown, their verdict, and what they say
-/// the leaf has (one of the crop's classes, checked by the caller, or null for "don't know").
+/// the leaf has (one of the crop's classes, checked by the caller, or null for "don't know"). An answer the phone made
+/// offline comes with no verdict: <see cref="Device"/> is the phone's answer, <see cref="Model"/> the service's to the
+/// same photo, and <see cref="ClientId"/> makes a retried upload store nothing twice.
 /// </summary>
 public sealed record FarmerFeedback(
     string Crop,
     ModelAnswer Model,
-    FarmerVerdict Verdict,
+    FarmerVerdict? Verdict,
     string? FarmerLabel,
     DateTimeOffset? TakenAt = null,
     double? Latitude = null,
     double? Longitude = null,
-    string? Notes = null);
+    string? Notes = null,
+    DeviceAnswer? Device = null,
+    Guid? ClientId = null);
 
-/// <summary>Stored feedback; <see cref="PhotoNotStored"/> says why the photo was not kept (null when it was).</summary>
-public sealed record AddedFeedback(Observation Observation, string? PhotoNotStored);
+/// <summary>
+/// Stored feedback; <see cref="PhotoNotStored"/> says why the photo was not kept (null when it was); <see cref="Duplicate"/>
+/// when its <see cref="FarmerFeedback.ClientId"/> was stored before (this is that first one; nothing was added).
+/// </summary>
+public sealed record AddedFeedback(Observation Observation, string? PhotoNotStored, bool Duplicate = false);
 
 /// <summary>
 /// Stores farmer feedback as an observation with no survey (<see cref="ObservationSource.FarmerFeedback"/>). Anyone can
@@ -49,8 +56,12 @@ public sealed class FarmerFeedbackWriter(ObservationStore store, PhotoFiles file
             Notes = feedback.Notes,
             FarmerVerdict = feedback.Verdict,
             FarmerLabel = string.IsNullOrWhiteSpace(feedback.FarmerLabel) ? null : feedback.FarmerLabel,
+            Device = feedback.Device,
+            ClientId = feedback.ClientId,
         };
         ObservationStore.Validate(input);
+        if (feedback.ClientId is { } clientId && await store.FindByClientIdAsync(clientId, ct) is { } sent)
+            return new AddedFeedback(sent, null, Duplicate: true); // a retried upload: no decode, no quota
         using var span = FieldStoreTelemetry.StartWrite("add feedback");
         // Taken-at comes from the photo as sent: the stored copy has no EXIF. (Its GPS is never used: UsePhotoPosition is off.)
         var exif = PhotoMetadata.Read(photo, storeOptions.Value.PhotoClockOffset);
@@ -74,6 +85,6 @@ public sealed class FarmerFeedbackWriter(ObservationStore store, PhotoFiles file
         }
         var added = await store.AddAsync(input, file, exif, ct);
         span?.SetTag(FieldStoreTelemetry.PhotoNew, file is not null);
-        return new AddedFeedback(added.Observation, refusal);
+        return added.Duplicate ? new AddedFeedback(added.Observation, null, Duplicate: true) : new AddedFeedback(added.Observation, refusal);
     }
 }

@@ -8,6 +8,12 @@ public sealed record ModelAnswer(int? Version, string? Label, double? Confidence
     public static ModelAnswer Failed(string reason) => new(null, null, null, null, "failed", reason);
 }
 
+/// <summary>
+/// What the farmer's phone answered by itself (offline): the model version it ran, its label, confidence, severity,
+/// status and probabilities per class (a JSON object).
+/// </summary>
+public sealed record DeviceAnswer(int Version, string Label, double Confidence, string? Severity, string Status, string? Probabilities);
+
 /// <summary>What a client says about a photo; the store fills in the rest from the photo's EXIF and the clock.</summary>
 public sealed record ObservationInput
 {
@@ -29,7 +35,14 @@ public sealed record ObservationInput
     public string? Notes { get; init; }
     public FarmerVerdict? FarmerVerdict { get; init; }
     public string? FarmerLabel { get; init; }
+    /// <summary>The phone's own answer (farmer feedback only), with <see cref="ClientId"/>.</summary>
+    public DeviceAnswer? Device { get; init; }
+    /// <summary>The client's id for the upload: a second upload with the same id adds nothing (see <see cref="AddedObservation.Duplicate"/>).</summary>
+    public Guid? ClientId { get; init; }
 }
 
-/// <summary>An observation as stored; <see cref="Duplicate"/> when the survey already had this photo (nothing was added).</summary>
+/// <summary>
+/// An observation as stored; <see cref="Duplicate"/> when the survey already had this photo, or the store already had
+/// this <see cref="ObservationInput.ClientId"/> (nothing was added: this is the first one).
+/// </summary>
 public sealed record AddedObservation(Observation Observation, bool Duplicate);

@@ -31,6 +31,10 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
     public Task<Observation?> FindInSurveyAsync(Guid surveyId, string sha256, CancellationToken ct) =>
         db.Observations.AsNoTracking().FirstOrDefaultAsync(o => o.SurveyId == surveyId && o.PhotoSha256 == sha256, ct);
 
+    /// <summary>The observation a client already sent with this id, if any.</summary>
+    public Task<Observation?> FindByClientIdAsync(Guid clientId, CancellationToken ct) =>
+        db.Observations.AsNoTracking().FirstOrDefaultAsync(o => o.ClientId == clientId, ct);
+
     /// <summary>
     /// Stores the photo, then commits the observation (and whatever <paramref name="alsoCommit"/> adds to the context,
     /// in the same transaction: an import's progress). Throws <see cref="CropVision.Core.Preprocessing.ImageDecodeException"/>
@@ -65,6 +69,8 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
                 if (alsoCommit is not null) { await alsoCommit(db, true); await db.SaveChangesAsync(ct); }
                 return new AddedObservation(existing, Duplicate: true);
             }
+            if (input.ClientId is { } clientId && await FindByClientIdAsync(clientId, ct) is { } sent)
+                return new AddedObservation(sent, Duplicate: true);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             try
             {
@@ -86,7 +92,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
             }
             catch (DbUpdateException) when (attempt < 3)
             {
-                // Another writer added the same photo row or the same survey photo first: look again.
+                // Another writer added the same photo row, survey photo or client id first: look again.
                 await transaction.RollbackAsync(CancellationToken.None);
                 observation.Id = Guid.NewGuid();
             }
@@ -157,6 +163,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
             : input.ClientLatitude is { } clat && input.ClientLongitude is { } clon ? (clat, clon, PositionSource.Client)
             : ((double?)null, (double?)null, PositionSource.None);
         var model = input.Model;
+        var device = input.Device;
         return new Observation
         {
             Id = Guid.NewGuid(),
@@ -182,6 +189,13 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
             Notes = input.Notes,
             FarmerVerdict = input.FarmerVerdict,
             FarmerLabel = input.FarmerLabel,
+            ClientId = input.ClientId,
+            DeviceModelVersion = device?.Version,
+            DeviceLabel = device?.Label,
+            DeviceConfidence = device?.Confidence,
+            DeviceSeverity = device?.Severity,
+            DeviceStatus = device?.Status,
+            DeviceProbabilities = device?.Probabilities,
             CreatedAt = now,
         };
     }
@@ -195,6 +209,10 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
             throw new FieldStoreValidationException("Give both latitude and longitude, or neither.");
         if (input.ClientLatitude is { } lat && input.ClientLongitude is { } lon && !Positions.IsValid(lat, lon))
             throw new FieldStoreValidationException($"Position {lat}, {lon} is out of range (latitude -90..90, longitude -180..180).");
+        if (input.Device is not null && input.Source != ObservationSource.FarmerFeedback)
+            throw new FieldStoreValidationException("Only a farmer's phone answers on the device.");
+        if (input.Device?.Probabilities?.Length > MaxTextLength)
+            throw new FieldStoreValidationException($"The phone's probabilities are limited to {MaxTextLength} characters.");
         if (input.Notes?.Length > MaxTextLength) throw new FieldStoreValidationException($"Notes are limited to {MaxTextLength} characters.");
         if (input.PlotCode?.Length > 100) throw new FieldStoreValidationException("The plot code is limited to 100 characters.");
     }

@@ -59,13 +59,17 @@ public static class ExportPlanner
             var severity = by == LabelByOfficer && int.TryParse(chosen.ConfirmedSeverity, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s >= 0 ? s : (int?)null;
             var group = SplitGroup(chosen);
             rows.Add(new ExportRow(photo.Key, chosen.Photo?.Extension ?? "jpg", label, InVal(group, valFraction, seed) ? Split.Val : Split.Train, severity, by,
-                chosen.Source == ObservationSource.Survey ? "survey" : "farmer-feedback", chosen.SurveyId?.ToString(), chosen.Officer, chosen.ReviewedBy,
+                SourceName(chosen), chosen.SurveyId?.ToString(), chosen.Officer, chosen.ReviewedBy,
                 chosen.TakenAt.ToUniversalTime(), chosen.Latitude, chosen.Longitude, chosen.PlotCode,
                 ordered.Select(FarmerLabel).FirstOrDefault(l => l is not null), group));
         }
         rows.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
         return new ExportPlan(rows, all.Count, duplicates, unconfirmed, conflicting, unlabelled);
     }
+
+    /// <summary>labels.csv's source: survey, farmer-feedback, or farmer-on-device (a photo the farmer's phone answered offline).</summary>
+    public static string SourceName(Observation o) =>
+        o.Source == ObservationSource.Survey ? "survey" : o.AnsweredOnDevice ? "farmer-on-device" : "farmer-feedback";
 
     /// <summary>
     /// What a farmer said the photo shows: the class they picked after "wrong", or the model's label after "right";

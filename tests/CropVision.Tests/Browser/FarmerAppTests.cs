@@ -230,6 +230,40 @@ public sealed class FarmerAppTests(WebAppFixture app, ITestOutputHelper output) 
         await ScreenshotAsync(page, "farmer-start.png");
     }
 
+    /// <summary>
+    /// Issue 17, item 8: a severe answer (status ok, severity grade 3 or 4) offers the extension officer's number as a
+    /// tel: link; a mild one does not. Real val photos, answered by the service as they are (grades measured with
+    /// /v1/predict on coffee/3: rust/1401 ok grade 4, rust/100 ok grade 1); the test reads the grade from the page.
+    /// </summary>
+    [BrowserFact]
+    public async Task A_severe_answer_offers_a_call_to_the_extension_officer_and_a_mild_one_does_not()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await OpenAsync(phone);
+        var severe = await DiagnoseAsync(page, Path.Combine(SharedData.Bracol, "rust", "1401.jpg"));
+        await Expect(severe).ToHaveAttributeAsync("data-status", "ok");
+        // The grade as the service gave it, from the phone's history (the newest record).
+        Task<string> GradeAsync() => page.EvaluateAsync<string>(@"() => new Promise((resolve) => {
+            const open = indexedDB.open('cropvision');
+            open.onsuccess = () => { const all = open.result.transaction('history').objectStore('history').getAll();
+              all.onsuccess = () => resolve(all.result.sort((a, b) => a.at - b.at).at(-1).answer.severity.grade); }; })");
+        var grade = await GradeAsync();
+        Assert.True(grade is "3" or "4", $"rust/1401 is graded {grade} now: pick another severe val photo");
+        await Expect(severe.GetByTestId("severity")).ToBeVisibleAsync();
+        var call = severe.GetByTestId("contact-call");
+        await Expect(call).ToHaveAttributeAsync("href", "tel:" + WebAppFixture.ProvinceContact.Phone.Replace(" ", ""));
+        await Expect(call).ToContainTextAsync(WebAppFixture.ProvinceContact.Name);
+        await Expect(severe.GetByText(WebStrings.Vi("contact.title"))).ToBeVisibleAsync();
+
+        await page.ReloadAsync(); // a fresh page: the next answer cannot be confused with this one
+        await Expect(page.GetByTestId("answer")).ToHaveCountAsync(0);
+        var mild = await DiagnoseAsync(page, Path.Combine(SharedData.Bracol, "rust", "100.jpg"));
+        await Expect(mild).ToHaveAttributeAsync("data-status", "ok");
+        Assert.True(await GradeAsync() is "0" or "1" or "2", "rust/100 is graded severe now: pick another mild val photo");
+        await Expect(mild.GetByTestId("severity")).ToBeVisibleAsync();
+        await Expect(mild.GetByTestId("contact-call")).ToHaveCountAsync(0);
+    }
+
     [BrowserFact]
     public async Task An_uncertain_answer_stays_uncertain_in_history_offers_a_call_and_can_be_deleted()
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using CropVision.Tests.Support;
 using Microsoft.Playwright;
@@ -23,7 +24,8 @@ public sealed class OnDeviceTests(WebAppFixture app, ITestOutputHelper output) :
     /// <summary>
     /// The issue's "done when": a farmer who opened the app once and downloaded the model opens it again in airplane
     /// mode, takes a photo of a leaf, reads the diagnosis made on the phone and hears it (the clips come from the
-    /// service worker's cache); back online, the queued photo goes to the service and the entry stops waiting.
+    /// service worker's cache); history marks it as answered on the phone; back online, the answer goes to the service
+    /// with its photo and is stored once, marked, beside the service's own answer (seen through the review API).
     /// </summary>
     [BrowserFact]
     public async Task In_airplane_mode_a_leaf_is_answered_on_the_phone_heard_and_sent_when_back_online()
@@ -57,10 +59,49 @@ public sealed class OnDeviceTests(WebAppFixture app, ITestOutputHelper output) :
         Assert.Equal(["/voice/coffee/label-rust.ogg"], await page.EvaluateAsync<string[]>("window.__played"));
         Assert.Equal(200, await page.EvaluateAsync<int>("async () => (await fetch('/voice/coffee/label-rust.ogg')).status"));
 
-        // Back online: the photo queued beside the phone's answer reaches the service.
-        await context.SetOfflineAsync(false);
+        // History keeps the phone's answer, marked as made on the phone.
         await page.GetByRole(AriaRole.Link, new() { Name = WebStrings.Vi("nav.history") }).ClickAsync();
-        await Expect(page.GetByTestId("history-entry")).ToHaveAttributeAsync("data-pending", "false", new() { Timeout = 60_000 });
+        var entry = page.GetByTestId("history-entry");
+        await Expect(entry).ToHaveAttributeAsync("data-pending", "false");
+        await Expect(entry.GetByTestId("history-ondevice")).ToHaveTextAsync(WebStrings.Vi("history.onDevice"));
+        await Expect(entry.GetByTestId("history-title")).ToHaveTextAsync("Bệnh gỉ sắt");
+
+        // Back online: the answer goes to the service with its photo, once, and officers see it marked with both answers.
+        using var api = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        var token = await api.PostAsJsonAsync("/v1/auth/token", new { userName = OfficerService.AdminUser, password = OfficerService.AdminPassword });
+        api.DefaultRequestHeaders.Authorization = new("Bearer", (await token.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString());
+        async Task<List<JsonElement>> OnDeviceItemsAsync() => [.. (await api.GetFromJsonAsync<JsonElement>("/v1/review?crop=coffee&limit=200"))
+            .GetProperty("items").EnumerateArray().Where(i => i.GetProperty("onDevice").ValueKind == JsonValueKind.Object)];
+        Assert.Empty(await OnDeviceItemsAsync()); // nothing reached the service while offline
+        await context.SetOfflineAsync(false);
+        await page.EvaluateAsync("window.dispatchEvent(new Event('online'))"); // as the phone's radio coming back does
+        // The phone's queue empties once the service has taken the answer (the queue is IndexedDB 'cropvision', store 'queue').
+        await WaitAsync(async () => await page.EvaluateAsync<int>(@"() => new Promise((resolve, reject) => {
+            const open = indexedDB.open('cropvision');
+            open.onsuccess = () => { const count = open.result.transaction('queue').objectStore('queue').count(); count.onsuccess = () => resolve(count.result); count.onerror = reject; };
+            open.onerror = reject; })") == 0, "the phone's queue to empty");
+        var items = await OnDeviceItemsAsync();
+        var item = Assert.Single(items);
+        Assert.Equal(("rust", "farmer-feedback"), (item.GetProperty("onDevice").GetProperty("label").GetString(), item.GetProperty("source").GetString()));
+        Assert.Equal(await page.EvaluateAsync<int>("async () => (await window.cropvisionOnDevice.served('coffee')).version"),
+            item.GetProperty("onDevice").GetProperty("version").GetInt32());
+        Assert.Equal("rust", item.GetProperty("observation").GetProperty("model").GetProperty("label").GetString()); // the service's own answer
+        // A second flush (the 30 s timer, another 'online') finds nothing left to send: still one.
+        await page.EvaluateAsync("window.dispatchEvent(new Event('online'))");
+        await page.ReloadAsync();
+        await Expect(page.GetByTestId("history-ondevice")).ToBeVisibleAsync();
+        Assert.Single(await OnDeviceItemsAsync());
+    }
+
+    /// <summary>Waits (up to a minute) for a condition the page reaches in its own time; no fixed sleep decides the outcome.</summary>
+    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited 60 s for {what}");
+            await Task.Delay(200);
+        }
     }
 
     [BrowserFact]

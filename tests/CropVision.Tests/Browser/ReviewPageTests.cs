@@ -22,6 +22,12 @@ public sealed class ReviewPageTests(WebAppFixture app) : IClassFixture<WebAppFix
                 Crop = "coffee", Source = ObservationSource.FarmerFeedback, UsePhotoPosition = false,
                 Model = new ModelAnswer(2, "rust", 0.55, "1", "uncertain"), FarmerVerdict = FarmerVerdict.Wrong, FarmerLabel = "miner",
             }, StorePhotos.Jpeg(4242), CancellationToken.None);
+            // A photo the farmer's phone answered offline: the phone said phoma, the service (on arrival) healthy.
+            await store.AddAsync(new ObservationInput
+            {
+                Crop = "coffee", Source = ObservationSource.FarmerFeedback, UsePhotoPosition = false, ClientId = Guid.NewGuid(),
+                Model = new ModelAnswer(3, "healthy", 0.9, "0", "ok"), Device = new DeviceAnswer(3, "phoma", 0.8, "2", "ok", null),
+            }, StorePhotos.Jpeg(4243), CancellationToken.None);
         }
         await using var desk = await app.NewDesktopAsync();
         var page = await desk.NewPageAsync();
@@ -41,6 +47,12 @@ public sealed class ReviewPageTests(WebAppFixture app) : IClassFixture<WebAppFix
             Directory.CreateDirectory(shots);
             await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "officer-review-vi.png"), FullPage = true });
         }
+        var phone = page.GetByTestId("review-row").Filter(new() { Has = page.GetByTestId("review-ondevice") });
+        await Expect(phone).ToHaveCountAsync(1);
+        await Expect(phone.GetByTestId("review-ondevice")).ToHaveTextAsync("Trả lời trên điện thoại");
+        await Expect(phone).ToContainTextAsync(WebStrings.Vi("officer.why.phone and service disagree"));
+        await Expect(phone.GetByTestId("review-phone")).ToContainTextAsync("80%");
+        await Expect(phone).ToContainTextAsync("90%"); // the service's answer beside it
         await first.GetByTestId("review-severity").SelectOptionAsync("1");
         await first.GetByTestId("review-label").SelectOptionAsync("miner");
         await Expect(first.GetByTestId("reviewed")).ToBeVisibleAsync();

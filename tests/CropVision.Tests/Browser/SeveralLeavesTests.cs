@@ -58,7 +58,57 @@ public sealed class SeveralLeavesTests(WebAppFixture app) : IClassFixture<WebApp
 
         // Kept in the history.
         await page.GotoAsync("/#/history");
-        await Expect(page.GetByTestId("history-entry")).ToHaveCountAsync(1);
+        var entry = page.GetByTestId("history-entry");
+        await Expect(entry).ToHaveCountAsync(1);
+
+        // "Right" on the combined answer sends every leaf's photo, each with its own answer (the page says so first).
+        await entry.Locator("summary").First.ClickAsync();
+        await Expect(entry.GetByTestId("feedback-leaves")).ToHaveTextAsync(WebStrings.Vi("feedback.leaves").Replace("{count}", "3"));
+        await entry.GetByTestId("feedback-right").ClickAsync();
+        await Expect(page.GetByTestId("feedback-given")).ToBeAttachedAsync(); // (the list re-renders with its folds closed)
+        List<CropVision.FieldStore.Model.Observation> stored = [];
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); stored.Count < 3 && DateTime.UtcNow < deadline; await Task.Delay(200))
+            stored = await StoredFeedback.AllAsync(app.Service);
+        Assert.Equal(3, stored.Count);
+        Assert.Equal(3, stored.Select(o => o.PhotoSha256).Distinct().Count()); // three photos, not the first leaf three times
+        Assert.All(stored, o => Assert.Equal(("rust", CropVision.FieldStore.Model.FarmerVerdict.Right), (o.ModelLabel, o.FarmerVerdict!.Value)));
+        Assert.Empty(errors);
+    }
+
+    /// <summary>Leaves chosen with no network are kept in history and answered together once the network is back.</summary>
+    [BrowserFact]
+    public async Task Leaves_chosen_offline_are_queued_and_answered_together_when_back_online()
+    {
+        await using var phone = await app.NewPhoneAsync("vi-VN");
+        var page = await phone.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync("/");
+        await page.Locator("[data-crop=coffee][aria-checked=true]").WaitForAsync();
+        await page.GetByTestId("leaves-link").ClickAsync();
+
+        await phone.SetOfflineAsync(true);
+        await page.GetByTestId("leaves-gallery").SetInputFilesAsync(new[] { "97.jpg", "99.jpg" }.Select(f => Path.Combine(SharedData.Bracol, "rust", f)));
+        await Expect(page.Locator("[data-testid=leaf-list] li")).ToHaveCountAsync(2);
+        await page.GetByTestId("leaves-diagnose").ClickAsync();
+        await Expect(page.GetByTestId("message")).ToHaveTextAsync(WebStrings.Vi("leaves.queued").Replace("{count}", "2"));
+
+        await page.GotoAsync("/#/history");
+        var entry = page.GetByTestId("history-entry");
+        await Expect(entry).ToHaveAttributeAsync("data-pending", "true");
+        await Expect(entry.GetByTestId("history-title")).ToHaveTextAsync(WebStrings.Vi("history.pending"));
+
+        await phone.SetOfflineAsync(false);
+        await page.EvaluateAsync("window.dispatchEvent(new Event('online'))"); // as the phone's radio coming back does
+        await Expect(entry).ToHaveAttributeAsync("data-pending", "false", new() { Timeout = 60_000 });
+        await Expect(entry).ToHaveAttributeAsync("data-status", "ok");
+        await Expect(entry.GetByTestId("history-title")).ToHaveTextAsync("Bệnh gỉ sắt");
+        // The combined answer of both leaves, each leaf's result kept with it.
+        var leaves = await page.EvaluateAsync<int>(@"() => new Promise((resolve) => {
+            const open = indexedDB.open('cropvision');
+            open.onsuccess = () => { const all = open.result.transaction('history').objectStore('history').getAll();
+              all.onsuccess = () => resolve(all.result[0].combined && all.result[0].answer.used.length === 2 ? all.result[0].leaves.length : -1); }; })");
+        Assert.Equal(2, leaves);
         Assert.Empty(errors);
     }
 }

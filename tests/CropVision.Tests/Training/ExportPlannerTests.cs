@@ -23,6 +23,24 @@ public class ExportPlannerTests
         };
 
     [Fact]
+    public void A_photo_the_phone_answered_is_exported_like_feedback_once_an_officer_confirms_it_and_says_where_it_came_from()
+    {
+        Observation OnPhone(string sha, string? confirmed)
+        {
+            var o = Obs(sha, confirmed: confirmed);
+            (o.Source, o.DeviceModelVersion, o.DeviceLabel, o.DeviceConfidence, o.DeviceStatus) = (ObservationSource.FarmerFeedback, 3, "phoma", 0.7, "ok");
+            return o;
+        }
+        var plan = ExportPlanner.Plan([OnPhone("d1", confirmed: "rust"), OnPhone("d2", confirmed: null), Obs("f1", verdict: FarmerVerdict.Right)], includeUnconfirmed: true);
+        var row = Assert.Single(plan.Rows, r => r.Sha256 == "d1");
+        Assert.Equal(("rust", ExportPlanner.LabelByOfficer, "farmer-on-device"), (row.Class, row.LabelSource, row.Source));
+        Assert.Equal("farmer-feedback", Assert.Single(plan.Rows, r => r.Sha256 == "f1").Source);
+        // The phone's answer is a model's guess, not a label: unconfirmed, the photo waits for an officer.
+        Assert.DoesNotContain(plan.Rows, r => r.Sha256 == "d2");
+        Assert.Equal(1, plan.Unlabelled);
+    }
+
+    [Fact]
     public void Every_photo_of_a_plot_lands_on_the_same_side_and_both_sides_get_plots()
     {
         var observations = Enumerable.Range(0, 40).SelectMany(plot => Enumerable.Range(0, 5)

@@ -91,8 +91,10 @@ export function feedbackBox(record, classes, give) {
     classes.map((c) => h('button', { type: 'button', class: 'choice', 'data-label': c.label, onclick: () => give({ verdict: 'wrong', label: c.label }) },
       h('span', { class: 'main' }, lang() === 'vi' ? c.vi : c.en))),
     h('button', { type: 'button', class: 'choice', 'data-label': '', onclick: () => give({ verdict: 'wrong', label: null }) }, t('feedback.dontKnow')));
+  const leaves = record.combined && record.leafPhotos ? record.leaves.filter((l) => l.result).length : 0;
   box.append(
     h('p', { class: 'question' }, t('feedback.question')),
+    leaves > 0 && h('p', { class: 'note', 'data-testid': 'feedback-leaves' }, t('feedback.leaves', { count: leaves })),
     h('div', { class: 'row' },
       h('button', { type: 'button', class: 'right', 'data-testid': 'feedback-right', onclick: () => give({ verdict: 'right', label: null }) }, t('feedback.right')),
       h('button', { type: 'button', class: 'wrong', 'data-testid': 'feedback-wrong', onclick: () => { picker.hidden = false; } }, t('feedback.wrong'))),

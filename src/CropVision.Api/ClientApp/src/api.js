@@ -142,4 +142,5 @@ export const api = {
   models: (options) => getJson('/v1/models', options),
   predict: (crop, photo, options) => postForm(`/v1/predict?crop=${encodeURIComponent(crop)}`, { image: photo }, options),
   feedback: (fields, photo, options) => postForm('/v1/feedback', { ...fields, image: photo }, options),
+  deviceAnswer: (fields, photo, options) => postForm('/v1/device-answers', { ...fields, image: photo }, options),
 };

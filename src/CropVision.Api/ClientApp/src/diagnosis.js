@@ -1,7 +1,7 @@
 // What happens to a photo and a verdict, apart from how it is shown: shrink, keep in history, send (or queue when
 // the network is away), and the same for the farmer's "right / wrong". Both survive a closed tab (IndexedDB).
-import { NetworkError, api } from './api.js';
-import { history, newId } from './db.js';
+import { NetworkError, ProblemError, api } from './api.js';
+import { history, newId, newUuid } from './db.js';
 import { t } from './i18n.js';
 import { shrinkPhoto } from './photo.js';
 import { enqueue, handle } from './queue.js';
@@ -35,8 +35,12 @@ export async function diagnose(file, crop, cropName, progress) {
       changed();
       throw e;
     }
-    await enqueue('predict', { historyId: record.id });
-    if (await answerOffline(record, progress)) { await history.put(record); changed(); } // issue 17: answered on the phone
+    if (await answerOffline(record, progress)) { // issue 17: answered on the phone; sent with its photo once online
+      record.deviceId = newUuid(); // the service stores one answer per id, however often the upload is retried
+      await history.put(record);
+      await enqueue('device-answer', { historyId: record.id });
+      changed();
+    } else await enqueue('predict', { historyId: record.id });
     return record;
   }
   record.pending = false;
@@ -49,6 +53,7 @@ export async function diagnose(file, crop, cropName, progress) {
 export async function giveFeedback(record, feedback) {
   record.feedback = feedback;
   record.feedbackSent = false;
+  record.feedbackLeavesSent = [];
   await history.put(record);
   changed();
   try {
@@ -64,11 +69,38 @@ export async function giveFeedback(record, feedback) {
 }
 
 async function sendFeedback(record) {
+  if (record.combined && record.leafPhotos) return sendLeavesFeedback(record);
   const a = record.answer;
   await api.feedback({
     crop: record.crop, modelVersion: a.model.version, label: a.label, confidence: a.confidence,
     severity: a.severity?.grade, status: a.status, verdict: record.feedback.verdict, farmerLabel: record.feedback.label,
   }, record.photo, { retries: 2 });
+  record.feedbackSent = true;
+  await history.put(record);
+  changed();
+}
+
+/**
+ * A verdict on a several-leaf answer: one feedback per leaf, each leaf's photo with its own answer. The farmer's word is
+ * about the plant: "right" names the combined answer's class, "wrong" the class picked (or none: don't know); a leaf
+ * whose own answer names that class is "right", any other "wrong" with that class. Leaves already sent are not sent
+ * again when a queued verdict is retried.
+ */
+async function sendLeavesFeedback(record) {
+  const f = record.feedback;
+  const truth = f.verdict === 'right' ? record.answer.label : f.label;
+  record.feedbackLeavesSent ??= [];
+  for (const [i, leaf] of record.leaves.entries()) {
+    const r = leaf.result;
+    if (!r || !record.leafPhotos[i] || record.feedbackLeavesSent.includes(i)) continue; // an unreadable leaf has no answer
+    const right = truth != null && r.label === truth;
+    await api.feedback({
+      crop: record.crop, modelVersion: r.model.version, label: r.label, confidence: r.confidence, severity: r.severity?.grade,
+      status: r.status, verdict: right ? 'right' : 'wrong', farmerLabel: right ? null : truth,
+    }, record.leafPhotos[i], { retries: 2 });
+    record.feedbackLeavesSent.push(i);
+    await history.put(record);
+  }
   record.feedbackSent = true;
   await history.put(record);
   changed();
@@ -89,6 +121,29 @@ handle('predict', async ({ payload }) => {
   changed();
   notify(t('photo.refused', { detail: error.message }));
 });
+
+// An answer made on the phone, with its photo, so officers and retraining see it. The farmer keeps the phone's answer;
+// when the service answers the same photo otherwise, the record keeps that too (history shows both). A busy or
+// unreachable service keeps the item queued (5xx and 429 are not a refusal of the answer itself).
+handle('device-answer', async ({ payload }) => {
+  const record = await history.get(payload.historyId);
+  if (!record?.deviceAnswer || record.deviceSent) return;
+  const a = record.deviceAnswer;
+  let receipt;
+  try {
+    receipt = await api.deviceAnswer({
+      id: record.deviceId, crop: record.crop, modelVersion: a.model.version, label: a.label, confidence: a.confidence,
+      severity: a.severity?.grade, status: a.status, probabilities: a.probabilities && JSON.stringify(a.probabilities),
+    }, record.photo, { retries: 1 });
+  } catch (e) {
+    if (e instanceof ProblemError && (e.status >= 500 || e.status === 429)) throw new NetworkError(e.message);
+    throw e;
+  }
+  record.deviceSent = true;
+  record.serviceAnswer = receipt.agreed ? null : receipt.service;
+  await history.put(record);
+  changed();
+}, (_, error) => notify(t('photo.refused', { detail: error.message })));
 
 handle('feedback', async ({ payload }) => {
   const record = await history.get(payload.historyId);

@@ -8,7 +8,8 @@ import { h, render } from './dom.js';
 import { pick, t } from './i18n.js';
 import { cropName, findCrop, loadModels } from './models.js';
 import { shrinkPhoto } from './photo.js';
-import { addPage, refresh } from './shell.js';
+import { enqueue, handle } from './queue.js';
+import { addPage, notify, refresh } from './shell.js';
 import './leaves.css';
 
 export const minLeaves = 2;
@@ -44,10 +45,10 @@ function restart() {
   refresh();
 }
 
-/** POST /v1/predict/combined with every leaf as an 'image' part; one retry after a 503/429 (Retry-After). */
-async function send(crop) {
+/** POST /v1/predict/combined with every leaf photo as an 'image' part; one retry after a 503/429 (Retry-After). */
+async function send(crop, photos) {
   const form = new FormData();
-  state.leaves.forEach((l, i) => form.append('image', l.photo, `leaf-${i + 1}.jpg`));
+  photos.forEach((photo, i) => form.append('image', photo, `leaf-${i + 1}.jpg`));
   for (let attempt = 0; ; attempt++) {
     let response;
     try {
@@ -71,25 +72,57 @@ async function diagnose() {
   const name = cropName(findCrop(models, crop), crop);
   state.busy = true; state.message = null;
   refresh();
+  // Kept in the history like a one-leaf answer (the first leaf's photo stands for the set; every leaf's result and
+  // photo with it, so a verdict sends each leaf's photo: diagnosis.js).
+  const record = {
+    id: newId(), at: Date.now(), crop, cropName: name, photo: state.leaves[0].photo, thumb: state.leaves[0].thumb,
+    leafPhotos: state.leaves.map((l) => l.photo), answer: null, leaves: [], combined: true, pending: true, feedback: null,
+  };
   try {
-    const result = await send(crop);
+    const result = await send(crop, record.leafPhotos);
     state.result = result;
-    // Kept in the history like a one-leaf answer (the first leaf's photo stands for the set; every leaf's result with it).
-    state.record = {
-      id: newId(), at: Date.now(), crop, cropName: name, photo: state.leaves[0].photo, thumb: state.leaves[0].thumb,
-      answer: result.combined, leaves: result.leaves.map((l) => ({ used: l.used, result: l.result, error: l.error })),
-      combined: true, pending: false, feedback: null,
-    };
+    state.record = answered(record, result);
     await history.put(state.record).catch(() => {});
-    window.dispatchEvent(new CustomEvent('cropvision:history'));
+    changed();
   } catch (e) {
-    state.message = e instanceof NetworkError ? t('leaves.offline')
-      : e instanceof ProblemError ? t('photo.refused', { detail: e.message }) : t('photo.unreadable');
+    if (e instanceof NetworkError) {
+      // No network: the set is kept in history and sent when the network is back (queue.js), as one photo is.
+      await history.put(record);
+      await enqueue('combined', { historyId: record.id });
+      changed();
+      state.leaves.forEach((l) => URL.revokeObjectURL(l.url));
+      state.leaves = [];
+      state.message = t('leaves.queued', { count: record.leafPhotos.length });
+    } else state.message = e instanceof ProblemError ? t('photo.refused', { detail: e.message }) : t('photo.unreadable');
   }
   state.busy = false;
   refresh();
   if (state.result) window.scrollTo(0, 0);
 }
+
+const changed = () => window.dispatchEvent(new CustomEvent('cropvision:history'));
+
+/** The history record with the service's combined answer and each leaf's result. */
+function answered(record, result) {
+  return Object.assign(record, {
+    answer: result.combined, leaves: result.leaves.map((l) => ({ used: l.used, result: l.result, error: l.error })), pending: false,
+  });
+}
+
+// A set of leaves queued offline, sent when the network is back (also after the tab was closed and opened again).
+handle('combined', async ({ payload }) => {
+  const record = await history.get(payload.historyId);
+  if (!record || !record.pending) return;
+  answered(record, await send(record.crop, record.leafPhotos));
+  record.arrivedOffline = true;
+  await history.put(record);
+  changed();
+  notify(t('leaves.arrived'));
+}, async ({ payload }, error) => {
+  await history.delete(payload.historyId);
+  changed();
+  notify(t('photo.refused', { detail: error.message }));
+});
 
 /** One leaf's own result, in a line: its picture, the number, what it showed. */
 function leafLine(item, i) {

@@ -28,7 +28,12 @@ sealed class ObservationEntityTypeConfiguration : IEntityTypeConfiguration<Obser
         builder.Property(o => o.ReviewedBy).HasMaxLength(256);
         builder.Property(o => o.Notes).HasMaxLength(4000);
         builder.Property(o => o.FarmerLabel).HasMaxLength(100);
+        builder.Property(o => o.DeviceLabel).HasMaxLength(100);
+        builder.Property(o => o.DeviceSeverity).HasMaxLength(20);
+        builder.Property(o => o.DeviceStatus).HasMaxLength(20);
+        builder.Property(o => o.DeviceProbabilities).HasMaxLength(4000);
         builder.Ignore(o => o.IsReviewed);
+        builder.Ignore(o => o.AnsweredOnDevice);
 
         builder.HasOne(o => o.Survey).WithMany(s => s.Observations).HasForeignKey(o => o.SurveyId).OnDelete(DeleteBehavior.Cascade);
         // A photo row is removed only by the store's reference-counted delete, never by a cascade.
@@ -39,6 +44,8 @@ sealed class ObservationEntityTypeConfiguration : IEntityTypeConfiguration<Obser
         builder.HasIndex(o => new { o.SurveyId, o.PhotoSha256 }).IsUnique();
         builder.HasIndex(o => new { o.SurveyId, o.TakenAt });
         builder.HasIndex(o => o.PhotoSha256);
+        // One row per phone answer: a retried upload of the same answer finds the first (NULLs never collide).
+        builder.HasIndex(o => o.ClientId).IsUnique();
         builder.HasIndex(o => new { o.Source, o.CreatedAt });
     }
 }

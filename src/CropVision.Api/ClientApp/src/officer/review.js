@@ -31,6 +31,8 @@ export async function reviewPage(shell, reason) {
         h('tbody', {}, queue.items.map((item) => row(item, labels, grades, labelName, reason))))));
 }
 
+const answerText = (a, labelName) => `${labelName(a.label)} ${a.confidence != null ? `${Math.round(a.confidence * 100)}%` : ''} (${a.status ?? ''})`;
+
 function row(item, labels, grades, labelName, reason) {
   const o = item.observation;
   const cell = h('div', { class: 'review' });
@@ -53,8 +55,11 @@ function row(item, labels, grades, labelName, reason) {
   return h('tr', { 'data-testid': 'review-row' },
     h('td', {}, h('a', { href: item.photoUrl, target: '_blank' }, h('img', { src: item.thumbnailUrl, alt: labelName(o.label), width: 96, height: 48, loading: 'lazy' }))),
     h('td', {}, item.reasons.map((r) => t(`officer.why.${r}`)).join(' · '),
-      h('br'), `${item.source === 'survey' ? t('officer.fromSurvey') : t('officer.fromFarmer')} · ${new Date(o.takenAt).toLocaleDateString(lang() === 'vi' ? 'vi-VN' : 'en-GB')}`),
-    h('td', {}, `${labelName(o.model.label)} ${o.model.confidence != null ? `${Math.round(o.model.confidence * 100)}%` : ''} (${o.model.status ?? ''})`),
+      h('br'), `${item.source === 'survey' ? t('officer.fromSurvey') : t('officer.fromFarmer')} · ${new Date(o.takenAt).toLocaleDateString(lang() === 'vi' ? 'vi-VN' : 'en-GB')}`,
+      item.onDevice && [h('br'), h('span', { class: 'badge', 'data-testid': 'review-ondevice' }, t('officer.onDevice'))]),
+    // The service's answer; under it, the phone's own when the phone answered offline (POST /v1/device-answers).
+    h('td', {}, answerText(o.model, labelName),
+      item.onDevice && [h('br'), h('span', { 'data-testid': 'review-phone' }, t('officer.phoneSaid', { answer: answerText(item.onDevice, labelName) }))]),
     h('td', {}, farmer),
     h('td', {}, cell));
 }

@@ -1,7 +1,7 @@
 // The hook in diagnosis.js: a photo the network could not take is still queued for the service (so officers and
 // retraining see it when the phone is back online), and, when the model is on the phone, answered here at once.
-// The record then has .answer (onDevice: true) and .deviceAnswer; the queued upload later replaces .answer with
-// the service's, and .deviceAnswer stays.
+// The record then has .answer and .deviceAnswer (onDevice: true); diagnosis.js queues the answer with its photo
+// (POST /v1/device-answers) and keeps the service's answer beside it (.serviceAnswer) when the two differ.
 import { diagnoseOnDevice, stored } from './model.js';
 
 export async function answerOffline(record, progress = () => {}) {

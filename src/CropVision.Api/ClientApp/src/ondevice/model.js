@@ -169,6 +169,7 @@ export async function diagnoseOnDevice(crop, blob) {
     label: entry.label, confidence: round4(top[0].p), predictions: top.slice(0, 3).map(named),
     severity: sevTop ? { grade: sevTop.c.label, en: sevTop.c.en, vi: sevTop.c.vi, probability: round4(sevTop.p) } : null,
     otherStresses: others, advice,
+    probabilities: Object.fromEntries(top.map(({ c, p }) => [c.label, round4(p)])), // every class, for the upload (diagnosis.js)
     timings: { decodeMs: round4(decodeMs), queueMs: 0, inferenceMs: round4(inferenceMs), batchSize: 1 },
     onDevice: true, backbonePasses: passes, decoder, // decoder: 'coefficients' = the service's exact JPEG decode (preprocess.js)
   };

@@ -24,7 +24,9 @@ function entry(r) {
     h('details', {},
       h('summary', {},
         h('img', { src: thumbUrl(r), alt: '', width: '56', height: '56' }),
-        h('span', { class: 'what' }, h('span', { class: 'main', 'data-testid': 'history-title' }, title(r)), h('span', { class: 'second' }, r.feedback ? `${when} · ${t(r.feedback.verdict === 'right' ? 'feedback.right' : 'feedback.wrong')}` : when))),
+        h('span', { class: 'what' }, h('span', { class: 'main', 'data-testid': 'history-title' }, title(r)), h('span', { class: 'second' }, r.feedback ? `${when} · ${t(r.feedback.verdict === 'right' ? 'feedback.right' : 'feedback.wrong')}` : when),
+          r.onDevice && h('span', { class: 'badge', 'data-testid': 'history-ondevice' }, t('history.onDevice')))),
+      r.serviceAnswer && h('p', { class: 'message', 'data-testid': 'history-service' }, t('history.serviceSays', { answer: serviceTitle(r) })),
       a && answerCard(a, r.cropName),
       a && feedbackBox(r, classesOf(findCrop(models, r.crop)), async (f) => { await giveFeedback(r, f).catch(() => {}); load(); }),
       h('button', { type: 'button', class: 'button delete', 'data-testid': 'history-delete', onclick: () => remove(r) }, t('history.delete'))));
@@ -37,6 +39,16 @@ function title(r) {
   if (a.status === 'rejected') return t('answer.rejected', { crop: pick(r.cropName).toLowerCase() });
   if (a.status === 'uncertain') return t('history.uncertain', { a: pick(a.predictions[0]), b: pick(a.predictions[1]) });
   return pick(a.predictions[0]);
+}
+
+/** The service's answer to a photo the phone answered, when it differs: in the catalogue's words, never a bare id. */
+function serviceTitle(r) {
+  const s = r.serviceAnswer;
+  if (s.status === 'rejected') return t('answer.rejected', { crop: pick(r.cropName).toLowerCase() });
+  const entry = classesOf(findCrop(models, r.crop)).find((c) => c.label === s.label)
+    ?? r.deviceAnswer?.predictions?.find((p) => p.label === s.label);
+  const name = entry ? pick(entry) : t('history.otherDisease');
+  return s.status === 'uncertain' ? t('history.serviceUnsure', { name }) : name;
 }
 
 /** Deletes a diagnosis from this phone, with its queued upload or verdict. */

@@ -208,6 +208,9 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<Guid?>("ClientId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Commune")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
@@ -227,6 +230,28 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(50)
                         .HasColumnType("character varying(50)");
+
+                    b.Property<double?>("DeviceConfidence")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("DeviceLabel")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int?>("DeviceModelVersion")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("DeviceProbabilities")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("DeviceSeverity")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("DeviceStatus")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
 
                     b.Property<string>("FarmerLabel")
                         .HasMaxLength(100)
@@ -313,6 +338,9 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                         .HasColumnType("character varying(10)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ClientId")
+                        .IsUnique();
 
                     b.HasIndex("PhotoSha256");
 

@@ -201,6 +201,9 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("ClientId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Commune")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
@@ -219,6 +222,28 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                     b.Property<string>("Crop")
                         .IsRequired()
                         .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("DeviceConfidence")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("DeviceLabel")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("DeviceModelVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeviceProbabilities")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceSeverity")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceStatus")
+                        .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("FarmerLabel")
@@ -306,6 +331,9 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ClientId")
+                        .IsUnique();
 
                     b.HasIndex("PhotoSha256");
 
