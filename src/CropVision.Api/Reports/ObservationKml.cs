@@ -27,7 +27,7 @@ public static class ObservationKml
         DiseaseCatalogue catalogue, RegionTime time)
     {
         var document = new XElement(Kml + "Document", new XElement(Kml + "name", survey.Name),
-            new XElement(Kml + "description", $"{survey.Crop} · {string.Join(", ", new[] { survey.Commune, survey.District }.Where(s => !string.IsNullOrEmpty(s)))}"));
+            new XElement(Kml + "description", $"{(catalogue.Crops.TryGetValue(survey.Crop, out var crop) ? crop.Name.Vi : survey.Crop)} · {string.Join(", ", new[] { survey.Commune, survey.District }.Where(s => !string.IsNullOrEmpty(s)))}"));
         foreach (var label in labels.Select(l => l.Label).Append("other"))
             document.Add(new XElement(Kml + "Style", new XAttribute("id", StyleId(label)),
                 new XElement(Kml + "IconStyle", new XElement(Kml + "color", Abgr(ColourOf(label == "other" ? null : label))), new XElement(Kml + "scale", "0.9"),

@@ -60,7 +60,7 @@ public static class ObservationXlsx
             var label = SurveySummary.LabelOf(o);
             var name = label is null ? null : catalogue.Label(o.Crop, label).Vi;
             yield return new Row(
-                Text(o.Id.ToString()), Text(survey.Name), Text(o.Crop), DateCell(time.Local(o.TakenAt)), Text(time.Iso(o.TakenAt)),
+                Text(o.Id.ToString()), Text(survey.Name), Text(catalogue.Crops.TryGetValue(o.Crop, out var crop) ? crop.Name.Vi : o.Crop), DateCell(time.Local(o.TakenAt)), Text(time.Iso(o.TakenAt)),
                 Text(TakenAtSourceVi(o.TakenAtSource)), Number(o.Latitude), Number(o.Longitude), Text(PositionSourceVi(o.PositionSource)),
                 Text(o.PlotCode), Text(o.Commune), Text(o.Officer), Text(label), Text(name), Number(ObservationGeoJson.GradeNumber(SurveySummary.SeverityOf(o))),
                 Text(o.ModelLabel), Number(o.ModelConfidence, Decimal), Number(o.ModelVersion), Bool(o.IsReviewed), Text(o.ReviewedBy), Text(o.Notes), Text(o.OriginalName));

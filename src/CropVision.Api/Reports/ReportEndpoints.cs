@@ -109,7 +109,8 @@ public static class ReportEndpoints
         var loaded = await LoadAsync(http, db, catalogue, classes, ct);
         // The report is self-contained: inline styles, SVG charts and map, thumbnails as data URIs, no scripts, nothing fetched.
         http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-        var details = new SurveyReport.Details(loaded.Observations, PlotsOf(loaded), time, o => ThumbnailDataUri(files, o));
+        var details = new SurveyReport.Details(loaded.Observations, PlotsOf(loaded), time, o => ThumbnailDataUri(files, o),
+            catalogue.Crops.TryGetValue(loaded.Survey.Crop, out var crop) ? crop.Name : null);
         var html = SurveyReport.Render(loaded.Survey, Summarize(loaded), lang == "en" ? "en" : "vi", clock.GetUtcNow(), details);
         if (download is "1" or "true") ExportFiles.Attach(http.Response, loaded.Survey, "html");
         return TypedResults.Content(html, "text/html; charset=utf-8");

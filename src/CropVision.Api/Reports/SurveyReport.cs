@@ -50,7 +50,8 @@ public static class SurveyReport
     };
 
     /// <summary>What the report shows besides the summary: the observations (map, list), plot boundaries, times, thumbnails.</summary>
-    public sealed record Details(IReadOnlyList<Observation> Observations, IReadOnlyList<PlotShape> Plots, RegionTime Time, Func<Observation, string?> Thumbnail);
+    public sealed record Details(IReadOnlyList<Observation> Observations, IReadOnlyList<PlotShape> Plots, RegionTime Time, Func<Observation, string?> Thumbnail,
+        CropVision.Serving.Catalogue.Text? CropName = null);
 
     public static string Render(Survey survey, SummaryResponse summary, string lang, DateTimeOffset now, Details details)
     {
@@ -71,7 +72,7 @@ public static class SurveyReport
             .Append($"@page{{size:A4;margin:16mm 14mm 18mm;@bottom-center{{content:\"{T("page")} \" counter(page) \" / \" counter(pages);font-size:9pt;color:#555}}}}")
             .Append("@media print{body{margin:0}h2{break-after:avoid}tr,svg{break-inside:avoid}}</style></head><body>");
         html.Append($"<h1>{E(T("title"))}: {E(survey.Name)}</h1><table class=\"facts\">")
-            .Append($"<tr><td>{E(T("crop"))}</td><td>{E(survey.Crop)}</td></tr>")
+            .Append($"<tr><td>{E(T("crop"))}</td><td>{E(details.CropName is { } crop ? (lang == "en" ? crop.En : crop.Vi) : survey.Crop)}</td></tr>")
             .Append($"<tr><td>{E(T("area"))}</td><td>{E(string.Join(", ", new[] { survey.Commune, survey.District }.Where(s => !string.IsNullOrEmpty(s))))}</td></tr>")
             .Append($"<tr><td>{E(T("dates"))}</td><td>{survey.StartsOn:yyyy-MM-dd} – {survey.EndsOn:yyyy-MM-dd}</td></tr>")
             .Append($"<tr><td>{E(T("team"))}</td><td>{E(survey.Team)}</td></tr>")

@@ -32,7 +32,11 @@ public sealed class StoreBackup(IServiceProvider services, string provider)
         try
         {
             progress.Stage("Database", 1);
-            var counts = await CountAsync(ct);
+            if (IsSqlite && new SqliteConnectionStringBuilder(ConnectionString()).DataSource is var dbFile && !File.Exists(dbFile))
+                throw new BackupException($"No SQLite store at '{dbFile}': check Store:DataFolder and ConnectionStrings:FieldStore (or --data-folder).");
+            BackupCounts counts;
+            try { counts = await CountAsync(ct); }
+            catch (DbException e) when (IsMissingTable(e)) { throw new BackupException($"The store has no tables yet ({e.Message}): is it the service's store? The service creates them on its first start."); }
             var databaseFile = Path.Combine(work, "database");
             string databaseEntry;
             if (IsSqlite)

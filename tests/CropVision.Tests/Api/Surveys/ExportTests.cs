@@ -64,6 +64,7 @@ public sealed class ExportTests(OfficerServices services) : IClassFixture<Office
             Assert.Equal("Bệnh gỉ sắt", Text(first[Col("Tên bệnh")]));
             Assert.Equal("EXIF của ảnh", Text(first[Col("Nguồn thời điểm")]));
             Assert.Equal("Lô A", Text(first[Col("Lô")]));
+            Assert.Equal("Cà phê chè (arabica)", Text(first[Col("Cây trồng")]));
             var taken = first[Col("Thời điểm chụp (Asia/Ho_Chi_Minh)")];
             Assert.Equal(CellValues.Number, taken.DataType!.Value);
             Assert.Equal(new DateTime(2026, 11, 3, 8, 1, 0), DateTime.FromOADate(double.Parse(taken.CellValue!.Text, System.Globalization.CultureInfo.InvariantCulture)));
@@ -116,6 +117,7 @@ public sealed class ExportTests(OfficerServices services) : IClassFixture<Office
         Assert.Contains("size:A4", html);
         Assert.Contains("counter(page)", html);
         Assert.Contains("Người lập báo cáo", html);
+        Assert.Contains("Cà phê chè (arabica)", html); // the crop's Vietnamese name, not "coffee"
         Assert.Contains("(Ký, ghi rõ họ tên)", html);
         var map = html[html.IndexOf("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"map\"", StringComparison.Ordinal)..];
         map = map[..(map.IndexOf("</svg>", StringComparison.Ordinal) + 6)];
