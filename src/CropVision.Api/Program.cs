@@ -32,6 +32,7 @@ builder.AddSurveys();
 builder.AddReview();
 builder.AddJobs();         // zip imports in the background
 builder.AddFeedback();     // farmers' verdicts, with their rate limit
+builder.AddReports();      // Region:TimeZone, the zone exports show times in
 builder.AddOfficer();      // the officer pages' map settings
 builder.AddFarmer();       // the farmer's app settings (extension contacts)
 builder.AddWebApp();       // the farmer's and officer's pages, compressed and cached

@@ -12,5 +12,6 @@ var root = new RootCommand("CropVision training console: train crop-disease mode
     PromoteCommand.Create(),
     QuantizeCommand.Create(),
     OptimizeCommand.Create(),
+    StoreCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

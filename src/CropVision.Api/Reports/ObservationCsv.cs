@@ -1,4 +1,3 @@
-using System.Globalization;
 using CropVision.FieldStore.Model;
 using CropVision.FieldStore.Summaries;
 using CropVision.Serving.Catalogue;
@@ -13,14 +12,15 @@ public sealed record ObservationRow(
     string? ModelStatus, bool Reviewed, string? ConfirmedLabel, string? ConfirmedSeverity, string? ReviewedBy, string? ReviewedAt,
     string? Label, string? LabelVi, string? LabelEn, string? Severity, string? Notes, string? PhotoSha256, string? OriginalName)
 {
-    public static ObservationRow From(Observation o, Survey survey, DiseaseCatalogue catalogue)
+    /// <summary>Times in the region's zone with their offset; <c>taken_at_source</c> says which clock gave taken_at.</summary>
+    public static ObservationRow From(Observation o, Survey survey, DiseaseCatalogue catalogue, RegionTime time)
     {
         var label = SurveySummary.LabelOf(o);
         var names = label is null ? null : catalogue.Label(o.Crop, label);
-        return new(o.Id, survey.Name, o.Crop, o.TakenAt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), o.TakenAtSource.ToString().ToLowerInvariant(),
+        return new(o.Id, survey.Name, o.Crop, time.Iso(o.TakenAt), o.TakenAtSource.ToString().ToLowerInvariant(),
             o.Latitude, o.Longitude, o.PositionSource.ToString().ToLowerInvariant(), o.PlotCode, o.Commune, o.Officer, o.ModelVersion, o.ModelLabel,
             o.ModelConfidence, o.ModelSeverity, o.ModelStatus, o.IsReviewed, o.ConfirmedLabel, o.ConfirmedSeverity, o.ReviewedBy,
-            o.ReviewedAt?.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), label, names?.Vi, names?.En, SurveySummary.SeverityOf(o),
+            time.Iso(o.ReviewedAt), label, names?.Vi, names?.En, SurveySummary.SeverityOf(o),
             o.Notes, o.PhotoSha256, o.OriginalName);
     }
 }
@@ -31,14 +31,14 @@ public static class ObservationCsv
     /// <summary>snake_case column names, the form GIS and spreadsheet users expect, in the record's order.</summary>
     public static readonly string[] Columns = [.. typeof(ObservationRow).GetProperties().Select(p => Snake(p.Name))];
 
-    public static byte[] Write(IEnumerable<Observation> observations, Survey survey, DiseaseCatalogue catalogue)
+    public static byte[] Write(IEnumerable<Observation> observations, Survey survey, DiseaseCatalogue catalogue, RegionTime time)
     {
         var properties = typeof(ObservationRow).GetProperties();
         using var buffer = new MemoryStream();
         using (var csv = CsvWriter.Create(buffer, new CsvWriterOptions { WriteByteOrderMark = true, Injection = CsvInjection.Escape }, leaveOpen: true))
         {
             csv.WriteHeader(Columns);
-            foreach (var row in observations.Select(o => ObservationRow.From(o, survey, catalogue)))
+            foreach (var row in observations.Select(o => ObservationRow.From(o, survey, catalogue, time)))
             {
                 foreach (var p in properties) csv.WriteField(p.GetValue(row));
                 csv.EndRecord();

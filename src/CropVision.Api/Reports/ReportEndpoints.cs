@@ -2,6 +2,7 @@ using CropVision.Api.Accounts;
 using CropVision.Api.Surveys;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
+using CropVision.FieldStore.Photos;
 using CropVision.FieldStore.Summaries;
 using CropVision.Serving.Batching;
 using CropVision.Serving.Catalogue;
@@ -15,9 +16,12 @@ public sealed record LabelName(string Label, string En, string Vi);
 public sealed record SummaryResponse(Guid SurveyId, string Name, string Crop, IReadOnlyList<LabelName> Labels, IReadOnlyList<LabelName> SeverityGrades,
     GroupSummary Overall, IReadOnlyList<GroupSummary> ByPlot, IReadOnlyList<GroupSummary> ByCommune, Agreement? Agreement);
 
-/// <summary>A survey's summary (incidence, severity, agreement) and its exports: CSV, GeoJSON, printable HTML report.</summary>
+/// <summary>A survey's summary (incidence, severity, agreement) and its exports: CSV, Excel, GeoJSON, KML, printable HTML report.</summary>
 public static class ReportEndpoints
 {
+    /// <summary>Region:TimeZone (the zone exports show times in).</summary>
+    public static IHostApplicationBuilder AddReports(this IHostApplicationBuilder builder) => builder.AddRegion();
+
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/surveys/{id:guid}").WithTags("Reports").RequireOfficer().AddEndpointFilter(SurveyAccess.LoadAsync)
@@ -28,10 +32,19 @@ public static class ReportEndpoints
             .WithSummary("Every observation as CSV (UTF-8 with BOM, opens in Excel)");
         group.MapGet("/exports/observations.geojson", GeoJsonAsync).WithName("ExportGeoJson").Produces(200, contentType: "application/geo+json")
             .WithSummary("Observations with a position as a GeoJSON FeatureCollection of points (opens in QGIS)");
+        group.MapGet("/exports/observations.xlsx", XlsxAsync).WithName("ExportXlsx").Produces(200, contentType: XlsxType)
+            .WithSummary("Excel workbook: observations with typed cells, and the summary by plot");
+        group.MapGet("/exports/observations.kml", KmlAsync).WithName("ExportKml").Produces(200, contentType: "application/vnd.google-earth.kml+xml")
+            .WithSummary("Observations with a position as KML 2.2 placemarks styled by label (opens in Google Earth)");
         group.MapGet("/report", ReportAsync).WithName("SurveyReport").Produces(200, contentType: "text/html")
-            .WithSummary("Printable HTML report of the summary with charts (?lang=vi|en)");
+            .WithSummary("Printable A4 HTML report of the summary with charts and a map (?lang=vi|en; ?download=1 answers a self-contained file to save)");
         return app;
     }
+
+    private const string XlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+    /// <summary>Plot boundaries for the KML and the report's map; none until plots are records (TODO(plots-review): load them).</summary>
+    private static IReadOnlyList<PlotShape> PlotsOf(Loaded _) => [];
 
     internal sealed record Loaded(Survey Survey, List<Observation> Observations, IReadOnlyList<LabelName> Labels, IReadOnlyList<LabelName> Grades);
 
@@ -58,35 +71,55 @@ public static class ReportEndpoints
     }
 
     private static async Task<FileContentHttpResult> CsvAsync(HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue,
-        CropClasses classes, CancellationToken ct)
+        CropClasses classes, RegionTime time, CancellationToken ct)
     {
         var loaded = await LoadAsync(http, db, catalogue, classes, ct);
-        return TypedResults.File(ObservationCsv.Write(loaded.Observations, loaded.Survey, catalogue), "text/csv; charset=utf-8",
-            FileName(loaded.Survey, "csv"));
+        ExportFiles.Attach(http.Response, loaded.Survey, "csv");
+        return TypedResults.File(ObservationCsv.Write(loaded.Observations, loaded.Survey, catalogue, time), "text/csv; charset=utf-8");
     }
 
     private static async Task<FileContentHttpResult> GeoJsonAsync(HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue,
-        CropClasses classes, CancellationToken ct)
+        CropClasses classes, RegionTime time, CancellationToken ct)
     {
         var loaded = await LoadAsync(http, db, catalogue, classes, ct);
-        return TypedResults.File(ObservationGeoJson.Write(loaded.Observations, loaded.Survey, catalogue), "application/geo+json",
-            FileName(loaded.Survey, "geojson"));
+        ExportFiles.Attach(http.Response, loaded.Survey, "geojson");
+        return TypedResults.File(ObservationGeoJson.Write(loaded.Observations, loaded.Survey, catalogue, time), "application/geo+json");
     }
 
-    private static async Task<ContentHttpResult> ReportAsync(string? lang, HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue,
-        CropClasses classes, TimeProvider clock, CancellationToken ct)
+    private static async Task<FileContentHttpResult> XlsxAsync(HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue,
+        CropClasses classes, RegionTime time, CancellationToken ct)
     {
         var loaded = await LoadAsync(http, db, catalogue, classes, ct);
-        // The report is self-contained: inline styles and SVG charts, no scripts, nothing fetched.
+        ExportFiles.Attach(http.Response, loaded.Survey, "xlsx");
+        return TypedResults.File(ObservationXlsx.Write(loaded.Observations, loaded.Survey, Summarize(loaded), catalogue, time), XlsxType);
+    }
+
+    private static async Task<FileContentHttpResult> KmlAsync(HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue,
+        CropClasses classes, RegionTime time, CancellationToken ct)
+    {
+        var loaded = await LoadAsync(http, db, catalogue, classes, ct);
+        ExportFiles.Attach(http.Response, loaded.Survey, "kml");
+        return TypedResults.File(ObservationKml.Write(loaded.Observations, loaded.Survey, loaded.Labels, PlotsOf(loaded), catalogue, time),
+            "application/vnd.google-earth.kml+xml");
+    }
+
+    private static async Task<ContentHttpResult> ReportAsync(string? lang, string? download, HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue,
+        CropClasses classes, TimeProvider clock, RegionTime time, PhotoFiles files, CancellationToken ct)
+    {
+        var loaded = await LoadAsync(http, db, catalogue, classes, ct);
+        // The report is self-contained: inline styles, SVG charts and map, thumbnails as data URIs, no scripts, nothing fetched.
         http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-        var html = SurveyReport.Render(loaded.Survey, Summarize(loaded), lang == "en" ? "en" : "vi", clock.GetUtcNow());
+        var details = new SurveyReport.Details(loaded.Observations, PlotsOf(loaded), time, o => ThumbnailDataUri(files, o),
+            catalogue.Crops.TryGetValue(loaded.Survey.Crop, out var crop) ? crop.Name : null);
+        var html = SurveyReport.Render(loaded.Survey, Summarize(loaded), lang == "en" ? "en" : "vi", clock.GetUtcNow(), details);
+        if (download is "1" or "true") ExportFiles.Attach(http.Response, loaded.Survey, "html");
         return TypedResults.Content(html, "text/html; charset=utf-8");
     }
 
-    /// <summary>An ASCII file name from the survey's name and date (Content-Disposition also carries the UTF-8 name).</summary>
-    private static string FileName(Survey s, string extension)
+    private static string? ThumbnailDataUri(PhotoFiles files, Observation o)
     {
-        var safe = new string(s.Name.Normalize(System.Text.NormalizationForm.FormD).Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or ' ').ToArray()).Trim().Replace(' ', '-');
-        return $"{(safe.Length == 0 ? "survey" : safe)}-{s.CreatedAt:yyyyMMdd}.{extension}";
+        if (o.PhotoSha256 is null) return null;
+        var path = files.ThumbnailPath(o.PhotoSha256);
+        return File.Exists(path) ? "data:image/jpeg;base64," + Convert.ToBase64String(File.ReadAllBytes(path)) : null;
     }
 }

@@ -31,16 +31,33 @@ public static class SurveyReport
         ["agreementNote"] = ("Hàng: nhãn của cán bộ; cột: nhãn của mô hình.", "Rows: the officer's label; columns: the model's."),
         ["accuracy"] = ("Tỷ lệ trùng khớp", "Agreement"),
         ["noReview"] = ("Chưa có quan sát nào được kiểm tra.", "No observation has been reviewed yet."),
+        ["map"] = ("Bản đồ điểm quan sát", "Map of the observations"),
+        ["mapNote"] = ("Màu theo nhãn, kích thước theo mức độ; {0} quan sát không có vị trí không được vẽ.", "Colour by label, size by severity; {0} observations without a position are not drawn."),
+        ["scale"] = ("tỷ lệ gần đúng", "approximate scale"),
+        ["list"] = ("Danh sách quan sát", "Observations"),
+        ["photo"] = ("Ảnh", "Photo"),
+        ["takenAt"] = ("Thời điểm chụp", "Taken at"),
+        ["source"] = ("nguồn", "source"),
+        ["label"] = ("Nhãn", "Label"),
+        ["grade"] = ("Mức độ", "Severity"),
+        ["page"] = ("Trang", "Page"),
+        ["preparedBy"] = ("Người lập báo cáo", "Prepared by"),
+        ["approvedBy"] = ("Xác nhận của đơn vị", "Approved by"),
+        ["sign"] = ("(Ký, ghi rõ họ tên)", "(Signature and full name)"),
+        ["date"] = ("Ngày ...... tháng ...... năm ......", "Date: ...................."),
         ["note"] = ("Nhãn tính: của cán bộ nếu đã kiểm tra, nếu không thì của mô hình; ảnh mô hình từ chối chỉ được tính sau khi kiểm tra.",
                     "Label counted: the officer's when reviewed, else the model's; photos the model rejected count only once reviewed."),
     };
 
-    public static string Render(Survey survey, SummaryResponse summary, string lang, DateTimeOffset now)
+    /// <summary>What the report shows besides the summary: the observations (map, list), plot boundaries, times, thumbnails.</summary>
+    public sealed record Details(IReadOnlyList<Observation> Observations, IReadOnlyList<PlotShape> Plots, RegionTime Time, Func<Observation, string?> Thumbnail,
+        CropVision.Serving.Catalogue.Text? CropName = null);
+
+    public static string Render(Survey survey, SummaryResponse summary, string lang, DateTimeOffset now, Details details)
     {
         string T(string key) => lang == "en" ? Text[key].En : Text[key].Vi;
         string Name(string label) => summary.Labels.FirstOrDefault(l => l.Label == label) is { } n ? (lang == "en" ? n.En : n.Vi) : label;
         string Grade(string grade) => summary.SeverityGrades.FirstOrDefault(g => g.Label == grade) is { } n ? (lang == "en" ? n.En : n.Vi) : grade;
-        static string E(string? s) => Encode(s);
         static string Pct(double v) => (v * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
 
         var o = summary.Overall;
@@ -49,18 +66,28 @@ public static class SurveyReport
             .Append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}")
             .Append("table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}")
             .Append(".facts td{border:none;text-align:left;padding:.1em .8em .1em 0}.note{color:#555;font-size:.9em}svg text{font-size:12px}")
-            .Append("@media print{body{margin:1cm}h2{break-after:avoid}table,svg{break-inside:avoid}}</style></head><body>");
+            .Append(".obs img{width:64px;height:64px;object-fit:cover}.obs td{vertical-align:top;text-align:left}.sign{display:flex;justify-content:space-between;margin-top:3em;break-inside:avoid}")
+            .Append(".sign div{width:45%;text-align:center}.sign .line{margin-top:4.5em;border-top:1px solid #222}")
+            // A4 with the page number in the bottom margin box (Chromium prints @page margin boxes).
+            .Append($"@page{{size:A4;margin:16mm 14mm 18mm;@bottom-center{{content:\"{T("page")} \" counter(page) \" / \" counter(pages);font-size:9pt;color:#555}}}}")
+            .Append("@media print{body{margin:0}h2{break-after:avoid}tr,svg{break-inside:avoid}}</style></head><body>");
         html.Append($"<h1>{E(T("title"))}: {E(survey.Name)}</h1><table class=\"facts\">")
-            .Append($"<tr><td>{E(T("crop"))}</td><td>{E(survey.Crop)}</td></tr>")
+            .Append($"<tr><td>{E(T("crop"))}</td><td>{E(details.CropName is { } crop ? (lang == "en" ? crop.En : crop.Vi) : survey.Crop)}</td></tr>")
             .Append($"<tr><td>{E(T("area"))}</td><td>{E(string.Join(", ", new[] { survey.Commune, survey.District }.Where(s => !string.IsNullOrEmpty(s))))}</td></tr>")
             .Append($"<tr><td>{E(T("dates"))}</td><td>{survey.StartsOn:yyyy-MM-dd} – {survey.EndsOn:yyyy-MM-dd}</td></tr>")
             .Append($"<tr><td>{E(T("team"))}</td><td>{E(survey.Team)}</td></tr>")
-            .Append($"<tr><td>{E(T("generated"))}</td><td>{now:yyyy-MM-dd HH:mm} UTC</td></tr>")
+            .Append($"<tr><td>{E(T("generated"))}</td><td>{E(details.Time.Readable(now))}</td></tr>")
             .Append($"<tr><td>{E(T("observations"))}</td><td>{o.Observations}</td></tr>")
             .Append($"<tr><td>{E(T("reviewed"))}</td><td>{o.Reviewed} ({Pct(o.ReviewedShare)})</td></tr>")
             .Append($"<tr><td>{E(T("assessed"))}</td><td>{o.Assessed}</td></tr>")
             .Append($"<tr><td>{E(T("meanSeverity"))}</td><td>{o.MeanSeverity?.ToString("0.00", CultureInfo.InvariantCulture) ?? "–"}</td></tr></table>");
         html.Append($"<p class=\"note\">{E(T("note"))}</p>");
+        var placed = details.Observations.Where(x => x.Latitude is not null && x.Longitude is not null).ToList();
+        html.Append($"<h2>{E(T("map"))}</h2>")
+            .Append(ReportMap.Svg([.. placed.Select(x => new MapPoint(x.Latitude!.Value, x.Longitude!.Value, SurveySummary.LabelOf(x), ObservationGeoJson.GradeNumber(SurveySummary.SeverityOf(x))))],
+                details.Plots, T("scale")))
+            .Append($"<p class=\"note\">{E(string.Format(CultureInfo.InvariantCulture, T("mapNote"), details.Observations.Count - placed.Count))} ")
+            .Append(string.Join(" ", summary.Labels.Select(l => $"<span style=\"color:{ObservationKml.ColourOf(l.Label)}\">●</span> {E(Name(l.Label))}"))).Append("</p>");
 
         html.Append($"<h2>{E(T("incidence"))}</h2>").Append(Bars(o.Incidence.Select(kv => (Name(kv.Key), kv.Value, Pct(kv.Value))).ToList(), 1.0));
         if (o.Severity.Count > 0)
@@ -96,8 +123,28 @@ public static class SurveyReport
             html.Append("</table>");
         }
         else html.Append($"<p>{E(T("noReview"))}</p>");
+        AppendList(html, details, T, Name);
+        html.Append($"<div class=\"sign\" data-testid=\"signature\"><div>{E(T("date"))}<br><b>{E(T("approvedBy"))}</b><br>{E(T("sign"))}<div class=\"line\"></div></div>")
+            .Append($"<div><br><b>{E(T("preparedBy"))}</b><br>{E(T("sign"))}<div class=\"line\"></div></div></div>");
         return html.Append("</body></html>").ToString();
     }
+
+    /// <summary>One row per observation with its thumbnail inlined (a data URI), so a saved copy needs no sign-in.</summary>
+    private static void AppendList(StringBuilder html, Details details, Func<string, string> T, Func<string, string> name)
+    {
+        html.Append($"<h2>{E(T("list"))}</h2><table class=\"obs\"><tr><th>{E(T("photo"))}</th><th>{E(T("takenAt"))}</th><th>{E(T("plot"))}</th><th>{E(T("label"))}</th><th>{E(T("grade"))}</th></tr>");
+        foreach (var o in details.Observations)
+        {
+            var thumb = details.Thumbnail(o);
+            var label = SurveySummary.LabelOf(o);
+            html.Append($"<tr><td>{(thumb is null ? "–" : $"<img alt=\"\" src=\"{thumb}\">")}</td>")
+                .Append($"<td>{E(details.Time.Iso(o.TakenAt))}<br><span class=\"note\">{E(T("source"))}: {E(o.TakenAtSource.ToString().ToLowerInvariant())}</span></td>")
+                .Append($"<td>{E(o.PlotCode ?? T("none"))}</td><td>{E(label is null ? T("none") : name(label))}</td><td>{E(SurveySummary.SeverityOf(o) ?? "–")}</td></tr>");
+        }
+        html.Append("</table>");
+    }
+
+    private static string E(string? s) => Encode(s);
 
     /// <summary>Escapes markup only; Vietnamese stays readable in the source (the page is UTF-8).</summary>
     private static string Encode(string? s) =>

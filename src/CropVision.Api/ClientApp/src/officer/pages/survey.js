@@ -1,10 +1,12 @@
 // A survey's page (#/surveys/{id}): header, map, incidence, agreement, upload, observations, exports.
 import { h } from '../../dom.js';
-import { lang, pick, t } from '../../i18n.js';
+import { pick, t } from '../../i18n.js';
 import { officerApi } from '../api.js';
 import { colourOf, drawMap } from '../map.js';
 import { root, session, shell } from '../session.js';
 import { agreement } from '../survey/agreement.js';
+import { exportsCard } from '../survey/exports.js';
+import { manageCard } from '../survey/manage.js';
 import { row } from '../survey/observation-row.js';
 import { upload } from '../survey/upload.js';
 
@@ -37,11 +39,8 @@ export async function surveyPage(id) {
       h('table', { class: 'observations', 'data-testid': 'observations' },
         h('thead', {}, h('tr', {}, ['photo', 'takenAt', 'plot', 'model', 'review'].map((k) => h('th', {}, t(`officer.${k}`))))),
         h('tbody', {}, observations.items.map((o) => row(id, o, summary.labels, labelName))))),
-    h('section', { class: 'card' }, h('h2', {}, t('officer.exports')),
-      h('p', { class: 'exports' },
-        h('a', { class: 'button', href: officerApi.exportUrl(id, 'csv'), download: '', 'data-testid': 'export-csv' }, t('officer.csv')),
-        h('a', { class: 'button', href: officerApi.exportUrl(id, 'geojson'), download: '', 'data-testid': 'export-geojson' }, t('officer.geojson')),
-        h('a', { class: 'button', href: `${officerApi.exportUrl(id, 'report')}?lang=${lang()}`, target: '_blank', 'data-testid': 'export-report' }, t('officer.report')))));
+    exportsCard(id),
+    manageCard(survey, () => surveyPage(id)));
 
   for (const el of root.querySelectorAll('.swatch')) el.style.background = colourOf(el.dataset.colour);
   const points = observations.items.filter((o) => o.latitude != null).map((o) => ({
