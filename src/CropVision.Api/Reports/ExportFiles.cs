@@ -4,7 +4,7 @@ using Microsoft.Net.Http.Headers;
 
 namespace CropVision.Api.Reports;
 
-/// <summary>Download names: an ASCII one with Vietnamese letters transliterated, and the survey's own name as UTF-8.</summary>
+/// <summary>Download names: the survey's name with its Vietnamese letters transliterated (dieu-tra-benh-la-ca-phe-...).</summary>
 public static class ExportFiles
 {
     // Each Vietnamese letter with its marks, and the plain letter it becomes (the machine runs with invariant globalization,
@@ -36,20 +36,10 @@ public static class ExportFiles
     public static string AsciiName(Survey s, string extension) =>
         $"{(Slug(s.Name) is { Length: > 0 } slug ? slug : "survey")}-{s.CreatedAt:yyyyMMdd}.{extension}";
 
-    /// <summary>The name with its Vietnamese letters, for clients that read <c>filename*</c>; only characters no file system refuses.</summary>
-    public static string Utf8Name(Survey s, string extension)
-    {
-        var bad = Path.GetInvalidFileNameChars().Concat("\\/:*?\"<>|").ToHashSet();
-        var name = new string([.. s.Name.Trim().Select(c => bad.Contains(c) || char.IsControl(c) ? '-' : c)]);
-        return $"{(name.Length == 0 ? "survey" : name)}-{s.CreatedAt:yyyyMMdd}.{extension}";
-    }
-
-    /// <summary>Content-Disposition with both <c>filename</c> (ASCII) and <c>filename*</c> (UTF-8, RFC 6266/8187).</summary>
-    public static void Attach(HttpResponse response, Survey s, string extension)
-    {
-        var header = new ContentDispositionHeaderValue("attachment") { FileName = AsciiName(s, extension) };
-        header.SetHttpFileName(Utf8Name(s, extension)); // sets filename* (UTF-8) and replaces filename with an encoded form...
-        header.FileName = AsciiName(s, extension);      // ...so filename is put back to the transliterated one
-        response.Headers.ContentDisposition = header.ToString();
-    }
+    /// <summary>
+    /// Content-Disposition with the transliterated name only: a <c>filename*</c> with the Vietnamese letters would be what
+    /// browsers save under, and accented names break on the district's Windows shares, zip tools and e-mail gateways.
+    /// </summary>
+    public static void Attach(HttpResponse response, Survey s, string extension) =>
+        response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = AsciiName(s, extension) }.ToString();
 }
