@@ -7,6 +7,7 @@ using CropVision.Api.ModelInfo;
 using CropVision.Api.Officer;
 using CropVision.Api.OnDevice;
 using CropVision.Api.OpenInference;
+using CropVision.Api.Plots;
 using CropVision.Api.Predictions;
 using CropVision.Api.Reports;
 using CropVision.Api.Review;
@@ -62,6 +63,7 @@ app.MapOpenInferenceApi(); // /v2 (KServe / Triton protocol)
 app.MapFeedbackApi();      // /v1/feedback
 app.MapAccountsApi();      // /v1/auth, /v1/accounts
 app.MapSurveysApi();       // /v1/surveys and their observations
+app.MapPlotsApi();         // /v1/plots (kept across surveys)
 app.MapReviewApi();        // /v1/review
 app.MapJobsApi();          // /v1/jobs, /v1/surveys/{id}/imports
 app.MapReportsApi();       // summaries, CSV, GeoJSON, the printable report
