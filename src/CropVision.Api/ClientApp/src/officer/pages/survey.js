@@ -12,7 +12,8 @@ import { allPlots } from '../plots-api.js';
 import { drawPlots } from '../plot-layer.js';
 
 export async function surveyPage(id) {
-  const [survey, summary, observations, plots] = await Promise.all([officerApi.survey(id), officerApi.summary(id), officerApi.observations(id), allPlots().catch(() => [])]);
+  const [survey, summary, observations, teamPlots] = await Promise.all([officerApi.survey(id), officerApi.summary(id), officerApi.observations(id), allPlots().catch(() => [])]);
+  const plots = teamPlots.filter((p) => p.team === survey.team); // an admin reads every team's
   const names = Object.fromEntries(summary.labels.map((l) => [l.label, l]));
   const labelName = (label) => (label && names[label] ? pick(names[label]) : label ?? t('officer.none'));
   const mapEl = h('div', { class: 'map', 'data-testid': 'map' });
