@@ -86,4 +86,54 @@ public sealed class PlotsAndTrailPageTests(WebAppFixture app) : IClassFixture<We
         await Expect(page.GetByText(WebStrings.Vi("officer.noPlots"))).ToBeVisibleAsync();
         Assert.Empty(errors);
     }
+
+    [BrowserFact(needsBracol: false)]
+    public async Task In_the_queue_an_officer_sides_with_the_farmer_corrects_the_severity_alone_and_undoes()
+    {
+        Guid id;
+        await using (var scope = app.Service.Services.CreateAsyncScope())
+            id = (await scope.ServiceProvider.GetRequiredService<ObservationStore>().AddAsync(new ObservationInput
+            {
+                Crop = "coffee", Source = ObservationSource.FarmerFeedback, UsePhotoPosition = false,
+                Model = new ModelAnswer(2, "rust", 0.55, "1", "uncertain"), FarmerVerdict = FarmerVerdict.Wrong, FarmerLabel = "miner",
+            }, StorePhotos.Jpeg(6161), CancellationToken.None)).Observation.Id;
+
+        await using var desk = await app.NewDesktopAsync();
+        var page = await desk.NewPageAsync();
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync("/officer/");
+        await page.GetByTestId("user").FillAsync(OfficerService.AdminUser);
+        await page.GetByTestId("password").FillAsync(OfficerService.AdminPassword);
+        await page.GetByTestId("sign-in").ClickAsync();
+        await page.GetByTestId("nav-review").ClickAsync();
+
+        var first = page.GetByTestId("review-row").First; // the farmer's "wrong" on an uncertain answer ranks first
+        await Expect(first.GetByTestId("review-agree-model")).ToBeVisibleAsync();
+        await Expect(first.GetByTestId("review-confirm")).ToHaveCountAsync(0); // no bare "Đúng" for a farmer's "wrong"
+        await first.GetByTestId("review-agree-farmer").ClickAsync(); // no severity chosen: not required
+        await Expect(first.GetByTestId("reviewed")).ToBeVisibleAsync();
+        await page.RunAndWaitForResponseAsync(() => first.GetByTestId("review-severity").SelectOptionAsync("2"),
+            r => r.Url.EndsWith($"/v1/review/{id}") && r.Request.Method == "PATCH");
+        await using (var scope = app.Service.Services.CreateAsyncScope())
+        {
+            var o = await scope.ServiceProvider.GetRequiredService<FieldStoreContext>().Observations.AsNoTracking().SingleAsync(x => x.Id == id);
+            Assert.Equal(("miner", "2"), (o.ConfirmedLabel, o.ConfirmedSeverity));
+            var trail = await scope.ServiceProvider.GetRequiredService<ReviewTrail>().ListAsync(id, CancellationToken.None);
+            Assert.Equal(WebStrings.Vi("officer.agreeFarmer"), trail[0].Comment);
+            Assert.Equal(("miner", "2"), (trail[1].ToLabel, trail[1].ToSeverity));
+        }
+
+        await first.GetByTestId("review-undo").ClickAsync();
+        await Expect(first.GetByTestId("reviewed")).ToBeVisibleAsync(); // one step back: miner, no grade
+        await first.GetByTestId("review-undo").ClickAsync();
+        await Expect(first.GetByTestId("review-agree-farmer")).ToBeVisibleAsync(); // unreviewed again
+        await using (var scope = app.Service.Services.CreateAsyncScope())
+        {
+            var o = await scope.ServiceProvider.GetRequiredService<FieldStoreContext>().Observations.AsNoTracking().SingleAsync(x => x.Id == id);
+            Assert.False(o.IsReviewed);
+            Assert.Equal(4, (await scope.ServiceProvider.GetRequiredService<ReviewTrail>().ListAsync(id, CancellationToken.None)).Count);
+        }
+        Assert.Empty(errors);
+    }
 }
