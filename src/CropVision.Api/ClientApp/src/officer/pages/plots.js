@@ -2,14 +2,14 @@
 import * as L from 'leaflet';
 import '../records.css';
 import { h, render } from '../../dom.js';
-import { t } from '../../i18n.js';
+import { lang, t } from '../../i18n.js';
 import { ProblemError } from '../../api.js';
 import { drawMap } from '../map.js';
 import { allPlots, plotsApi } from '../plots-api.js';
 import { drawPlots, latLngsOf } from '../plot-layer.js';
 import { reason, session, shell } from '../session.js';
 
-const area = (m2) => (m2 == null ? '' : t('officer.plotAreaValue', { area: Math.round(m2).toLocaleString('vi-VN') }));
+const area = (m2) => (m2 == null ? '' : t('officer.plotAreaValue', { area: Math.round(m2).toLocaleString(lang() === 'vi' ? 'vi-VN' : 'en-GB') }));
 
 export async function plotsPage(editing = null) {
   const plots = await allPlots();
