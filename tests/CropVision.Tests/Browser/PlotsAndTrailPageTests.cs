@@ -136,4 +136,29 @@ public sealed class PlotsAndTrailPageTests(WebAppFixture app) : IClassFixture<We
         }
         Assert.Empty(errors);
     }
+
+    [BrowserFact(needsBracol: false)]
+    public async Task The_plots_page_fits_a_360_px_phone_with_48_px_targets()
+    {
+        await using var phone = await app.NewPhoneAsync();
+        var page = await phone.NewPageAsync();
+        await page.GotoAsync("/officer/");
+        await page.GetByTestId("user").FillAsync(OfficerService.AdminUser);
+        await page.GetByTestId("password").FillAsync(OfficerService.AdminPassword);
+        await page.GetByTestId("sign-in").ClickAsync();
+        await page.GotoAsync("/officer/#/plots");
+        await Expect(page.GetByTestId("plot-form")).ToBeVisibleAsync();
+        // The page's own content (the shared header is the phone layout's business) stays within the screen.
+        var wide = await page.EvaluateAsync<string[]>("""
+            [...document.querySelectorAll('main.officer *')].filter((e) => !e.parentElement.closest('.leaflet-container')) // the map clips its own panes
+              .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
+              .map((e) => `${e.tagName}.${e.className}`)
+            """);
+        Assert.Empty(wide);
+        var small = await page.EvaluateAsync<string[]>("""
+            [...document.querySelectorAll('main.officer button, main.officer input')].filter((e) => e.getBoundingClientRect().height < 48)
+              .map((e) => e.dataset.testid ?? e.name)
+            """);
+        Assert.Empty(small);
+    }
 }
