@@ -7,6 +7,7 @@ using CropVision.Api.ModelInfo;
 using CropVision.Api.Officer;
 using CropVision.Api.OnDevice;
 using CropVision.Api.OpenInference;
+using CropVision.Api.Plots;
 using CropVision.Api.Predictions;
 using CropVision.Api.Reports;
 using CropVision.Api.Review;
@@ -64,6 +65,7 @@ app.MapFeedbackApi();      // /v1/feedback
 app.MapDeviceAnswerApi();  // /v1/device-answers (answers made on the phone, sent when online; OnDevice/)
 app.MapAccountsApi();      // /v1/auth, /v1/accounts
 app.MapSurveysApi();       // /v1/surveys and their observations
+app.MapPlotsApi();         // /v1/plots (kept across surveys)
 app.MapReviewApi();        // /v1/review
 app.MapJobsApi();          // /v1/jobs, /v1/surveys/{id}/imports
 app.MapReportsApi();       // summaries, CSV, GeoJSON, the printable report

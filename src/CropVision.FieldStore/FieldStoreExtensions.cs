@@ -63,6 +63,8 @@ public static class FieldStoreExtensions
         services.AddSingleton<PhotoFiles>();
         services.AddScoped<ObservationStore>();
         services.AddScoped<SurveyStore>();
+        services.AddScoped<Plots.PlotStore>();
+        services.AddScoped<Observations.ReviewTrail>();
         services.AddScoped<FeedbackPhotoQuota>();
         services.AddScoped<FarmerFeedbackWriter>();
         return services;

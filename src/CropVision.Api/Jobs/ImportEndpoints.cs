@@ -4,6 +4,7 @@ using CropVision.Api.Uploads;
 using CropVision.FieldStore;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
+using CropVision.FieldStore.Plots;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
@@ -24,7 +25,8 @@ public static class ImportEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         imports.MapPost("/", StartAsync).WithName("StartImport")
             .Accepts<IFormFile>("application/zip", "multipart/form-data")
-            .WithSummary("Import a zip of photos in the background (raw application/zip body, or multipart field 'archive'); 202 with the job");
+            .WithSummary("Import a zip of photos in the background (raw application/zip body, or multipart field 'archive'); 202 with the job. " +
+                         "Plots: plots.csv at the zip's root (file name; plot code), else the photo's folder, else ?plot=");
         imports.MapGet("/", ListAsync).WithName("ListImports");
 
         var jobs = app.MapGroup("/v1/jobs").WithTags("Jobs").RequireOfficer().ProducesProblem(StatusCodes.Status404NotFound);
@@ -33,7 +35,7 @@ public static class ImportEndpoints
     }
 
     private static async Task<Results<Accepted<ImportJobView>, ProblemHttpResult>> StartAsync(Guid id, HttpContext http, FieldStoreContext db, CurrentOfficer officer,
-        FieldStorePaths paths, IOptions<ImportOptions> options, ImportSignal signal, TimeProvider clock)
+        FieldStorePaths paths, IOptions<ImportOptions> options, ImportSignal signal, TimeProvider clock, string? plot = null)
     {
         var ct = http.RequestAborted;
         var limits = options.Value;
@@ -51,12 +53,17 @@ public static class ImportEndpoints
             int entries;
             try { entries = ImportArchive.Inspect(temp, limits); }
             catch (ArchiveRefusedException e) { return Create(e.Status, e.Title, e.Message); }
+            int photos;
+            using (var zip = System.IO.Compression.ZipFile.OpenRead(temp)) photos = ImportPlots.CountPhotos(zip);
+            string? defaultPlot;
+            try { defaultPlot = PlotStore.NormalizeCode(plot); }
+            catch (FieldStoreValidationException e) { return Create(StatusCodes.Status400BadRequest, "Bad plot", e.Message); }
 
             var now = clock.GetUtcNow();
             var job = new ImportJob
             {
                 Id = Guid.NewGuid(), SurveyId = id, Officer = officer.UserName, ArchiveName = Path.GetFileName(name), State = ImportJobState.Queued,
-                TotalEntries = entries, CreatedAt = now, UpdatedAt = now, ArchivePath = "",
+                TotalEntries = entries, TotalPhotos = photos, DefaultPlot = defaultPlot, CreatedAt = now, UpdatedAt = now, ArchivePath = "",
             };
             job.ArchivePath = Path.Combine("imports", $"{job.Id:N}.zip");
             File.Move(temp, paths.Resolve(job.ArchivePath)); // in place before the row that points at it is committed

@@ -5,6 +5,7 @@ using CropVision.FieldStore;
 using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
 using CropVision.FieldStore.Observations;
+using CropVision.FieldStore.Plots;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -124,13 +125,17 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
         using (var zip = ZipFile.OpenRead(archivePath))
         {
             var entries = zip.Entries;
+            var plotOf = ImportPlots.Assign(zip, job.DefaultPlot);
+            IReadOnlyDictionary<string, Plot> plots;
+            try { plots = await EnsurePlotsAsync(job, survey.Team, plotOf, ct); }
+            catch (LeaseLostException) { log.LogWarning("Import {Job}: another process took the job over", jobId); return; }
             long totalRead = 0;
             for (int i = 0; i < entries.Count; i++)
             {
                 var entry = entries[i];
                 if (i < job.NextEntry) { totalRead += Math.Max(0, entry.Length); continue; }
                 ct.ThrowIfCancellationRequested();
-                if (ImportArchive.IsNoise(entry)) { await ProgressAsync(jobId, i, null, null, ct); continue; }
+                if (ImportArchive.IsNoise(entry) || ImportPlots.IsSidecar(entry)) { await ProgressAsync(jobId, i, null, null, ct); continue; }
                 byte[] bytes;
                 try { bytes = ImportArchive.Read(entry, limits, ref totalRead); }
                 catch (EntryRefusedException e) { await ProgressAsync(jobId, i, entry.FullName, e.Message, ct); continue; }
@@ -143,6 +148,8 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
                 {
                     Crop = survey.Crop, SurveyId = survey.Id, OriginalName = entry.FullName, Commune = survey.Commune, Officer = job.Officer,
                 };
+                if (plotOf.TryGetValue(entry.FullName, out var code) && plots.TryGetValue(code, out var plot))
+                    input = input with { PlotCode = plot.Code, PlotId = plot.Id, Commune = plot.Commune ?? survey.Commune };
                 int index = i;
                 try
                 {
@@ -154,6 +161,26 @@ public sealed class ImportWorker(IServiceProvider services, IOptions<ImportOptio
             }
         }
         await FinishAsync(jobId, ImportJobState.Completed, null, ct);
+    }
+
+    /// <summary>
+    /// Finds or creates the plots the zip names (in the survey's team); the first run records on the job which it
+    /// created and which it used (a resumed run finds them all and keeps that record).
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, Plot>> EnsurePlotsAsync(ImportJob job, string team, Dictionary<string, string> plotOf, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<PlotStore>();
+        var (byCode, created) = await store.EnsureAsync(team, plotOf.Values, job.Officer, ct);
+        if (job.PlotsUsed is not null) return byCode;
+        var db = scope.ServiceProvider.GetRequiredService<FieldStoreContext>();
+        var row = await db.ImportJobs.FirstOrDefaultAsync(j => j.Id == job.Id, ct);
+        if (row?.LeaseOwner != _owner) throw new LeaseLostException();
+        row.PlotsCreated = string.Join('\n', created.Order(StringComparer.Ordinal));
+        row.PlotsUsed = string.Join('\n', plotOf.Values.Distinct().Order(StringComparer.Ordinal));
+        Touch(row);
+        await db.SaveChangesAsync(ct);
+        return byCode;
     }
 
     /// <summary>Counts an imported entry, in the observation's own transaction (also renews the lease).</summary>

@@ -41,6 +41,8 @@ public static class ReviewEndpoints
         group.MapPatch("/{observationId:guid}", ReviewAsync).WithName("ReviewFromQueue")
             .WithSummary("Record the verdict: confirmedLabel and confirmedSeverity (as on the survey page), notes, plotCode; clearReview: true undoes it")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapReviewTrail((http, oid) => Reviewable(http.RequestServices.GetRequiredService<FieldStoreContext>(), http.RequestServices.GetRequiredService<CurrentOfficer>())
+            .FirstOrDefaultAsync(o => o.Id == oid, http.RequestAborted), "/{observationId:guid}/reviews", "Queue");
         group.MapGet("/{observationId:guid}/photo", PhotoAsync).WithName("ReviewPhoto");
         group.MapGet("/{observationId:guid}/thumbnail", ThumbnailAsync).WithName("ReviewThumbnail");
         return app;
@@ -83,12 +85,11 @@ public static class ReviewEndpoints
         Create(StatusCodes.Status404NotFound, "No such observation", $"Observation {id} does not exist or belongs to another team's survey.");
 
     private static async Task<Results<Ok<ObservationView>, ProblemHttpResult>> ReviewAsync(Guid observationId, ObservationReview? body,
-        FieldStoreContext db, ObservationStore store, CurrentOfficer officer, ReviewRules rules, CancellationToken ct)
+        FieldStoreContext db, CurrentOfficer officer, ObservationEdits edits, CancellationToken ct)
     {
-        if (body is null) return Create(StatusCodes.Status400BadRequest, "Nothing to change", "Send JSON with confirmedLabel, confirmedSeverity, notes, plotCode or clearReview.");
+        if (body is null) return Create(StatusCodes.Status400BadRequest, "Nothing to change", "Send JSON with confirmedLabel, confirmedSeverity, notes, plotCode, latitude and longitude, comment or clearReview.");
         if (await FindAsync(observationId, db, officer, ct, tracked: true) is not { } observation) return NotFound(observationId);
-        if (rules.Apply(observation, body, officer.UserName) is { } refused) return FromReview(refused);
-        await store.SaveReviewAsync(observation, ct);
+        if (await edits.ApplyAsync(observation, body, officer.UserName, ct) is { } refused) return refused;
         return TypedResults.Ok(ObservationView.From(observation));
     }
 

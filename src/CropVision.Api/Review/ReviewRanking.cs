@@ -1,4 +1,5 @@
 using CropVision.FieldStore.Model;
+using CropVision.FieldStore.Summaries;
 
 namespace CropVision.Api.Review;
 
@@ -9,7 +10,7 @@ public sealed record RankedObservation(Observation Observation, double Score, IR
 /// Orders unreviewed photos by how much a human verdict is worth (each reason adds to the score):
 /// the model was <c>uncertain</c> (3); the farmer said "wrong" (3); the model and the farmer name different classes (2);
 /// the farmer's phone answered offline and the service, on the same photo, gives another label or status (3);
-/// the photo's class (the farmer's, else the model's) is rare among confirmed labels (up to 2: 2 for a class no one has
+/// the photo's class (the farmer's, else the model's; never healthy) is rare among confirmed labels (up to 2: 2 for a class no one has
 /// confirmed yet); it was taken in a new place, about 1 km from any reviewed photo (1). Ties: newest first.
 /// </summary>
 public static class ReviewRanking
@@ -36,7 +37,8 @@ public static class ReviewRanking
             if (o.FarmerVerdict == FarmerVerdict.Wrong) Add(3, FarmerSaidWrong);
             if (o.FarmerLabel is { } farmer && o.ModelLabel is { } model && farmer != model) Add(2, Disagree);
             if (o.AnsweredOnDevice && (o.DeviceLabel != o.ModelLabel || o.DeviceStatus != o.ModelStatus)) Add(3, PhoneDisagrees);
-            if ((o.FarmerLabel ?? o.ModelLabel) is { } label)
+            // Rarity is about training data for a stress: a healthy leaf is never "rare".
+            if ((o.FarmerLabel ?? o.ModelLabel) is { } label && label != SurveySummary.Healthy)
             {
                 // 2 for a class never confirmed, falling to 0 for the most confirmed class.
                 double rarity = most == 0 ? 1 : 1 - confirmedPerClass.GetValueOrDefault(label) / (double)most;

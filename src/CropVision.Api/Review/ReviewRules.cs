@@ -9,15 +9,15 @@ public sealed record ReviewRefusal(string Title, string Detail, bool Unprocessab
 
 /// <summary>
 /// An officer's verdict on an observation, the same from the survey page and from the review queue: a confirmed label
-/// (one of the crop's classes) and severity mark it reviewed, clearReview undoes that, notes and plot code are kept.
+/// (one of the crop's classes) and/or severity mark it reviewed (severity alone keeps the label), clearReview undoes that, notes are kept.
 /// </summary>
 public sealed class ReviewRules(CropClasses classes, TimeProvider clock)
 {
     /// <summary>Applies <paramref name="body"/> to <paramref name="o"/>; null when done, else why it was refused (nothing changed then).</summary>
     public ReviewRefusal? Apply(Observation o, ObservationReview body, string reviewer)
     {
-        if (body.Notes?.Length > ObservationStore.MaxTextLength || body.PlotCode?.Length > 100)
-            return new("Text too long", "Notes: 4000 characters at most; plot code: 100.", Unprocessable: false);
+        if (body.Notes?.Length > ObservationStore.MaxTextLength || body.PlotCode?.Length > 100 || body.Comment?.Length > ReviewTrail.MaxComment)
+            return new("Text too long", "Notes: 4000 characters at most; plot code: 100; comment: 1000.", Unprocessable: false);
         if (body.ClearReview == true)
         {
             (o.ConfirmedLabel, o.ConfirmedSeverity, o.ReviewedBy, o.ReviewedAt) = (null, null, null, null);
@@ -41,7 +41,7 @@ public sealed class ReviewRules(CropClasses classes, TimeProvider clock)
             o.ReviewedAt = clock.GetUtcNow();
         }
         if (body.Notes is not null) o.Notes = body.Notes;
-        if (body.PlotCode is not null) o.PlotCode = string.IsNullOrWhiteSpace(body.PlotCode) ? null : body.PlotCode.Trim();
-        return null;
+        return null; // plot and position: ObservationEdits, which needs the store
+
     }
 }

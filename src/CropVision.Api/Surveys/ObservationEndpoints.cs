@@ -9,6 +9,7 @@ using CropVision.FieldStore.Infrastructure;
 using CropVision.FieldStore.Model;
 using CropVision.FieldStore.Observations;
 using CropVision.FieldStore.Photos;
+using CropVision.FieldStore.Plots;
 using CropVision.Serving;
 using CropVision.Serving.Batching;
 using CropVision.Serving.Catalogue;
@@ -41,15 +42,17 @@ public static class ObservationEndpoints
             .WithSummary("Observations, paged (?page, ?pageSize), filtered by ?label (the officer's if reviewed, else the model's), ?status, ?reviewed, ?plot, ?from, ?to (taken-at), ?bbox=minLon,minLat,maxLon,maxLat");
         group.MapGet("/{observationId:guid}", GetAsync).WithName("GetObservation");
         group.MapPatch("/{observationId:guid}", ReviewAsync).WithName("ReviewObservation")
-            .WithSummary("Review: confirmedLabel (one of the crop's classes) and confirmedSeverity mark it reviewed; notes, plotCode; clearReview: true undoes the review");
+            .WithSummary("Review: confirmedLabel (one of the crop's classes) and/or confirmedSeverity mark it reviewed; notes; plotCode or plotId; latitude and longitude (the officer's); comment (in the trail); clearReview: true clears the review");
         group.MapDelete("/{observationId:guid}", DeleteAsync).WithName("DeleteObservation");
+        group.MapReviewTrail((http, oid) => http.RequestServices.GetRequiredService<FieldStoreContext>().Observations
+            .FirstOrDefaultAsync(o => o.Id == oid && o.SurveyId == http.Survey().Id, http.RequestAborted), "/{observationId:guid}/reviews", "SurveyObservation");
         group.MapGet("/{observationId:guid}/photo", PhotoAsync).WithName("ObservationPhoto");
         group.MapGet("/{observationId:guid}/thumbnail", ThumbnailAsync).WithName("ObservationThumbnail");
         return surveys;
     }
 
     private static async Task<Results<Created<ObservationView>, Ok<UploadResponse>, ProblemHttpResult>> AddAsync(Guid id, HttpContext http,
-        CurrentOfficer officer, ObservationIntake intake, IOptions<LimitsOptions> limits)
+        CurrentOfficer officer, ObservationIntake intake, IOptions<LimitsOptions> limits, PlotStore plots)
     {
         var ct = http.RequestAborted;
         var survey = http.Survey();
@@ -60,6 +63,15 @@ public static class ObservationEndpoints
         try { images = await ImageUploads.ReadAsync(http.Request, limits.Value, MaxPhotosPerRequest, ct, fields); }
         catch (UploadException e) { return Create(e.Status, e.Title, e.Message); }
 
+        // Plot codes name the team's plot records; unknown codes create plots.
+        IReadOnlyDictionary<string, Plot> plotsByCode;
+        try
+        {
+            var codes = Enumerable.Range(0, images.Count).Select(i => PlotStore.NormalizeCode(PlotField(fields, i)));
+            plotsByCode = (await plots.EnsureAsync(survey.Team, codes, officer.UserName, ct)).ByCode;
+        }
+        catch (FieldStoreValidationException e) { return Create(StatusCodes.Status422UnprocessableEntity, "Bad field", e.Message); }
+
         var items = new List<UploadItem>();
         for (int i = 0; i < images.Count; i++)
         {
@@ -69,6 +81,8 @@ public static class ObservationEndpoints
             try
             {
                 var input = InputFor(survey, officer, image, fields, i);
+                if (input.PlotCode is { } code && plotsByCode.TryGetValue(PlotStore.NormalizeCode(code)!, out var plot))
+                    input = input with { PlotCode = plot.Code, PlotId = plot.Id, Commune = plot.Commune ?? input.Commune };
                 added = await intake.AddAsync(input, image.Bytes, BusyWaits, ct);
             }
             catch (FormatException e) { failure = Create(StatusCodes.Status400BadRequest, "Bad field", e.Message); }
@@ -110,6 +124,9 @@ public static class ObservationEndpoints
             Notes = Field("notes"),
         };
     }
+
+    private static string? PlotField(Dictionary<string, string> fields, int index) =>
+        fields.TryGetValue($"plot[{index}]", out var own) ? NullIfEmpty(own) : fields.TryGetValue("plot", out var all) ? NullIfEmpty(all) : null;
 
     private static string? NullIfEmpty(string s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
@@ -172,12 +189,11 @@ public static class ObservationEndpoints
             : NoObservation(id, observationId);
 
     private static async Task<Results<Ok<ObservationView>, ProblemHttpResult>> ReviewAsync(Guid id, Guid observationId, ObservationReview? body,
-        FieldStoreContext db, ObservationStore store, CurrentOfficer officer, ReviewRules rules, CancellationToken ct)
+        FieldStoreContext db, CurrentOfficer officer, ObservationEdits edits, CancellationToken ct)
     {
-        if (body is null) return Create(StatusCodes.Status400BadRequest, "Nothing to change", "Send JSON with confirmedLabel, confirmedSeverity, notes, plotCode or clearReview.");
+        if (body is null) return Create(StatusCodes.Status400BadRequest, "Nothing to change", "Send JSON with confirmedLabel, confirmedSeverity, notes, plotCode, latitude and longitude, comment or clearReview.");
         if (await FindAsync(id, observationId, db, ct, tracked: true) is not { } o) return NoObservation(id, observationId);
-        if (rules.Apply(o, body, officer.UserName) is { } refused) return FromReview(refused);
-        await store.SaveReviewAsync(o, ct);
+        if (await edits.ApplyAsync(o, body, officer.UserName, ct) is { } refused) return refused;
         return TypedResults.Ok(ObservationView.From(o));
     }
 

@@ -26,7 +26,8 @@ public sealed record ObservationView(
     /// <summary>The label that counts: the officer's when reviewed, else the model's.</summary>
     string? Label,
     string? Severity,
-    string PhotoUrl, string ThumbnailUrl)
+    string PhotoUrl, string ThumbnailUrl,
+    Guid? PlotId)
 {
     public static ObservationView From(Observation o)
     {
@@ -36,7 +37,7 @@ public sealed record ObservationView(
             new ModelAnswerView(o.ModelVersion, o.ModelLabel, o.ModelConfidence, o.ModelSeverity, o.ModelStatus, o.ModelError),
             o.IsReviewed, o.IsReviewed ? new ReviewView(o.ConfirmedLabel, o.ConfirmedSeverity, o.ReviewedBy, o.ReviewedAt) : null,
             o.Notes, o.CreatedAt, o.IsReviewed ? o.ConfirmedLabel : o.ModelLabel, o.IsReviewed ? o.ConfirmedSeverity : o.ModelSeverity,
-            basePath + "/photo", basePath + "/thumbnail");
+            basePath + "/photo", basePath + "/thumbnail", o.PlotId);
     }
 }
 
@@ -44,8 +45,13 @@ public sealed record ObservationView(
 public sealed record UploadItem(int Index, string? FileName, ObservationView? Observation, bool Duplicate, Microsoft.AspNetCore.Mvc.ProblemDetails? Error);
 public sealed record UploadResponse(int Added, int Duplicates, int Failed, IReadOnlyList<UploadItem> Items);
 
-/// <summary>PATCH body: confirm a label and severity (marks the observation reviewed), edit notes or plot, or clear the review.</summary>
-public sealed record ObservationReview(string? ConfirmedLabel, string? ConfirmedSeverity, string? Notes, string? PlotCode, bool? ClearReview);
+/// <summary>
+/// PATCH body: confirm a label and/or severity (marks the observation reviewed; severity alone corrects it), edit notes,
+/// move it to a plot (plotCode: found or created in the survey's team; plotId: one of the team's plots; "" for none),
+/// correct its position (latitude and longitude: the officer's), or clear the review; comment goes into the review trail.
+/// </summary>
+public sealed record ObservationReview(string? ConfirmedLabel, string? ConfirmedSeverity, string? Notes, string? PlotCode, bool? ClearReview,
+    string? Comment = null, double? Latitude = null, double? Longitude = null, Guid? PlotId = null);
 
 /// <summary>
 /// Filters of an observation list (query string, bound with [AsParameters]): ?label (the officer's if reviewed, else the

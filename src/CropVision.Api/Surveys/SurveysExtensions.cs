@@ -7,6 +7,7 @@ public static class SurveysExtensions
     public static IHostApplicationBuilder AddSurveys(this IHostApplicationBuilder builder)
     {
         builder.Services.AddScoped<ObservationIntake>();
+        builder.Services.AddScoped<ObservationEdits>();
         builder.Services.AddSingleton<CropClasses>();
         return builder;
     }

@@ -17,6 +17,8 @@ public abstract class FieldStoreContext(DbContextOptions options) : IdentityDbCo
     public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
     public DbSet<ImportJobProblem> ImportJobProblems => Set<ImportJobProblem>();
     public DbSet<ShadowAnswer> ShadowAnswers => Set<ShadowAnswer>();
+    public DbSet<Plot> Plots => Set<Plot>();
+    public DbSet<ReviewEvent> ReviewEvents => Set<ReviewEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

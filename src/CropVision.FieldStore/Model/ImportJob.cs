@@ -21,6 +21,13 @@ public sealed class ImportJob
     public int Added { get; set; }
     public int Duplicates { get; set; }
     public int FailedEntries { get; set; }
+    /// <summary>Photos to import: file entries less folders, macOS noise and the plots.csv sidecar (progress counts these).</summary>
+    public int TotalPhotos { get; set; }
+    /// <summary>The plot code typed in the upload form: for photos no folder or plots.csv gives a plot.</summary>
+    public string? DefaultPlot { get; set; }
+    /// <summary>Plot codes the import created and used, newline-separated (set when the job starts).</summary>
+    public string? PlotsCreated { get; set; }
+    public string? PlotsUsed { get; set; }
     public string? Error { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

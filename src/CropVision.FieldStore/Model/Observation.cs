@@ -7,7 +7,7 @@ public enum ObservationSource { Survey, FarmerFeedback }
 public enum TakenAtSource { Exif, Client, Upload }
 
 /// <summary>Which source gave the position.</summary>
-public enum PositionSource { None, Exif, Client }
+public enum PositionSource { None, Exif, Client, Officer }
 
 /// <summary>A farmer's answer to "was this right?".</summary>
 public enum FarmerVerdict { Right, Wrong }
@@ -35,7 +35,10 @@ public sealed class Observation
     public double? Latitude { get; set; }
     public double? Longitude { get; set; }
     public PositionSource PositionSource { get; set; }
+    /// <summary>The plot's code (kept equal to <see cref="Plot"/>'s code when linked; free text on older rows).</summary>
     public string? PlotCode { get; set; }
+    public Guid? PlotId { get; set; }
+    public Plot? Plot { get; set; }
     public string? Commune { get; set; }
     /// <summary>User name of the officer who uploaded it (null for farmer feedback: farmers stay anonymous).</summary>
     public string? Officer { get; set; }

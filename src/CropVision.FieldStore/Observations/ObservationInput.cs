@@ -29,6 +29,8 @@ public sealed record ObservationInput
     /// <summary>Read EXIF GPS from the photo (off for farmer feedback: farmers stay anonymous).</summary>
     public bool UsePhotoPosition { get; init; } = true;
     public string? PlotCode { get; init; }
+    /// <summary>The plot record (<see cref="Plots.PlotStore.EnsureAsync"/>) whose code is <see cref="PlotCode"/>.</summary>
+    public Guid? PlotId { get; init; }
     public string? Commune { get; init; }
     public string? Officer { get; init; }
     public ModelAnswer? Model { get; init; }

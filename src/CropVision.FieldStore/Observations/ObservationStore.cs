@@ -16,14 +16,22 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
     public const int MaxTextLength = 4000;
 
     /// <summary>
-    /// Saves a review (confirmed label and severity, notes, plot) made on an observation this store's context tracks: the
-    /// caller loaded it tracked from the same request's context and applied the review rules.
+    /// Saves a review (confirmed label and severity, notes, plot, position) made on an observation this store's context
+    /// tracks: the caller loaded it tracked from the same request's context and applied the review rules. A change of
+    /// the verdict (or a comment) is appended to the review trail in the same transaction (<see cref="ReviewTrail"/>).
     /// </summary>
-    public async Task SaveReviewAsync(Observation reviewed, CancellationToken ct)
+    public async Task SaveReviewAsync(Observation reviewed, string by, string? comment, CancellationToken ct)
     {
-        if (db.Entry(reviewed).State == EntityState.Detached)
+        var entry = db.Entry(reviewed);
+        if (entry.State == EntityState.Detached)
             throw new InvalidOperationException("Load the observation with tracking from the request's context before reviewing it.");
         using var span = FieldStoreTelemetry.StartWrite("review");
+        var before = new Verdict(entry.Property(o => o.ReviewedAt).OriginalValue is not null,
+            entry.Property(o => o.ConfirmedLabel).OriginalValue, entry.Property(o => o.ConfirmedSeverity).OriginalValue);
+        var after = Verdict.Of(reviewed);
+        if (before != after || !string.IsNullOrWhiteSpace(comment))
+            db.ReviewEvents.Add(ReviewTrail.Event(reviewed.Id, after.Reviewed || !before.Reviewed ? ReviewEventKind.Review : ReviewEventKind.Clear,
+                by, clock.GetUtcNow(), before, after, comment));
         await db.SaveChangesAsync(ct);
     }
 
@@ -178,6 +186,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
             Longitude = lon,
             PositionSource = positionSource,
             PlotCode = Trim(input.PlotCode, 100),
+            PlotId = input.PlotId,
             Commune = Trim(input.Commune, 100),
             Officer = input.Officer,
             ModelVersion = model?.Version,

@@ -15,7 +15,10 @@ public sealed record GroupSummary(
     IReadOnlyDictionary<string, double> Incidence,
     /// <summary>Assessed leaves by severity grade.</summary>
     IReadOnlyDictionary<string, int> Severity,
-    double? MeanSeverity);
+    double? MeanSeverity,
+    /// <summary>Assessed leaves with any stress (any label but healthy): "% lá bị bệnh" is <see cref="DiseasedShare"/>.</summary>
+    int Diseased,
+    double DiseasedShare);
 
 /// <summary>Model against officer on reviewed leaves: rows are the officer's label, columns the model's.</summary>
 public sealed record Agreement(int Reviewed, int Agreed, double Accuracy, IReadOnlyList<string> Labels, int[][] Matrix);
@@ -35,6 +38,9 @@ public sealed record SurveySummary(GroupSummary Overall, IReadOnlyList<GroupSumm
         return new SurveySummary(Group(null, observations, labels), byPlot, byCommune, AgreementOf(observations, labels));
     }
 
+    /// <summary>The label of a leaf with no stress, the same in every crop's catalogue.</summary>
+    public const string Healthy = "healthy";
+
     public static string? LabelOf(Observation o) => o.IsReviewed ? o.ConfirmedLabel : o.ModelStatus is "ok" or "uncertain" ? o.ModelLabel : null;
     public static string? SeverityOf(Observation o) => o.IsReviewed ? o.ConfirmedSeverity : o.ModelStatus is "ok" or "uncertain" ? o.ModelSeverity : null;
 
@@ -48,8 +54,10 @@ public sealed record SurveySummary(GroupSummary Overall, IReadOnlyList<GroupSumm
             .ToDictionary(g => g.Key, g => g.Count());
         var numeric = assessed.Select(SeverityOf).Select(s => int.TryParse(s, out var v) ? v : (int?)null).Where(v => v is not null).ToList();
         int reviewed = group.Count(o => o.IsReviewed);
+        int diseased = assessed.Count(o => LabelOf(o) != Healthy);
         return new GroupSummary(key, group.Count, reviewed, group.Count == 0 ? 0 : Math.Round((double)reviewed / group.Count, 4), assessed.Count,
-            counts, incidence, severities, numeric.Count == 0 ? null : Math.Round(numeric.Average(v => v!.Value), 3));
+            counts, incidence, severities, numeric.Count == 0 ? null : Math.Round(numeric.Average(v => v!.Value), 3),
+            diseased, assessed.Count == 0 ? 0 : Math.Round((double)diseased / assessed.Count, 4));
     }
 
     private static Agreement? AgreementOf(IReadOnlyCollection<Observation> observations, IReadOnlyList<string> labels)

@@ -15,6 +15,7 @@ sealed class ImportJobEntityTypeConfiguration : IEntityTypeConfiguration<ImportJ
         builder.Property(j => j.ArchiveName).HasMaxLength(260);
         builder.Property(j => j.Error).HasMaxLength(2000);
         builder.Property(j => j.LeaseOwner).HasMaxLength(200);
+        builder.Property(j => j.DefaultPlot).HasMaxLength(100);
         builder.HasOne<Survey>().WithMany().HasForeignKey(j => j.SurveyId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(j => j.Problems).WithOne().HasForeignKey(p => p.JobId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(j => j.State);

@@ -37,6 +37,8 @@ sealed class ObservationEntityTypeConfiguration : IEntityTypeConfiguration<Obser
 
         builder.HasOne(o => o.Survey).WithMany(s => s.Observations).HasForeignKey(o => o.SurveyId).OnDelete(DeleteBehavior.Cascade);
         // A photo row is removed only by the store's reference-counted delete, never by a cascade.
+        // Deleting a plot keeps its observations (and their plot code as text).
+        builder.HasOne(o => o.Plot).WithMany().HasForeignKey(o => o.PlotId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne(o => o.Photo).WithMany().HasForeignKey(o => o.PhotoSha256).OnDelete(DeleteBehavior.Restrict);
 
         // The same photo twice in one survey is one observation (idempotent imports); rows with no survey

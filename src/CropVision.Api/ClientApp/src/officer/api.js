@@ -34,8 +34,8 @@ export const officerApi = {
     const form = { ...fields };
     return postFiles(`${survey(id)}/observations`, files, form, onProgress);
   },
-  /** A zip as the raw body; answers the job. */
-  startImport: (id, zip, onProgress) => postRaw(`${survey(id)}/imports`, zip, onProgress),
+  /** A zip as the raw body; answers the job. plot: for photos that neither a folder nor plots.csv puts in a plot. */
+  startImport: (id, zip, onProgress, plot) => postRaw(`${survey(id)}/imports${plot ? `?plot=${encodeURIComponent(plot)}` : ''}`, zip, onProgress),
   job: (url) => getJson(url),
   exportUrl: (id, kind) => ({ csv: `${survey(id)}/exports/observations.csv`, geojson: `${survey(id)}/exports/observations.geojson`, report: `${survey(id)}/report` }[kind]),
 };

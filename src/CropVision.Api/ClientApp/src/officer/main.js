@@ -1,5 +1,5 @@
 // The officer pages, routed by hash: #/ (survey list, pages/surveys.js), #/surveys/{id} (pages/survey.js and its
-// sections in survey/), #/review (review.js), #/accounts (pages/accounts.js); signed out: pages/login.js. The frame and
+// sections in survey/), #/review (review.js), #/plots (pages/plots.js), #/accounts (pages/accounts.js); signed out: pages/login.js. The frame and
 // the signed-in officer are in session.js. Texts come from the shared string table (Vietnamese first).
 import './officer.css';
 import { h } from '../dom.js';
@@ -12,6 +12,7 @@ import { listPage } from './pages/surveys.js';
 import { surveyPage } from './pages/survey.js';
 import { accountsPage } from './pages/accounts.js';
 import { reviewPage } from './review.js';
+import { plotsPage } from './pages/plots.js';
 
 async function route() {
   try {
@@ -22,6 +23,7 @@ async function route() {
     if (match) await surveyPage(match[1]);
     else if (location.hash === '#/accounts' && isAdmin()) await accountsPage();
     else if (location.hash === '#/review') await reviewPage(shell, reason);
+    else if (location.hash === '#/plots') await plotsPage();
     else await listPage();
   } catch (e) {
     if (e instanceof ProblemError && e.status === 401) { session.me = null; loginPage(route); return; }

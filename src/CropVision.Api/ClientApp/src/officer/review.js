@@ -1,8 +1,10 @@
 // The review queue: photos most worth an officer's verdict first (GET /v1/review), each confirmed or relabelled with its
-// severity in one tap (PATCH /v1/review/{id}), as on the survey page. Route #/review.
+// severity in one tap (PATCH /v1/review/{id}), as on the survey page; a farmer's "wrong" offers the farmer's or the
+// model's label; severity is optional and can be corrected alone afterwards; undo adds a step to the trail. Route #/review.
 import { h, render } from '../dom.js';
 import { lang, pick, t } from '../i18n.js';
 import { getJson, sendJson } from '../api.js';
+import { plotsApi } from './plots-api.js';
 
 const crops = ['coffee', 'rubber', 'ginseng'];
 let crop = 'coffee';
@@ -36,21 +38,39 @@ const answerText = (a, labelName) => `${labelName(a.label)} ${a.confidence != nu
 function row(item, labels, grades, labelName, reason) {
   const o = item.observation;
   const cell = h('div', { class: 'review' });
-  const severity = h('select', { 'aria-label': t('officer.severity'), 'data-testid': 'review-severity' },
-    h('option', { value: '' }, t('officer.severity')), grades.map((g) => h('option', { value: g.label }, `${g.label} · ${pick(g)}`)));
-  const send = async (label) => {
+  const base = `/v1/review/${o.id}`;
+  let reviewed = false;
+  const severity = h('select', {
+    'aria-label': t('officer.severity'), 'data-testid': 'review-severity',
+    // Before a verdict the grade goes with it; after, it corrects the grade on its own.
+    onchange: () => { if (reviewed && severity.value) send({ confirmedSeverity: severity.value }); },
+  }, h('option', { value: '' }, t('officer.severity')), grades.map((g) => h('option', { value: g.label }, `${g.label} · ${pick(g)}`)));
+  const send = async (body) => {
     try {
-      const done = await sendJson('PATCH', `/v1/review/${o.id}`, { confirmedLabel: label, confirmedSeverity: severity.value || null });
-      render(cell, h('span', { 'data-testid': 'reviewed' }, t('officer.confirmed', { label: labelName(done.review.label) })));
+      show(await sendJson('PATCH', base, body));
     } catch (e) { render(cell, t('officer.error', { reason: reason(e) })); }
   };
-  render(cell,
-    o.model.label ? h('button', { type: 'button', class: 'button right', 'data-testid': 'review-confirm', onclick: () => send(o.model.label) }, t('officer.confirm')) : null,
-    h('select', {
-      'aria-label': t('officer.otherLabel'), 'data-testid': 'review-label',
-      onchange: (e) => { if (e.target.value) send(e.target.value); },
-    }, h('option', { value: '' }, t('officer.otherLabel')), labels.map((l) => h('option', { value: l.label }, pick(l)))),
-    grades.length ? severity : null);
+  const verdict = (label, comment) => send({ confirmedLabel: label, confirmedSeverity: severity.value || null, comment });
+  const undo = async () => {
+    try { show((await plotsApi.undo(base)).observation); } catch (e) { render(cell, t('officer.error', { reason: reason(e) })); }
+  };
+  // A farmer's "wrong": side with the farmer's label or with the model's; otherwise one tap confirms the model.
+  const choices = () => (item.farmerVerdict === 'wrong'
+    ? [item.farmerLabel ? h('button', { type: 'button', class: 'button right', 'data-testid': 'review-agree-farmer', onclick: () => verdict(item.farmerLabel, t('officer.agreeFarmer')) }, `${t('officer.agreeFarmer')} (${labelName(item.farmerLabel)})`) : null,
+      o.model.label ? h('button', { type: 'button', class: 'button', 'data-testid': 'review-agree-model', onclick: () => verdict(o.model.label, t('officer.agreeModel')) }, `${t('officer.agreeModel')} (${labelName(o.model.label)})`) : null]
+    : o.model.label ? h('button', { type: 'button', class: 'button right', 'data-testid': 'review-confirm', onclick: () => verdict(o.model.label) }, t('officer.confirm')) : null);
+  const show = (now) => {
+    reviewed = now.reviewed;
+    render(cell,
+      now.reviewed ? h('span', { 'data-testid': 'reviewed' }, t('officer.confirmed', { label: labelName(now.review.label) })) : choices(),
+      h('select', {
+        'aria-label': t('officer.otherLabel'), 'data-testid': 'review-label',
+        onchange: (e) => { if (e.target.value) verdict(e.target.value); },
+      }, h('option', { value: '' }, t('officer.otherLabel')), labels.map((l) => h('option', { value: l.label }, pick(l)))),
+      grades.length ? severity : null,
+      now.reviewed ? h('button', { type: 'button', class: 'button', 'data-testid': 'review-undo', onclick: undo }, t('officer.undo')) : null);
+  };
+  show(o);
   const farmer = item.farmerVerdict ? t(item.farmerVerdict === 'wrong' ? 'officer.farmerWrong' : 'officer.farmerRight', { label: labelName(item.farmerLabel) }) : '';
   return h('tr', { 'data-testid': 'review-row' },
     h('td', {}, h('a', { href: item.photoUrl, target: '_blank' }, h('img', { src: item.thumbnailUrl, alt: labelName(o.label), width: 96, height: 48, loading: 'lazy' }))),

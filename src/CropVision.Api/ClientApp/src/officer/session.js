@@ -21,6 +21,7 @@ export function shell(...content) {
       h('h1', {}, t('officer.title')),
       h('div', { class: 'who' },
         session.me ? h('a', { href: '#/review', class: 'lang button', 'data-testid': 'nav-review' }, t('officer.reviewQueue')) : null,
+        session.me ? h('a', { href: '#/plots', class: 'lang button', 'data-testid': 'nav-plots' }, t('officer.plots')) : null,
         isAdmin() ? h('a', { href: '#/accounts', class: 'lang button', 'data-testid': 'nav-accounts' }, t('officer.accounts')) : null,
         session.me ? h('span', {}, `${session.me.userName} (${session.me.team})`) : null,
         session.me ? h('button', { type: 'button', class: 'lang', 'data-testid': 'sign-out', onclick: signOut }, t('officer.signOut')) : null,

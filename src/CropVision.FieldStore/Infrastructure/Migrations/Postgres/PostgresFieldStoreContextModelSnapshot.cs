@@ -122,6 +122,10 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("DefaultPlot")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<int>("Duplicates")
                         .HasColumnType("integer");
 
@@ -147,6 +151,12 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<string>("PlotsCreated")
+                        .HasColumnType("text");
+
+                    b.Property<string>("PlotsUsed")
+                        .HasColumnType("text");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -156,6 +166,9 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                         .HasColumnType("uuid");
 
                     b.Property<int>("TotalEntries")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("TotalPhotos")
                         .HasColumnType("integer");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
@@ -309,6 +322,9 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<Guid?>("PlotId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("PositionSource")
                         .IsRequired()
                         .HasMaxLength(10)
@@ -344,6 +360,8 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
 
                     b.HasIndex("PhotoSha256");
 
+                    b.HasIndex("PlotId");
+
                     b.HasIndex("Source", "CreatedAt");
 
                     b.HasIndex("SurveyId", "PhotoSha256")
@@ -352,6 +370,121 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                     b.HasIndex("SurveyId", "TakenAt");
 
                     b.ToTable("Observations", (string)null);
+                });
+
+            modelBuilder.Entity("CropVision.FieldStore.Model.Plot", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<double?>("AreaM2")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("BoundaryGeoJson")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Commune")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Owner")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Team")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Team", "Code")
+                        .IsUnique();
+
+                    b.HasIndex("Team", "Commune");
+
+                    b.ToTable("Plots", (string)null);
+                });
+
+            modelBuilder.Entity("CropVision.FieldStore.Model.ReviewEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("By")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("FromLabel")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<bool>("FromReviewed")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("FromSeverity")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<Guid>("ObservationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ToLabel")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<bool>("ToReviewed")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ToSeverity")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long?>("UndoesEventId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ObservationId", "Id");
+
+                    b.ToTable("ReviewEvents", (string)null);
                 });
 
             modelBuilder.Entity("CropVision.FieldStore.Model.ShadowAnswer", b =>
@@ -666,6 +799,11 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                         .HasForeignKey("PhotoSha256")
                         .OnDelete(DeleteBehavior.Restrict);
 
+                    b.HasOne("CropVision.FieldStore.Model.Plot", "Plot")
+                        .WithMany()
+                        .HasForeignKey("PlotId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("CropVision.FieldStore.Model.Survey", "Survey")
                         .WithMany("Observations")
                         .HasForeignKey("SurveyId")
@@ -673,7 +811,18 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
 
                     b.Navigation("Photo");
 
+                    b.Navigation("Plot");
+
                     b.Navigation("Survey");
+                });
+
+            modelBuilder.Entity("CropVision.FieldStore.Model.ReviewEvent", b =>
+                {
+                    b.HasOne("CropVision.FieldStore.Model.Observation", null)
+                        .WithMany()
+                        .HasForeignKey("ObservationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -117,6 +117,10 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("DefaultPlot")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Duplicates")
                         .HasColumnType("INTEGER");
 
@@ -142,6 +146,12 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PlotsCreated")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PlotsUsed")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -151,6 +161,9 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<int>("TotalEntries")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TotalPhotos")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("UpdatedAt")
@@ -302,6 +315,9 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("PlotId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("PositionSource")
                         .IsRequired()
                         .HasMaxLength(10)
@@ -337,6 +353,8 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
 
                     b.HasIndex("PhotoSha256");
 
+                    b.HasIndex("PlotId");
+
                     b.HasIndex("Source", "CreatedAt");
 
                     b.HasIndex("SurveyId", "PhotoSha256")
@@ -345,6 +363,119 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                     b.HasIndex("SurveyId", "TakenAt");
 
                     b.ToTable("Observations", (string)null);
+                });
+
+            modelBuilder.Entity("CropVision.FieldStore.Model.Plot", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("AreaM2")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("BoundaryGeoJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Commune")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Owner")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Team")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Team", "Code")
+                        .IsUnique();
+
+                    b.HasIndex("Team", "Commune");
+
+                    b.ToTable("Plots", (string)null);
+                });
+
+            modelBuilder.Entity("CropVision.FieldStore.Model.ReviewEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("By")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FromLabel")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("FromReviewed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FromSeverity")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ObservationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ToLabel")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("ToReviewed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ToSeverity")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UndoesEventId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ObservationId", "Id");
+
+                    b.ToTable("ReviewEvents", (string)null);
                 });
 
             modelBuilder.Entity("CropVision.FieldStore.Model.ShadowAnswer", b =>
@@ -653,6 +784,11 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                         .HasForeignKey("PhotoSha256")
                         .OnDelete(DeleteBehavior.Restrict);
 
+                    b.HasOne("CropVision.FieldStore.Model.Plot", "Plot")
+                        .WithMany()
+                        .HasForeignKey("PlotId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("CropVision.FieldStore.Model.Survey", "Survey")
                         .WithMany("Observations")
                         .HasForeignKey("SurveyId")
@@ -660,7 +796,18 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
 
                     b.Navigation("Photo");
 
+                    b.Navigation("Plot");
+
                     b.Navigation("Survey");
+                });
+
+            modelBuilder.Entity("CropVision.FieldStore.Model.ReviewEvent", b =>
+                {
+                    b.HasOne("CropVision.FieldStore.Model.Observation", null)
+                        .WithMany()
+                        .HasForeignKey("ObservationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

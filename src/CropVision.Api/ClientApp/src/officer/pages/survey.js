@@ -9,9 +9,13 @@ import { exportsCard } from '../survey/exports.js';
 import { manageCard } from '../survey/manage.js';
 import { row } from '../survey/observation-row.js';
 import { upload } from '../survey/upload.js';
+import { summarySection } from '../survey/summary.js';
+import { allPlots } from '../plots-api.js';
+import { drawPlots } from '../plot-layer.js';
 
 export async function surveyPage(id) {
-  const [survey, summary, observations] = await Promise.all([officerApi.survey(id), officerApi.summary(id), officerApi.observations(id)]);
+  const [survey, summary, observations, teamPlots] = await Promise.all([officerApi.survey(id), officerApi.summary(id), officerApi.observations(id), allPlots().catch(() => [])]);
+  const plots = teamPlots.filter((p) => p.team === survey.team); // an admin reads every team's
   const names = Object.fromEntries(summary.labels.map((l) => [l.label, l]));
   const labelName = (label) => (label && names[label] ? pick(names[label]) : label ?? t('officer.none'));
   const mapEl = h('div', { class: 'map', 'data-testid': 'map' });
@@ -29,16 +33,14 @@ export async function surveyPage(id) {
       h('p', {}, t('officer.observationsCount', { count: survey.observations, reviewed: survey.reviewed }))),
     h('section', {}, h('h2', {}, t('officer.map')), mapEl,
       observations.items.some((o) => o.latitude != null) ? null : h('p', {}, t('officer.mapNoPoints'))),
-    h('section', { class: 'card' }, h('h2', {}, t('officer.summary')), h('p', {}, t('officer.leaves', { count: summary.overall.assessed })),
-      h('table', { 'data-testid': 'incidence' }, h('tbody', {}, Object.entries(summary.overall.incidence).map(([label, share]) =>
-        h('tr', {}, h('td', {}, h('span', { class: 'swatch', 'data-colour': label }), labelName(label)), h('td', {}, `${Math.round(share * 1000) / 10}%`)))))),
+    summarySection(summary, labelName),
     agreement(summary.agreement, labelName),
     survey.closed ? null : h('section', { class: 'card' }, h('h2', {}, t('officer.upload')), h('p', {}, t('officer.uploadHint')),
       h('label', {}, t('officer.plot'), plot), h('label', { class: 'button' }, t('officer.upload'), files), progress, status, problems),
     h('section', {}, h('h2', {}, t('officer.observations')),
       h('table', { class: 'observations', 'data-testid': 'observations' },
         h('thead', {}, h('tr', {}, ['photo', 'takenAt', 'plot', 'model', 'review'].map((k) => h('th', {}, t(`officer.${k}`))))),
-        h('tbody', {}, observations.items.map((o) => row(id, o, summary.labels, labelName))))),
+        h('tbody', {}, observations.items.map((o) => row(id, o, summary.labels, labelName, { grades: summary.severityGrades, plots }))))),
     exportsCard(id),
     manageCard(survey, () => surveyPage(id)));
 
@@ -47,6 +49,6 @@ export async function surveyPage(id) {
     id: o.id, lat: o.latitude, lon: o.longitude, label: o.label, severity: o.severity,
     title: `${labelName(o.label)}${o.plotCode ? ` · ${o.plotCode}` : ''}`,
   }));
-  drawMap(mapEl, points, session.config);
+  drawPlots(drawMap(mapEl, points, session.config), plots);
 }
 

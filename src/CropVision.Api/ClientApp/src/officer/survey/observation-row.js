@@ -1,27 +1,46 @@
-// One observation in the survey table: photo, time, plot, the model's answer, and one-tap review.
+// One observation in the survey table: photo, time, plot, the model's answer, one-tap review, severity on its own, and
+// (opened on demand) the plot/position edit and the review trail.
 import { h, render } from '../../dom.js';
 import { lang, pick, t } from '../../i18n.js';
 import { officerApi } from '../api.js';
 import { reason } from '../session.js';
+import { observationEdit } from './observation-edit.js';
+import { reviewTrail } from './review-trail.js';
 
-export function row(id, o, labels, labelName) {
+/** extra: { grades (the crop's severity grades), plots (the team's plots) }. */
+export function row(id, o, labels, labelName, extra = {}) {
   const review = h('div', { class: 'review' });
+  let trail = null;
+  const send = async (body) => {
+    try { show(await officerApi.review(id, o.id, body)); trail?.refresh(); } catch (e) { render(review, t('officer.error', { reason: reason(e) })); }
+  };
   const show = (obs) => render(review,
     obs.reviewed ? h('span', { 'data-testid': 'reviewed' }, t('officer.confirmed', { label: labelName(obs.review.label) })) : null,
     obs.reviewed ? null : h('button', {
-      type: 'button', class: 'button right', 'data-testid': 'confirm',
-      onclick: async () => { try { show(await officerApi.review(id, o.id, { confirmedLabel: obs.model.label })); } catch (e) { render(review, t('officer.error', { reason: reason(e) })); } },
+      type: 'button', class: 'button right', 'data-testid': 'confirm', onclick: () => send({ confirmedLabel: obs.model.label }),
     }, t('officer.confirm')),
     h('select', {
       'aria-label': t('officer.otherLabel'), 'data-testid': 'other-label',
-      onchange: async (e) => { if (e.target.value) { try { show(await officerApi.review(id, o.id, { confirmedLabel: e.target.value })); } catch (err) { render(review, t('officer.error', { reason: reason(err) })); } } },
-    }, h('option', { value: '' }, t('officer.otherLabel')), labels.map((l) => h('option', { value: l.label }, pick(l)))));
+      onchange: (e) => { if (e.target.value) send({ confirmedLabel: e.target.value }); },
+    }, h('option', { value: '' }, t('officer.otherLabel')), labels.map((l) => h('option', { value: l.label }, pick(l)))),
+    extra.grades?.length ? h('select', {
+      'aria-label': t('officer.severity'), 'data-testid': 'severity',
+      onchange: (e) => { if (e.target.value) send({ confirmedSeverity: e.target.value }); },
+    }, h('option', { value: '' }, t('officer.severityNone')), extra.grades.map((g) => h('option', { value: g.label, selected: g.label === obs.severity }, `${g.label} · ${pick(g)}`))) : null);
   show(o);
+  const details = h('details', {
+    class: 'observation-details', 'data-testid': 'observation-details',
+    ontoggle: () => {
+      if (!details.open || trail) return;
+      trail = reviewTrail(`/v1/surveys/${id}/observations/${o.id}`, labelName, show);
+      details.append(observationEdit(id, o, extra.plots ?? [], (saved) => { plotCell.textContent = saved.plotCode ?? ''; }), trail);
+    },
+  }, h('summary', {}, t('officer.details')));
+  const plotCell = h('td', {}, o.plotCode ?? '');
   return h('tr', { 'data-testid': 'observation-row' },
     h('td', {}, h('a', { href: o.photoUrl, target: '_blank' }, h('img', { src: o.thumbnailUrl, alt: labelName(o.label), width: 96, height: 48, loading: 'lazy' }))),
     h('td', {}, new Date(o.takenAt).toLocaleString(lang() === 'vi' ? 'vi-VN' : 'en-GB')),
-    h('td', {}, o.plotCode ?? ''),
+    plotCell,
     h('td', {}, `${labelName(o.model.label)} ${o.model.confidence != null ? `${Math.round(o.model.confidence * 100)}%` : ''} (${o.model.status})`),
-    h('td', {}, review));
+    h('td', {}, review, details));
 }
-

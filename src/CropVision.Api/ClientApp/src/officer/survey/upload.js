@@ -26,16 +26,18 @@ async function upload(id, chosen, plot, ui, refresh) {
       }
     }
     for (const zip of zips) {
-      const { location: jobUrl } = await officerApi.startImport(id, zip, (f) => { ui.progress.value = f; });
+      const { location: jobUrl } = await officerApi.startImport(id, zip, (f) => { ui.progress.value = f; }, plot);
       let job;
       do {
         await new Promise((r) => setTimeout(r, 1000));
         job = await officerApi.job(jobUrl);
         ui.progress.value = job.progress;
-        render(ui.status, t('officer.importing', { done: job.processedEntries, total: job.totalEntries }));
+        // Photos, not zip entries (folders and plots.csv are entries too).
+        render(ui.status, t('officer.importing', { done: job.processedPhotos ?? job.processedEntries, total: job.totalPhotos || job.totalEntries }));
       } while (job.state === 'queued' || job.state === 'running');
       totals.added += job.added; totals.duplicates += job.duplicates; totals.failed += job.failed;
       for (const p of job.problems) listBad(`${p.name}: ${p.reason}`);
+      if (job.plotsUsed?.length) listBad(t('officer.importPlots', { created: job.plotsCreated.join(', ') || '–', used: job.plotsUsed.join(', ') }));
     }
     ui.progress.value = 1;
     const done = t('officer.uploadDone', totals);
