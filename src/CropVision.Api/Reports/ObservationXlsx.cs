@@ -34,7 +34,7 @@ public static class ObservationXlsx
         _ => "không có",
     };
 
-    public static byte[] Write(IReadOnlyList<Observation> observations, Survey survey, SummaryResponse summary, DiseaseCatalogue catalogue, RegionTime time)
+    public static byte[] Write(IReadOnlyList<Observation> observations, Survey survey, SummaryResponse summary, IReadOnlyList<Plot> plots, DiseaseCatalogue catalogue, RegionTime time)
     {
         using var buffer = new MemoryStream();
         using (var doc = SpreadsheetDocument.Create(buffer, SpreadsheetDocumentType.Workbook))
@@ -44,7 +44,7 @@ public static class ObservationXlsx
             book.AddNewPart<WorkbookStylesPart>().Stylesheet = Styles();
             var sheets = book.Workbook.AppendChild(new Sheets());
             AddSheet(book, sheets, 1, ObservationsSheet, ObservationRows(observations, survey, catalogue, time));
-            AddSheet(book, sheets, 2, PlotsSheet, PlotRows(summary));
+            AddSheet(book, sheets, 2, PlotsSheet, PlotRows(summary, plots));
             book.Workbook.Save();
         }
         return buffer.ToArray();
@@ -67,16 +67,17 @@ public static class ObservationXlsx
         }
     }
 
-    /// <summary>
-    /// The summary by plot: plot codes as typed on the observations for now.
-    /// TODO(plots-review): once plots are records, add the plot's name, commune and area from /v1/plots here.
-    /// </summary>
-    private static IEnumerable<Row> PlotRows(SummaryResponse summary)
+    /// <summary>The summary by plot, with each plot record's name, commune and area where the code names one.</summary>
+    private static IEnumerable<Row> PlotRows(SummaryResponse summary, IReadOnlyList<Plot> plots)
     {
-        yield return HeaderRow([.. new[] { "Lô", "Số quan sát", "Tỷ lệ đã kiểm tra", "Lá được đánh giá" }.Concat(summary.Labels.Select(l => $"Tỷ lệ: {l.Vi}")).Append("Mức độ trung bình")]);
+        var byCode = plots.GroupBy(p => p.Code).ToDictionary(g => g.Key, g => g.First());
+        yield return HeaderRow([.. new[] { "Lô", "Tên lô", "Xã", "Diện tích (m²)", "Số quan sát", "Tỷ lệ đã kiểm tra", "Lá được đánh giá", "% lá bị bệnh" }
+            .Concat(summary.Labels.Select(l => $"Tỷ lệ: {l.Vi}")).Append("Mức độ trung bình")]);
         foreach (var g in summary.ByPlot)
         {
-            var row = new Row(Text(g.Key ?? "(không ghi)"), Number(g.Observations), Number(g.ReviewedShare, Percent), Number(g.Assessed));
+            var plot = g.Key is { } code ? byCode.GetValueOrDefault(code) : null;
+            var row = new Row(Text(g.Key ?? "(không ghi)"), Text(plot?.Name), Text(plot?.Commune), Number(plot?.AreaM2, Decimal),
+                Number(g.Observations), Number(g.ReviewedShare, Percent), Number(g.Assessed), Number(g.DiseasedShare, Percent));
             foreach (var l in summary.Labels) row.Append(Number(g.Incidence.GetValueOrDefault(l.Label), Percent));
             row.Append(Number(g.MeanSeverity, Decimal));
             yield return row;

@@ -4,8 +4,7 @@ namespace CropVision.Api.Reports;
 
 /// <summary>
 /// A plot's boundary for the KML and the report's map: its code, name and a GeoJSON Polygon or MultiPolygon geometry
-/// ([lon, lat] rings). Exports take a list of them; today the list is empty.
-/// TODO(plots-review): fill it from the plots the survey's observations name, once plots are records with boundaries.
+/// ([lon, lat] rings), from the plot records the survey's observations are linked to.
 /// </summary>
 public sealed record PlotShape(string Code, string? Name, JsonElement Geometry)
 {

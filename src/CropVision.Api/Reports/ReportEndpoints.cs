@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CropVision.Api.Accounts;
 using CropVision.Api.Surveys;
 using CropVision.FieldStore.Infrastructure;
@@ -43,10 +44,12 @@ public static class ReportEndpoints
 
     private const string XlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-    /// <summary>Plot boundaries for the KML and the report's map; none until plots are records (TODO(plots-review): load them).</summary>
-    private static IReadOnlyList<PlotShape> PlotsOf(Loaded _) => [];
+    /// <summary>Boundaries of the plots the survey's observations are linked to, for the KML and the report's map.</summary>
+    private static IReadOnlyList<PlotShape> PlotsOf(Loaded loaded) =>
+        [.. loaded.Plots.Where(p => p.BoundaryGeoJson is not null)
+            .Select(p => new PlotShape(p.Code, p.Name, JsonDocument.Parse(p.BoundaryGeoJson!).RootElement.Clone()))];
 
-    internal sealed record Loaded(Survey Survey, List<Observation> Observations, IReadOnlyList<LabelName> Labels, IReadOnlyList<LabelName> Grades);
+    internal sealed record Loaded(Survey Survey, List<Observation> Observations, IReadOnlyList<LabelName> Labels, IReadOnlyList<LabelName> Grades, IReadOnlyList<Plot> Plots);
 
     private static async Task<Loaded> LoadAsync(HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue, CropClasses classes, CancellationToken ct)
     {
@@ -55,7 +58,9 @@ public static class ReportEndpoints
             .OrderBy(o => o.TakenAt).ThenBy(o => o.Id).ToListAsync(ct);
         var labels = classes.Labels(survey.Crop).Select(l => Named(l, catalogue.Label(survey.Crop, l))).ToList();
         var grades = classes.Grades(survey.Crop).Select(g => Named(g, catalogue.Severity(survey.Crop, g))).ToList();
-        return new Loaded(survey, observations, labels, grades);
+        var plotIds = observations.Where(o => o.PlotId is not null).Select(o => o.PlotId!.Value).Distinct().ToList();
+        var plots = await db.Plots.AsNoTracking().Where(p => plotIds.Contains(p.Id)).OrderBy(p => p.Code).ToListAsync(ct);
+        return new Loaded(survey, observations, labels, grades, plots);
     }
 
     private static LabelName Named(string label, LabelEntry entry) => new(label, entry.En, entry.Vi);
@@ -91,7 +96,7 @@ public static class ReportEndpoints
     {
         var loaded = await LoadAsync(http, db, catalogue, classes, ct);
         ExportFiles.Attach(http.Response, loaded.Survey, "xlsx");
-        return TypedResults.File(ObservationXlsx.Write(loaded.Observations, loaded.Survey, Summarize(loaded), catalogue, time), XlsxType);
+        return TypedResults.File(ObservationXlsx.Write(loaded.Observations, loaded.Survey, Summarize(loaded), loaded.Plots, catalogue, time), XlsxType);
     }
 
     private static async Task<FileContentHttpResult> KmlAsync(HttpContext http, FieldStoreContext db, DiseaseCatalogue catalogue,

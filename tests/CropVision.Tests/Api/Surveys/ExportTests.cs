@@ -38,6 +38,12 @@ public sealed class ExportTests(OfficerServices services) : IClassFixture<Office
             Assert.Equal(HttpStatusCode.OK, (await officer.PatchAsJsonAsync($"{url}/{added}", new { confirmedLabel = "rust", confirmedSeverity = "2" })).StatusCode);
         }
 
+        // The typed plot codes made plot records; plot A gets a name and a boundary, which the xlsx and the KML carry.
+        var plotList = await officer.GetFromJsonAsync<JsonElement>("/v1/plots");
+        var plotA = plotList.GetProperty("items").EnumerateArray().Single(p => p.GetProperty("code").GetString() == "Lô A").GetProperty("id").GetString();
+        var boundary = new { type = "Polygon", coordinates = new[] { new[] { new[] { 107.89, 14.64 }, new[] { 107.92, 14.64 }, new[] { 107.92, 14.67 }, new[] { 107.89, 14.64 } } } };
+        Assert.Equal(HttpStatusCode.OK, (await officer.PatchAsJsonAsync($"/v1/plots/{plotA}", new { name = "Vườn ông Bảy", boundary })).StatusCode);
+
         // CSV: taken_at in Asia/Ho_Chi_Minh with its offset, and where it came from.
         var csvResponse = await officer.GetAsync($"/v1/surveys/{id}/exports/observations.csv");
         AssertFileNames(csvResponse, "csv", date);
@@ -76,8 +82,13 @@ public sealed class ExportTests(OfficerServices services) : IClassFixture<Office
             Assert.Equal(14.65, double.Parse(latitude.CellValue!.Text, System.Globalization.CultureInfo.InvariantCulture), 4);
             Assert.Equal(CellValues.Boolean, first[Col("Đã kiểm tra")].DataType!.Value);
             var plots = sheets[ObservationXlsx.PlotsSheet];
-            var byPlot = plots.Skip(1).ToDictionary(r => Text(r[0]), r => double.Parse(r[1].CellValue!.Text, System.Globalization.CultureInfo.InvariantCulture));
+            var plotHeader = plots[0].Select(c => Text(c)).ToList();
+            int count = plotHeader.IndexOf("Số quan sát"), plotName = plotHeader.IndexOf("Tên lô"), area = plotHeader.IndexOf("Diện tích (m²)");
+            var byPlot = plots.Skip(1).ToDictionary(r => Text(r[0]), r => double.Parse(r[count].CellValue!.Text, System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal(new Dictionary<string, double> { ["Lô A"] = 2, ["Lô B"] = 1 }, byPlot);
+            var rowA = plots.Skip(1).Single(r => Text(r[0]) == "Lô A");
+            Assert.Equal("Vườn ông Bảy", Text(rowA[plotName]));
+            Assert.True(double.Parse(rowA[area].CellValue!.Text, System.Globalization.CultureInfo.InvariantCulture) > 100_000); // ~3.2 km x 3.3 km / 2
         }
 
         // KML 2.2: the two placed observations as points, longitude first.
@@ -97,6 +108,9 @@ public sealed class ExportTests(OfficerServices services) : IClassFixture<Office
         Assert.Contains(kml.Descendants(k + "Style"), s => (string?)s.Attribute("id") == "label-rust");
         Assert.Contains("2026-11-03T08:01:00+07:00", string.Join(" ", placemarks.Select(p => p.Element(k + "description")!.Value)));
         Assert.Equal(Name, kml.Root.Element(k + "Document")!.Element(k + "name")!.Value);
+        // Plot A's boundary from its record, as a polygon (lon,lat).
+        var outline = Assert.Single(kml.Descendants(k + "Polygon"));
+        Assert.StartsWith("107.89,14.64", outline.Descendants(k + "coordinates").Single().Value.Trim());
 
         // GeoJSON: numeric severity and the count left out.
         var geoResponse = await officer.GetAsync($"/v1/surveys/{id}/exports/observations.geojson");
