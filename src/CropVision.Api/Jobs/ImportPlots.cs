@@ -7,7 +7,8 @@ namespace CropVision.Api.Jobs;
 /// <summary>
 /// Which plot each photo of a zip belongs to: a line of the optional <c>plots.csv</c> at the zip's root
 /// (file name; plot code), else the photo's folder (<c>Lo-A/x.jpg</c>: plot <c>Lo-A</c>), else the code typed in the
-/// upload form. The sidecar may have a header, <c>;</c> or <c>,</c> between fields, quotes, a BOM and Vietnamese text.
+/// upload form. One folder holding every photo (a zip of a folder, <c>Anh/x.jpg</c>) is only a wrapper when a code was
+/// typed: the officer's code then wins, since it is what they meant for the whole zip. The sidecar may have a header, <c>;</c> or <c>,</c> between fields, quotes, a BOM and Vietnamese text.
 /// </summary>
 public static class ImportPlots
 {
@@ -26,11 +27,13 @@ public static class ImportPlots
         var sidecar = ReadSidecar(zip);
         var byName = new Dictionary<string, string>(StringComparer.Ordinal);
         string? fallback = Normalize(typed);
-        foreach (var e in zip.Entries)
+        var photos = zip.Entries.Where(e => !ImportArchive.IsNoise(e) && !IsSidecar(e)).ToList();
+        bool folderIsWrapper = fallback is not null && photos.Select(e => Folder(Name(e.FullName.Replace('\\', '/'))!)).Distinct().Count() == 1;
+        foreach (var e in photos)
         {
-            if (ImportArchive.IsNoise(e) || IsSidecar(e)) continue;
             var name = Name(e.FullName.Replace('\\', '/'))!;
-            var code = sidecar.GetValueOrDefault(name) ?? sidecar.GetValueOrDefault(Path.GetFileName(name)) ?? Normalize(Folder(name)) ?? fallback;
+            var code = sidecar.GetValueOrDefault(name) ?? sidecar.GetValueOrDefault(Path.GetFileName(name))
+                ?? (folderIsWrapper ? null : Normalize(Folder(name))) ?? fallback;
             if (code is not null) byName[e.FullName] = code;
         }
         return byName;
