@@ -236,6 +236,10 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                         .HasMaxLength(10)
                         .HasColumnType("character varying(10)");
 
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<double?>("Latitude")
                         .HasColumnType("double precision");
 
@@ -317,6 +321,9 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                     b.HasIndex("PhotoSha256");
 
                     b.HasIndex("Source", "CreatedAt");
+
+                    b.HasIndex("SurveyId", "IdempotencyKey")
+                        .IsUnique();
 
                     b.HasIndex("SurveyId", "PhotoSha256")
                         .IsUnique();

@@ -229,6 +229,10 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                         .HasMaxLength(10)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<double?>("Latitude")
                         .HasColumnType("REAL");
 
@@ -310,6 +314,9 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                     b.HasIndex("PhotoSha256");
 
                     b.HasIndex("Source", "CreatedAt");
+
+                    b.HasIndex("SurveyId", "IdempotencyKey")
+                        .IsUnique();
 
                     b.HasIndex("SurveyId", "PhotoSha256")
                         .IsUnique();
