@@ -3,14 +3,17 @@
 import { h, render } from '../dom.js';
 import { lang, pick, t } from '../i18n.js';
 import { getJson, sendJson } from '../api.js';
+import { officerApi } from './api.js';
+import { modelLine } from './survey/observation-row.js';
 
 const crops = ['coffee', 'rubber', 'ginseng'];
 let crop = 'coffee';
+const pageSize = 50;
 
 /** Renders the queue through the officer shell; `reason` turns an error into a line. */
 export async function reviewPage(shell, reason) {
   const [queue, model] = await Promise.all([
-    getJson(`/v1/review?crop=${encodeURIComponent(crop)}&limit=100`),
+    officerApi.reviewQueue(crop, 0, pageSize),
     getJson(`/v1/models/${encodeURIComponent(crop)}`, { retries: 0 }).catch(() => null),
   ]);
   const task = (output) => model?.tasks?.find((x) => x.output === output)?.classes ?? [];
@@ -20,18 +23,39 @@ export async function reviewPage(shell, reason) {
   const picker = h('select', {
     'aria-label': t('officer.crop'), 'data-testid': 'review-crop',
     onchange: (e) => { crop = e.target.value; reviewPage(shell, reason); },
-  }, crops.map((c) => h('option', { value: c, selected: c === crop }, c)));
+  }, crops.map((c) => h('option', { value: c, selected: c === crop }, t(`officer.crop.${c}`))));
+  // Paging: the next page starts after what is shown, less what was reviewed here since (it left the queue).
+  const body = h('tbody');
+  const count = h('p', { 'data-testid': 'review-count' });
+  const more = h('button', { type: 'button', class: 'button', 'data-testid': 'review-more' }, t('officer.more'));
+  const state = { shown: 0, reviewed: 0, waiting: queue.waiting };
+  const add = (items) => {
+    for (const item of items) body.append(row(item, labels, grades, labelName, reason, () => { state.reviewed++; }));
+    state.shown += items.length;
+    render(count, t('officer.shown', { shown: state.shown, total: state.waiting }));
+    more.hidden = state.shown >= state.waiting;
+  };
+  more.addEventListener('click', async () => {
+    try {
+      const next = await officerApi.reviewQueue(crop, state.shown - state.reviewed, pageSize);
+      state.waiting = next.waiting + state.reviewed;
+      add(next.items);
+    } catch (e) { render(count, t('officer.error', { reason: reason(e) })); }
+  });
+  add(queue.items);
 
   shell(
-    h('p', {}, h('a', { href: '#/' }, t('officer.back'))),
+    h('p', {}, h('a', { href: '#/', class: 'button' }, t('officer.back'))),
     h('section', {}, h('h2', {}, t('officer.reviewQueue')), h('label', {}, t('officer.crop'), picker),
       h('p', { 'data-testid': 'review-waiting' }, t('officer.reviewWaiting', { count: queue.waiting })),
       queue.items.length === 0 ? h('p', {}, t('officer.reviewEmpty')) : h('table', { class: 'observations', 'data-testid': 'review-queue' },
         h('thead', {}, h('tr', {}, ['photo', 'why', 'model', 'farmer', 'review'].map((k) => h('th', {}, t(`officer.${k}`))))),
-        h('tbody', {}, queue.items.map((item) => row(item, labels, grades, labelName, reason))))));
+        body), queue.items.length === 0 ? null : [count, more]));
 }
 
-function row(item, labels, grades, labelName, reason) {
+function row(item, labels, grades, labelName, reason, reviewed) {
+  let counted = false;
+  const onReviewed = () => { if (!counted) { counted = true; reviewed(); } };
   const o = item.observation;
   const cell = h('div', { class: 'review' });
   const severity = h('select', { 'aria-label': t('officer.severity'), 'data-testid': 'review-severity' },
@@ -39,6 +63,7 @@ function row(item, labels, grades, labelName, reason) {
   const send = async (label) => {
     try {
       const done = await sendJson('PATCH', `/v1/review/${o.id}`, { confirmedLabel: label, confirmedSeverity: severity.value || null });
+      onReviewed();
       render(cell, h('span', { 'data-testid': 'reviewed' }, t('officer.confirmed', { label: labelName(done.review.label) })));
     } catch (e) { render(cell, t('officer.error', { reason: reason(e) })); }
   };
@@ -54,7 +79,7 @@ function row(item, labels, grades, labelName, reason) {
     h('td', {}, h('a', { href: item.photoUrl, target: '_blank' }, h('img', { src: item.thumbnailUrl, alt: labelName(o.label), width: 96, height: 48, loading: 'lazy' }))),
     h('td', {}, item.reasons.map((r) => t(`officer.why.${r}`)).join(' · '),
       h('br'), `${item.source === 'survey' ? t('officer.fromSurvey') : t('officer.fromFarmer')} · ${new Date(o.takenAt).toLocaleDateString(lang() === 'vi' ? 'vi-VN' : 'en-GB')}`),
-    h('td', {}, `${labelName(o.model.label)} ${o.model.confidence != null ? `${Math.round(o.model.confidence * 100)}%` : ''} (${o.model.status ?? ''})`),
+    h('td', { 'data-head': t('officer.model') }, modelLine(o.model, labelName)),
     h('td', {}, farmer),
     h('td', {}, cell));
 }
