@@ -57,6 +57,12 @@ public sealed class OfficerFieldTests(WebAppFixture app) : IClassFixture<WebAppF
             await page.GotoAsync($"/officer/#/surveys/{id}");
             await Expect(page.GetByTestId("observation-row")).ToHaveCountAsync(6);
             await CheckAsync(page, "survey page");
+            if (size == Phone && Environment.GetEnvironmentVariable("CROPVISION_SCREENSHOTS") is { Length: > 0 } shots)
+            {
+                Directory.CreateDirectory(shots);
+                await page.EvaluateAsync("window.scrollTo(0, 0)");
+                await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "officer-phone-vi.png") });
+            }
             // A refused upload (a text file named .jpg): listed in Vietnamese.
             await page.GetByTestId("upload-input").SetInputFilesAsync(new FilePayload { Name = "ghi-chu.jpg", MimeType = "image/jpeg", Buffer = "không phải ảnh"u8.ToArray() });
             await Expect(page.GetByTestId("upload-status")).ToContainTextAsync(WebStrings.Vi("problem.image-unsupported"));

@@ -77,9 +77,9 @@ function row(item, labels, grades, labelName, reason, reviewed) {
   const farmer = item.farmerVerdict ? t(item.farmerVerdict === 'wrong' ? 'officer.farmerWrong' : 'officer.farmerRight', { label: labelName(item.farmerLabel) }) : '';
   return h('tr', { 'data-testid': 'review-row' },
     h('td', {}, h('a', { href: item.photoUrl, target: '_blank' }, h('img', { src: item.thumbnailUrl, alt: labelName(o.label), width: 96, height: 48, loading: 'lazy' }))),
-    h('td', {}, item.reasons.map((r) => t(`officer.why.${r}`)).join(' · '),
+    h('td', { 'data-head': t('officer.why') }, item.reasons.map((r) => t(`officer.why.${r}`)).join(' · '),
       h('br'), `${item.source === 'survey' ? t('officer.fromSurvey') : t('officer.fromFarmer')} · ${new Date(o.takenAt).toLocaleDateString(lang() === 'vi' ? 'vi-VN' : 'en-GB')}`),
     h('td', { 'data-head': t('officer.model') }, modelLine(o.model, labelName)),
-    h('td', {}, farmer),
+    h('td', { 'data-head': t('officer.farmer') }, farmer),
     h('td', {}, cell));
 }

@@ -30,7 +30,7 @@ export async function surveyPage(id) {
     h('p', {}, h('a', { href: '#/', class: 'button' }, t('officer.back'))),
     h('section', { class: 'card' },
       h('h2', { 'data-testid': 'survey-title' }, survey.name),
-      h('p', {}, [cropName(survey.crop), [survey.commune, survey.district].filter(Boolean).join(', '), `${survey.startsOn ?? ''} – ${survey.endsOn ?? ''}`].filter(Boolean).join(' · ')),
+      h('p', {}, [cropName(survey.crop), [survey.commune, survey.district].filter(Boolean).join(', '), survey.startsOn || survey.endsOn ? `${survey.startsOn ?? ''} – ${survey.endsOn ?? ''}` : null].filter(Boolean).join(' · ')),
       h('p', {}, t('officer.observationsCount', { count: survey.observations, reviewed: survey.reviewed }))),
     survey.closed ? null : captureSection(id, () => surveyPage(id)),
     h('section', {}, h('h2', {}, t('officer.map')), mapEl,
