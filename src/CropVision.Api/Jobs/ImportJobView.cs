@@ -14,7 +14,9 @@ public sealed record ImportProblemView(int Entry, string Name, string Reason)
     public static string CodeOf(string reason) => reason switch
     {
         _ when reason.StartsWith("Not a JPEG, PNG or WebP", StringComparison.Ordinal) => "image-unsupported",
-        _ when reason.StartsWith("Too large", StringComparison.Ordinal) || reason.Contains("too many pixels", StringComparison.OrdinalIgnoreCase) => "image-too-large",
+        _ when reason.StartsWith("Too large", StringComparison.Ordinal) || reason.Contains("pixels; the limit is", StringComparison.Ordinal) => "image-too-large",
+        _ when reason.StartsWith("The image is empty", StringComparison.Ordinal) => "image-empty",
+        _ when reason.StartsWith("The ", StringComparison.Ordinal) && (reason.Contains("damaged", StringComparison.Ordinal) || reason.Contains("gives no size", StringComparison.Ordinal)) => "image-unreadable",
         _ when reason.StartsWith("Unsafe file name", StringComparison.Ordinal) => "unsafe-file-name",
         _ when reason.StartsWith("Damaged in the zip", StringComparison.Ordinal) => "zip-entry-damaged",
         _ => "import-entry-refused",
