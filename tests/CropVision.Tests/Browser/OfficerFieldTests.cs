@@ -30,7 +30,7 @@ public sealed class OfficerFieldTests(WebAppFixture app) : IClassFixture<WebAppF
     public async Task Every_officer_page_fits_a_phone_and_a_laptop_and_shows_no_English()
     {
         var id = await SeedSurveyAsync(6, 10_000);
-        foreach (var size in new[] { Phone, Laptop })
+        foreach (var size in new[] { (360, 640), Phone, Laptop })
         {
             await using var context = await NewContextAsync(app, size);
             var login = await context.NewPageAsync();
@@ -99,10 +99,15 @@ public sealed class OfficerFieldTests(WebAppFixture app) : IClassFixture<WebAppF
         await page.WaitForFunctionAsync("navigator.serviceWorker.controller !== null", null, new() { Timeout = 30_000 });
         await page.ReloadAsync(); // now through the service worker, which keeps the answers
         await Expect(page.GetByTestId("queue-count")).ToHaveAttributeAsync("data-count", "0");
+        await page.GotoAsync("/officer/#/"); // the survey list too
+        await Expect(page.GetByTestId("survey-list")).ToContainTextAsync("Thu thập ngoài đồng");
 
-        // No signal: the page opens from the shell and shows the survey as saved, and says so.
+        // No signal: the pages open from the shell and show the list and the survey as saved, and say so.
         await phone.SetOfflineAsync(true);
         await page.ReloadAsync();
+        await Expect(page.GetByTestId("survey-list")).ToContainTextAsync("Thu thập ngoài đồng");
+        await Expect(page.GetByTestId("saved-notice")).ToBeVisibleAsync();
+        await page.GotoAsync($"/officer/#/surveys/{id}");
         await Expect(page.GetByTestId("survey-title")).ToHaveTextAsync("Thu thập ngoài đồng");
         await Expect(page.GetByTestId("saved-notice")).ToBeVisibleAsync();
 
@@ -142,6 +147,16 @@ public sealed class OfficerFieldTests(WebAppFixture app) : IClassFixture<WebAppF
         Assert.Equal(14.6612, o.GetProperty("latitude").GetDouble(), 3);
         Assert.Equal("client", o.GetProperty("positionSource").GetString());
         Assert.Equal("lá vàng", o.GetProperty("notes").GetString());
+
+        // A capture the API refuses for good (not a photo) stays listed with the reason in Vietnamese until dropped.
+        await page.GetByTestId("capture-photo").SetInputFilesAsync(new FilePayload { Name = "ghi-chu.jpg", MimeType = "image/jpeg", Buffer = "không phải ảnh"u8.ToArray() });
+        await page.GetByTestId("capture-save").ClickAsync();
+        var refused = page.GetByTestId("queue-refused");
+        await Expect(refused).ToContainTextAsync(WebStrings.Vi("problem.image-unsupported"));
+        Assert.Empty(await EnglishOnPageAsync(page));
+        await refused.GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(refused).ToBeHiddenAsync();
+        Assert.Equal(1, (await api.GetFromJsonAsync<JsonElement>($"/v1/surveys/{id}/observations")).GetProperty("total").GetInt32());
     }
 
     [BrowserFact(needsBracol: false)]
