@@ -16,7 +16,7 @@ public static class OfficerBrowser
         app.Browser.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = size.Width, Height = size.Height },
-            IsMobile = size.Width < 640, HasTouch = size.Width < 640, Locale = "vi-VN", BaseURL = app.BaseUrl,
+            IsMobile = size.Width < 640, HasTouch = size.Width < 640, Locale = "vi-VN", TimezoneId = "Asia/Ho_Chi_Minh", BaseURL = app.BaseUrl,
             ServiceWorkers = ServiceWorkerPolicy.Allow, AcceptDownloads = true,
             Geolocation = position, Permissions = position is null ? null : ["geolocation"],
         });

@@ -188,6 +188,15 @@ public sealed class OfficerFieldTests(WebAppFixture app) : IClassFixture<WebAppF
         await page.GetByTestId("filter-apply").ClickAsync();
         await Expect(page.GetByTestId("observation-count")).ToHaveTextAsync(WebStrings.Vi("officer.shown").Replace("{shown}", "25").Replace("{total}", "25"));
         await Expect(page.GetByTestId("observation-row")).ToHaveCountAsync(25);
+        // By date: every photo was taken on 2 November (local time), so a range from the 3rd holds none; cleared, all again.
+        await page.GetByTestId("filter-plot").FillAsync("");
+        await page.GetByTestId("filter-from").FillAsync("2026-11-03");
+        await page.GetByTestId("filter-apply").ClickAsync();
+        await Expect(page.GetByTestId("observation-count")).ToHaveTextAsync(WebStrings.Vi("officer.shown").Replace("{shown}", "0").Replace("{total}", "0"));
+        await page.GetByTestId("filter-from").FillAsync("2026-11-02");
+        await page.GetByTestId("filter-to").FillAsync("2026-11-02");
+        await page.GetByTestId("filter-apply").ClickAsync();
+        await Expect(page.GetByTestId("observation-count")).ToHaveTextAsync(shown(100));
 
         // The review queue pages too: the next page adds rows it did not show yet.
         await page.GetByTestId("nav-review").ClickAsync();

@@ -12,7 +12,7 @@ const statuses = ['ok', 'uncertain', 'rejected', 'failed'];
 const filters = new Map(); // survey id -> its filter, kept while the page is re-drawn
 
 export function observationList(id, labels, labelName) {
-  const filter = filters.get(id) ?? {};
+  let filter = filters.get(id) ?? {};
   const body = h('tbody');
   const count = h('p', { 'data-testid': 'observation-count' });
   const more = h('button', { type: 'button', class: 'button', hidden: true, 'data-testid': 'more', onclick: () => load(page + 1) }, t('officer.more'));
@@ -51,15 +51,14 @@ export function observationList(id, labels, labelName) {
       // Dates are whole local days: from the first moment of "from" to the last of "to".
       if (next.from) next.from = new Date(`${next.from}T00:00:00`).toISOString();
       if (next.to) next.to = new Date(`${next.to}T23:59:59.999`).toISOString();
+      filter = next;
       filters.set(id, next);
-      Object.keys(filter).forEach((k) => delete filter[k]);
-      Object.assign(filter, next);
       load(1);
     },
   }, inputs,
   h('div', { class: 'row' },
     h('button', { type: 'submit', class: 'button primary', 'data-testid': 'filter-apply' }, t('officer.filterApply')),
-    h('button', { type: 'reset', class: 'button', onclick: () => { filters.delete(id); Object.keys(filter).forEach((k) => delete filter[k]); setTimeout(() => load(1)); } }, t('officer.filterClear'))));
+    h('button', { type: 'reset', class: 'button', onclick: () => { filter = {}; filters.delete(id); load(1); } }, t('officer.filterClear'))));
   // A date kept in the filter is an ISO time; the date inputs want the local day back.
   for (const name of ['from', 'to']) if (filter[name]) form.querySelector(`[name=${name}]`).value = localDay(filter[name]);
 
