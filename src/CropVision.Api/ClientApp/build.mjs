@@ -92,4 +92,14 @@ await build({
   bundle: true, minify: true, format: 'iife', target: ['es2020'], outfile: join(out, 'sw.js'), logLevel: 'warning',
   define: { SHELL_FILES: JSON.stringify(shell), SHELL_VERSION: JSON.stringify(version), MEDIA_FILES: JSON.stringify(media), MEDIA_VERSION: JSON.stringify(mediaVersion) },
 });
+// The officer pages' own service worker (/officer/sw.js, scope /officer/): their shell, apart from the farmer's.
+const officerShell = ['/officer/', ...officerOutputs, icons[192]];
+await build({
+  entryPoints: [join(here, 'src', 'officer', 'sw.js')],
+  bundle: true, minify: true, format: 'iife', target: ['es2020'], outfile: join(out, 'officer', 'sw.js'), logLevel: 'warning',
+  define: {
+    SHELL_FILES: JSON.stringify(officerShell),
+    SHELL_VERSION: JSON.stringify(createHash('sha256').update(officerShell.join('\n')).digest('hex').slice(0, 12)),
+  },
+});
 console.log(`web app built into ${out}: ${js}, ${css}, shell version ${version}`);

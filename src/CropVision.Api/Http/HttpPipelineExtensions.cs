@@ -14,7 +14,7 @@ public static class HttpPipelineExtensions
     public static IHostApplicationBuilder AddHttpPipeline(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c => Problems.AddCode(c.ProblemDetails));
         services.AddExceptionHandler<StoreConflictHandler>();
         // Development would otherwise throw on a body or parameter that does not bind: a 500.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);

@@ -1,14 +1,57 @@
 using CropVision.Api.Review;
 using CropVision.Core.Preprocessing;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace CropVision.Api.Http;
 
 /// <summary>RFC 9457 problem details for every error the API answers; never a stack trace.</summary>
 public static class Problems
 {
-    public static ProblemHttpResult Create(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
+    /// <summary>Name of the problem member that carries the stable code pages map to their own language.</summary>
+    public const string CodeMember = "code";
+
+    /// <summary>
+    /// A problem with its stable <c>code</c> (<see cref="CodeFor"/>): pages show their own text for it, never the English
+    /// detail.
+    /// </summary>
+    public static ProblemHttpResult Create(int status, string title, string detail, IDictionary<string, object?>? extensions = null)
+    {
+        var members = new Dictionary<string, object?>(extensions ?? new Dictionary<string, object?>());
+        members.TryAdd(CodeMember, CodeFor(title));
+        return TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: members);
+    }
+
+    // Codes that name their subject where the title alone is vague; every other title becomes its kebab-case slug.
+    private static readonly Dictionary<string, string> NamedCodes = new(StringComparer.Ordinal)
+    {
+        ["Dates reversed"] = "survey-dates-reversed",
+        ["Survey closed"] = "survey-closed",
+        ["Unsupported image format"] = "image-unsupported",
+        ["Image too large"] = "image-too-large",
+        ["Empty image"] = "image-empty",
+        ["Unreadable image"] = "image-unreadable",
+        ["Busy"] = "model-busy",
+    };
+
+    /// <summary>The stable code of a problem title: a named one, else the title in kebab case ("Bad paging": bad-paging).</summary>
+    public static string CodeFor(string? title)
+    {
+        if (string.IsNullOrWhiteSpace(title)) return "error";
+        if (NamedCodes.TryGetValue(title, out var code)) return code;
+        var slug = new System.Text.StringBuilder(title.Length);
+        foreach (var c in title.ToLowerInvariant())
+            if (char.IsAsciiLetterOrDigit(c)) slug.Append(c);
+            else if (slug.Length > 0 && slug[^1] != '-') slug.Append('-');
+        return slug.ToString().Trim('-') is { Length: > 0 } s ? s : "error";
+    }
+
+    /// <summary>For problems the framework writes itself (a 404 route, a body that does not bind): a code from the title or the status.</summary>
+    public static void AddCode(ProblemDetails problem)
+    {
+        if (problem.Extensions.ContainsKey(CodeMember)) return;
+        problem.Extensions[CodeMember] = problem.Title is { Length: > 0 } ? CodeFor(problem.Title) : $"http-{problem.Status ?? 500}";
+    }
 
     /// <summary>A review the rules refused: 422 for a label or grade the crop does not have, else 400.</summary>
     public static ProblemHttpResult FromReview(ReviewRefusal refusal) =>

@@ -2,7 +2,26 @@ using CropVision.FieldStore.Model;
 
 namespace CropVision.Api.Jobs;
 
-public sealed record ImportProblemView(int Entry, string Name, string Reason);
+/// <summary>A zip entry not imported: its reason in English and a stable <see cref="Code"/> the pages show in their language.</summary>
+public sealed record ImportProblemView(int Entry, string Name, string Reason)
+{
+    public string Code => CodeOf(Reason);
+
+    /// <summary>
+    /// The code of a stored reason, from the fixed openings of the worker's own messages (ImportArchive, ImageDecoder):
+    /// rows hold the text only, so this reads it back; anything else is the generic import-entry-refused.
+    /// </summary>
+    public static string CodeOf(string reason) => reason switch
+    {
+        _ when reason.StartsWith("Not a JPEG, PNG or WebP", StringComparison.Ordinal) => "image-unsupported",
+        _ when reason.StartsWith("Too large", StringComparison.Ordinal) || reason.Contains("pixels; the limit is", StringComparison.Ordinal) => "image-too-large",
+        _ when reason.StartsWith("The image is empty", StringComparison.Ordinal) => "image-empty",
+        _ when reason.StartsWith("The ", StringComparison.Ordinal) && (reason.Contains("damaged", StringComparison.Ordinal) || reason.Contains("gives no size", StringComparison.Ordinal)) => "image-unreadable",
+        _ when reason.StartsWith("Unsafe file name", StringComparison.Ordinal) => "unsafe-file-name",
+        _ when reason.StartsWith("Damaged in the zip", StringComparison.Ordinal) => "zip-entry-damaged",
+        _ => "import-entry-refused",
+    };
+}
 
 public sealed record ImportJobView(
     Guid Id, Guid SurveyId, string Kind, string State, string? ArchiveName, int TotalEntries, int ProcessedEntries, double Progress,

@@ -36,7 +36,7 @@ public static class ReviewEndpoints
         var group = app.MapGroup("/v1/review").WithTags("Review").RequireOfficer()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/", QueueAsync).WithName("ReviewQueue")
-            .WithSummary("Unreviewed photos of a crop (?crop=coffee), most worth a verdict first: model uncertain, farmer said wrong, model and farmer disagree, phone and service disagree, rare classes, new places; ?limit (at most 200)")
+            .WithSummary("Unreviewed photos of a crop (?crop=coffee), most worth a verdict first: model uncertain, farmer said wrong, model and farmer disagree, phone and service disagree, rare classes, new places; ?limit (at most 200) from ?offset (0 unless given: the next page skips what the last one showed); waiting counts them all")
             .WithDescription("Each item's 'onDevice' is the phone's own answer when the farmer's phone answered offline (POST /v1/device-answers); the observation's model answer is then the service's to the same photo.");
         group.MapPatch("/{observationId:guid}", ReviewAsync).WithName("ReviewFromQueue")
             .WithSummary("Record the verdict: confirmedLabel and confirmedSeverity (as on the survey page), notes, plotCode; clearReview: true undoes it")
@@ -53,10 +53,11 @@ public static class ReviewEndpoints
         officer.IsAdmin ? db.Observations
             : db.Observations.Where(o => o.SurveyId == null || db.Surveys.Any(s => s.Id == o.SurveyId && s.Team == officer.Team));
 
-    private static async Task<Results<Ok<ReviewQueue>, ProblemHttpResult>> QueueAsync(string? crop, int? limit, FieldStoreContext db, CurrentOfficer officer, CancellationToken ct)
+    private static async Task<Results<Ok<ReviewQueue>, ProblemHttpResult>> QueueAsync(string? crop, int? limit, int? offset, FieldStoreContext db, CurrentOfficer officer, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(crop)) return Create(StatusCodes.Status400BadRequest, "Crop required", "Give ?crop=coffee (or rubber, ginseng).");
         if (limit is < 1 or > MaxItems) return Create(StatusCodes.Status400BadRequest, "Bad limit", $"?limit is 1 to {MaxItems}.");
+        if (offset is < 0 or > PageQuery.MaxPage) return Create(StatusCodes.Status400BadRequest, "Bad offset", $"?offset is 0 to {PageQuery.MaxPage}.");
         crop = crop.Trim().ToLowerInvariant();
         var mine = Reviewable(db, officer).AsNoTracking().Where(o => o.Crop == crop);
         // Feedback kept without its photo has nothing for an officer to look at.
@@ -68,7 +69,7 @@ public static class ReviewEndpoints
             .Select(o => new { o.Latitude, o.Longitude }).ToListAsync(ct);
         var places = positions.Select(p => ReviewRanking.Place(new Observation { PhotoSha256 = "", Crop = crop, Latitude = p.Latitude, Longitude = p.Longitude })!).ToHashSet();
         var ranked = ReviewRanking.Rank(unreviewed, confirmed, places);
-        var items = ranked.Take(limit ?? 50).Select(r => new ReviewItem(ObservationView.From(r.Observation),
+        var items = ranked.Skip(offset ?? 0).Take(limit ?? 50).Select(r => new ReviewItem(ObservationView.From(r.Observation),
             r.Observation.Source == ObservationSource.Survey ? "survey" : "farmer-feedback", r.Observation.FarmerVerdict?.ToString().ToLowerInvariant(), r.Observation.FarmerLabel,
             r.Score, r.Reasons, $"/v1/review/{r.Observation.Id}/photo", $"/v1/review/{r.Observation.Id}/thumbnail", StoredAnswer.Device(r.Observation))).ToList();
         return TypedResults.Ok(new ReviewQueue(crop, ranked.Count, items));

@@ -37,7 +37,10 @@ public static class ObservationEndpoints
         group.MapPost("/", AddAsync).WithName("AddObservations")
             .Accepts<IFormFile>("multipart/form-data")
             .WithSummary("Add one or many photos: parts named 'image'; optional fields plot, latitude, longitude, takenAt, commune, notes " +
-                         "for every photo, or plot[i], latitude[i], ... for the i-th photo (from 0)");
+                         "for every photo, or plot[i], latitude[i], ... for the i-th photo (from 0)")
+            .WithDescription("With one photo, an Idempotency-Key header (1-100 characters, the client's own id for this observation) makes a " +
+                             "resend safe: the same key and photo again answer 200 with the observation the first request made; the same key " +
+                             "with another photo answers 422 (code idempotency-key-reused).");
         group.MapGet("/", ListAsync).WithName("ListObservations")
             .WithSummary("Observations, paged (?page, ?pageSize), filtered by ?label (the officer's if reviewed, else the model's), ?status, ?reviewed, ?plot, ?from, ?to (taken-at), ?bbox=minLon,minLat,maxLon,maxLat");
         group.MapGet("/{observationId:guid}", GetAsync).WithName("GetObservation");
@@ -51,17 +54,23 @@ public static class ObservationEndpoints
         return surveys;
     }
 
-    private static async Task<Results<Created<ObservationView>, Ok<UploadResponse>, ProblemHttpResult>> AddAsync(Guid id, HttpContext http,
+    /// <summary>The header a client sends with one photo so that a resend never makes a second observation.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    private static async Task<Results<Created<ObservationView>, Ok<ObservationView>, Ok<UploadResponse>, ProblemHttpResult>> AddAsync(Guid id, HttpContext http,
         CurrentOfficer officer, ObservationIntake intake, IOptions<LimitsOptions> limits, PlotStore plots)
     {
         var ct = http.RequestAborted;
         var survey = http.Survey();
+        var key = http.Request.Headers[IdempotencyKeyHeader].ToString() is { Length: > 0 } k ? k.Trim() : null;
         if (survey.IsClosed) return SurveyAccess.Closed(survey);
 
         var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         List<UploadedImage> images;
         try { images = await ImageUploads.ReadAsync(http.Request, limits.Value, MaxPhotosPerRequest, ct, fields); }
         catch (UploadException e) { return Create(e.Status, e.Title, e.Message); }
+        if (key is not null && images.Count != 1)
+            return Create(StatusCodes.Status400BadRequest, "Idempotency key needs one photo", $"Send one photo per request with {IdempotencyKeyHeader}.");
 
         // Plot codes name the team's plot records; unknown codes create plots.
         IReadOnlyDictionary<string, Plot> plotsByCode;
@@ -73,6 +82,7 @@ public static class ObservationEndpoints
         catch (FieldStoreValidationException e) { return Create(StatusCodes.Status422UnprocessableEntity, "Bad field", e.Message); }
 
         var items = new List<UploadItem>();
+        AddedObservation? added0 = null;
         for (int i = 0; i < images.Count; i++)
         {
             var image = images[i];
@@ -80,7 +90,7 @@ public static class ObservationEndpoints
             AddedObservation? added = null;
             try
             {
-                var input = InputFor(survey, officer, image, fields, i);
+                var input = InputFor(survey, officer, image, fields, i) with { IdempotencyKey = key };
                 if (input.PlotCode is { } code && plotsByCode.TryGetValue(PlotStore.NormalizeCode(code)!, out var plot))
                     input = input with { PlotCode = plot.Code, PlotId = plot.Id, Commune = plot.Commune ?? input.Commune };
                 added = await intake.AddAsync(input, image.Bytes, BusyWaits, ct);
@@ -88,13 +98,16 @@ public static class ObservationEndpoints
             catch (FormatException e) { failure = Create(StatusCodes.Status400BadRequest, "Bad field", e.Message); }
             catch (FieldStoreValidationException e) { failure = Create(StatusCodes.Status422UnprocessableEntity, "Bad field", e.Message); }
             catch (ImageDecodeException e) { failure = FromImage(e); }
+            catch (IdempotencyKeyReusedException e) { failure = Create(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused", e.Message); }
             catch (Exception e) when (e is QueueFullException or BatcherRetiredException) { failure = Busy(); }
+            if (i == 0) added0 = added;
             SurveyMetrics.Count("upload", added?.Duplicate);
             items.Add(new UploadItem(i, image.FileName, added is null ? null : ObservationView.From(added.Observation), added?.Duplicate ?? false, failure?.ProblemDetails));
         }
         if (images.Count == 1)
         {
             if (items[0].Error is { } error) return TypedResults.Problem(error);
+            if (added0?.Replay == true) return TypedResults.Ok(items[0].Observation!); // a resend: the first answer's body, as 200
             return items[0].Duplicate
                 ? TypedResults.Ok(Summarize(items)) // the survey already had this photo: nothing new was created
                 : TypedResults.Created($"/v1/surveys/{id}/observations/{items[0].Observation!.Id}", items[0].Observation);

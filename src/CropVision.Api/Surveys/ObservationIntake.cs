@@ -28,7 +28,8 @@ public sealed class ObservationIntake(PredictionService predictions, Observation
         if (input.SurveyId is { } surveyId)
         {
             var sha = CropVision.FieldStore.Photos.PhotoFiles.Sha256Of(photo);
-            if (await store.FindInSurveyAsync(surveyId, sha, ct) is not null)
+            // A resend (same key) or a photo the survey has: stored as such without the model; a key reused for another photo throws here.
+            if (await store.FindByKeyAsync(surveyId, input.IdempotencyKey, sha, ct) is not null || await store.FindInSurveyAsync(surveyId, sha, ct) is not null)
                 return await store.AddAsync(input, photo, ct, alsoCommit); // records the duplicate (and the caller's progress) without the model
         }
         var answer = await PredictAsync(input.Crop, photo, maxBusyWaits, ct);

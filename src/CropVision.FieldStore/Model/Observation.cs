@@ -42,6 +42,8 @@ public sealed class Observation
     public string? Commune { get; set; }
     /// <summary>User name of the officer who uploaded it (null for farmer feedback: farmers stay anonymous).</summary>
     public string? Officer { get; set; }
+    /// <summary>The client's key for this upload (Idempotency-Key), unique per survey: a resend answers this observation.</summary>
+    public string? IdempotencyKey { get; set; }
 
     // The model's answer at upload.
     public int? ModelVersion { get; set; }

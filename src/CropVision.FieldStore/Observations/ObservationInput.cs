@@ -33,6 +33,9 @@ public sealed record ObservationInput
     public Guid? PlotId { get; init; }
     public string? Commune { get; init; }
     public string? Officer { get; init; }
+    /// <summary>The client's Idempotency-Key (survey observations only): the same key again answers the first observation.</summary>
+    public string? IdempotencyKey { get; init; }
+    public const int MaxIdempotencyKeyLength = 100;
     public ModelAnswer? Model { get; init; }
     public string? Notes { get; init; }
     public FarmerVerdict? FarmerVerdict { get; init; }
@@ -47,4 +50,12 @@ public sealed record ObservationInput
 /// An observation as stored; <see cref="Duplicate"/> when the survey already had this photo, or the store already had
 /// this <see cref="ObservationInput.ClientId"/> (nothing was added: this is the first one).
 /// </summary>
-public sealed record AddedObservation(Observation Observation, bool Duplicate);
+public sealed record AddedObservation(Observation Observation, bool Duplicate)
+{
+    /// <summary>The upload's idempotency key was already used in the survey, for this same photo: nothing was added.</summary>
+    public bool Replay { get; init; }
+}
+
+/// <summary>An idempotency key the survey already used for a different photo.</summary>
+public sealed class IdempotencyKeyReusedException(string key)
+    : Exception($"The idempotency key '{key}' was already used in this survey for a different photo.");

@@ -44,6 +44,18 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
         db.Observations.AsNoTracking().FirstOrDefaultAsync(o => o.ClientId == clientId, ct);
 
     /// <summary>
+    /// The observation an idempotency key already made in a survey, if any; throws <see cref="IdempotencyKeyReusedException"/>
+    /// when that observation holds a different photo than <paramref name="sha256"/>.
+    /// </summary>
+    public async Task<Observation?> FindByKeyAsync(Guid surveyId, string? key, string sha256, CancellationToken ct)
+    {
+        if (key is null) return null;
+        var existing = await db.Observations.AsNoTracking().FirstOrDefaultAsync(o => o.SurveyId == surveyId && o.IdempotencyKey == key, ct);
+        if (existing is not null && existing.PhotoSha256 != sha256) throw new IdempotencyKeyReusedException(key);
+        return existing;
+    }
+
+    /// <summary>
     /// Stores the photo, then commits the observation (and whatever <paramref name="alsoCommit"/> adds to the context,
     /// in the same transaction: an import's progress). Throws <see cref="CropVision.Core.Preprocessing.ImageDecodeException"/>
     /// for a photo that is not a readable JPEG/PNG/WebP, <see cref="FieldStoreValidationException"/> for bad fields.
@@ -72,6 +84,8 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
         for (int attempt = 0; ; attempt++)
         {
             db.ChangeTracker.Clear();
+            if (input.SurveyId is { } keyed && file is not null && await FindByKeyAsync(keyed, input.IdempotencyKey, file.Sha256, ct) is { } first)
+                return new AddedObservation(first, Duplicate: true) { Replay = true };
             if (input.SurveyId is { } surveyId && file is not null && await FindInSurveyAsync(surveyId, file.Sha256, ct) is { } existing)
             {
                 if (alsoCommit is not null) { await alsoCommit(db, true); await db.SaveChangesAsync(ct); }
@@ -163,7 +177,8 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
 
     private Observation Build(ObservationInput input, PhotoFile? file, PhotoMetadata exif)
     {
-        var now = clock.GetUtcNow();
+        // Whole milliseconds, as both providers store them: the answer to an upload equals what a later read (or a resend) shows.
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
         var (takenAt, takenSource) = exif.TakenAt is { } e ? (e, TakenAtSource.Exif)
             : input.ClientTakenAt is { } c ? (c, TakenAtSource.Client)
             : (now, TakenAtSource.Upload);
@@ -180,7 +195,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
             PhotoSha256 = file?.Sha256,
             OriginalName = Trim(input.OriginalName, 260),
             Crop = input.Crop,
-            TakenAt = takenAt.ToUniversalTime(),
+            TakenAt = DateTimeOffset.FromUnixTimeMilliseconds(takenAt.ToUnixTimeMilliseconds()),
             TakenAtSource = takenSource,
             Latitude = lat,
             Longitude = lon,
@@ -189,6 +204,7 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
             PlotId = input.PlotId,
             Commune = Trim(input.Commune, 100),
             Officer = input.Officer,
+            IdempotencyKey = input.SurveyId is null ? null : input.IdempotencyKey,
             ModelVersion = model?.Version,
             ModelLabel = model?.Label,
             ModelConfidence = model?.Confidence,
@@ -223,6 +239,8 @@ public sealed class ObservationStore(FieldStoreContext db, PhotoFiles files, Fie
         if (input.Device?.Probabilities?.Length > MaxTextLength)
             throw new FieldStoreValidationException($"The phone's probabilities are limited to {MaxTextLength} characters.");
         if (input.Notes?.Length > MaxTextLength) throw new FieldStoreValidationException($"Notes are limited to {MaxTextLength} characters.");
+        if (input.IdempotencyKey is { } key && (key.Length == 0 || key.Length > ObservationInput.MaxIdempotencyKeyLength || key.Any(char.IsControl)))
+            throw new FieldStoreValidationException($"An idempotency key is 1 to {ObservationInput.MaxIdempotencyKeyLength} printable characters.");
         if (input.PlotCode?.Length > 100) throw new FieldStoreValidationException("The plot code is limited to 100 characters.");
     }
 

@@ -1,4 +1,5 @@
 using CropVision.FieldStore.Model;
+using CropVision.FieldStore.Observations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -19,6 +20,7 @@ sealed class ObservationEntityTypeConfiguration : IEntityTypeConfiguration<Obser
         builder.Property(o => o.PlotCode).HasMaxLength(100);
         builder.Property(o => o.Commune).HasMaxLength(100);
         builder.Property(o => o.Officer).HasMaxLength(256);
+        builder.Property(o => o.IdempotencyKey).HasMaxLength(ObservationInput.MaxIdempotencyKeyLength);
         builder.Property(o => o.ModelLabel).HasMaxLength(100);
         builder.Property(o => o.ModelSeverity).HasMaxLength(20);
         builder.Property(o => o.ModelStatus).HasMaxLength(20);
@@ -44,6 +46,8 @@ sealed class ObservationEntityTypeConfiguration : IEntityTypeConfiguration<Obser
         // The same photo twice in one survey is one observation (idempotent imports); rows with no survey
         // (farmer feedback) never collide, as both databases treat NULLs in a unique index as distinct.
         builder.HasIndex(o => new { o.SurveyId, o.PhotoSha256 }).IsUnique();
+        // One observation per client key in a survey: a phone's resend after a lost answer finds the first (NULLs distinct).
+        builder.HasIndex(o => new { o.SurveyId, o.IdempotencyKey }).IsUnique();
         builder.HasIndex(o => new { o.SurveyId, o.TakenAt });
         builder.HasIndex(o => o.PhotoSha256);
         // One row per phone answer: a retried upload of the same answer finds the first (NULLs never collide).

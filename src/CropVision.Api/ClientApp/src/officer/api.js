@@ -20,14 +20,33 @@ export const officerApi = {
     return me;
   },
   logout: () => sendJson('POST', '/v1/auth/logout', undefined, { retries: 0 }),
-  surveys: () => getJson('/v1/surveys?pageSize=200'),
+  surveys: (page = 1) => getJson(`/v1/surveys?${params({ page, pageSize: 50 })}`),
   createSurvey: (body) => sendJson('POST', '/v1/surveys', body, { retries: 0 }),
   survey: (id) => getJson(survey(id)),
   accounts: () => getJson('/v1/accounts'),
   createAccount: (body) => sendJson('POST', '/v1/accounts', body, { retries: 0 }),
   changeAccount: (name, body) => sendJson('PATCH', `/v1/accounts/${encodeURIComponent(name)}`, body, { retries: 0 }),
   summary: (id) => getJson(`${survey(id)}/summary`),
-  observations: (id) => getJson(`${survey(id)}/observations?pageSize=200`),
+  /** One page of a survey's observations; query: {page, pageSize, label, status, reviewed, plot, from, to} (empty ones left out). */
+  observations: (id, query = {}) => getJson(`${survey(id)}/observations?${params({ pageSize: 200, ...query })}`),
+  /** Every observation of a survey (for the map): page after page of 200. */
+  allObservations: async (id) => {
+    const items = [];
+    for (let page = 1; ; page++) {
+      const p = await getJson(`${survey(id)}/observations?${params({ page, pageSize: 200 })}`);
+      items.push(...p.items);
+      if (p.items.length === 0 || items.length >= p.total) return { items, total: p.total };
+    }
+  },
+  /** The review queue of a crop from offset (the next page skips what was shown); answers {waiting, items}. */
+  reviewQueue: (crop, offset = 0, limit = 50) => getJson(`/v1/review?${params({ crop, offset, limit })}`),
+  /** One captured observation with its idempotency key: a resend answers the first observation, never a second. */
+  addCapture: (id, photo, name, fields, key, onProgress) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) if (v != null && v !== '') form.append(k, String(v));
+    form.append('image', photo, name);
+    return xhr('POST', `${survey(id)}/observations`, form, onProgress, undefined, { 'Idempotency-Key': key });
+  },
   review: (id, observationId, body) => sendJson('PATCH', `${survey(id)}/observations/${observationId}`, body),
   /** Photos as multipart parts named image (one request per call), with upload progress. */
   addPhotos: (id, files, fields, onProgress) => {
@@ -52,13 +71,14 @@ function postRaw(url, file, onProgress) {
   return xhr('POST', url, file, onProgress, 'application/zip');
 }
 
-function xhr(method, url, body, onProgress, contentType) {
+function xhr(method, url, body, onProgress, contentType, headers = {}) {
   return new Promise((resolve, reject) => {
     const r = new XMLHttpRequest();
     r.open(method, url);
     r.setRequestHeader('Accept', 'application/json');
     if (csrf) r.setRequestHeader('X-CSRF-TOKEN', csrf);
     if (contentType) r.setRequestHeader('Content-Type', contentType);
+    for (const [k, v] of Object.entries(headers)) r.setRequestHeader(k, v);
     r.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total);
     r.onload = () => {
       let parsed = null;
@@ -70,5 +90,7 @@ function xhr(method, url, body, onProgress, contentType) {
     r.send(body);
   });
 }
+
+const params = (query) => new URLSearchParams(Object.entries(query).filter(([, v]) => v != null && v !== '')).toString();
 
 export { ProblemError };

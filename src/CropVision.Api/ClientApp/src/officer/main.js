@@ -13,8 +13,10 @@ import { surveyPage } from './pages/survey.js';
 import { accountsPage } from './pages/accounts.js';
 import { reviewPage } from './review.js';
 import { plotsPage } from './pages/plots.js';
+import { resetSaved } from './saved.js';
 
 async function route() {
+  resetSaved();
   try {
     if (!session.me) {
       try { session.me = await officerApi.me(); } catch { loginPage(route); return; }
@@ -27,6 +29,7 @@ async function route() {
     else await listPage();
   } catch (e) {
     if (e instanceof ProblemError && e.status === 401) { session.me = null; loginPage(route); return; }
+    console.error('officer page failed', e); // the page says it in words; the console keeps what for whoever debugs
     shell(h('p', { class: 'error', role: 'alert' }, t('officer.error', { reason: reason(e) })));
   }
 }
@@ -34,4 +37,7 @@ async function route() {
 window.addEventListener('hashchange', route);
 onLangChange(route);
 onSignedOut(route);
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/officer/sw.js').catch((e) => console.warn('service worker not registered', e));
+}
 officerApi.config().then((c) => { session.config = c; }).catch(() => {}).finally(route);

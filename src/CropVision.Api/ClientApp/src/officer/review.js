@@ -5,14 +5,17 @@ import { h, render } from '../dom.js';
 import { lang, pick, t } from '../i18n.js';
 import { getJson, sendJson } from '../api.js';
 import { plotsApi } from './plots-api.js';
+import { officerApi } from './api.js';
+import { modelLine } from './survey/observation-row.js';
 
 const crops = ['coffee', 'rubber', 'ginseng'];
 let crop = 'coffee';
+const pageSize = 50;
 
 /** Renders the queue through the officer shell; `reason` turns an error into a line. */
 export async function reviewPage(shell, reason) {
   const [queue, model] = await Promise.all([
-    getJson(`/v1/review?crop=${encodeURIComponent(crop)}&limit=100`),
+    officerApi.reviewQueue(crop, 0, pageSize),
     getJson(`/v1/models/${encodeURIComponent(crop)}`, { retries: 0 }).catch(() => null),
   ]);
   const task = (output) => model?.tasks?.find((x) => x.output === output)?.classes ?? [];
@@ -22,20 +25,39 @@ export async function reviewPage(shell, reason) {
   const picker = h('select', {
     'aria-label': t('officer.crop'), 'data-testid': 'review-crop',
     onchange: (e) => { crop = e.target.value; reviewPage(shell, reason); },
-  }, crops.map((c) => h('option', { value: c, selected: c === crop }, c)));
+  }, crops.map((c) => h('option', { value: c, selected: c === crop }, t(`officer.crop.${c}`))));
+  // Paging: the next page starts after what is shown, less what was reviewed here since (it left the queue).
+  const body = h('tbody');
+  const count = h('p', { 'data-testid': 'review-count' });
+  const more = h('button', { type: 'button', class: 'button', 'data-testid': 'review-more' }, t('officer.more'));
+  const state = { shown: 0, reviewed: 0, waiting: queue.waiting };
+  const add = (items) => {
+    for (const item of items) body.append(row(item, labels, grades, labelName, reason, () => { state.reviewed++; }));
+    state.shown += items.length;
+    render(count, t('officer.shown', { shown: state.shown, total: state.waiting }));
+    more.hidden = state.shown >= state.waiting;
+  };
+  more.addEventListener('click', async () => {
+    try {
+      const next = await officerApi.reviewQueue(crop, state.shown - state.reviewed, pageSize);
+      state.waiting = next.waiting + state.reviewed;
+      add(next.items);
+    } catch (e) { render(count, t('officer.error', { reason: reason(e) })); }
+  });
+  add(queue.items);
 
   shell(
-    h('p', {}, h('a', { href: '#/' }, t('officer.back'))),
+    h('p', {}, h('a', { href: '#/', class: 'button' }, t('officer.back'))),
     h('section', {}, h('h2', {}, t('officer.reviewQueue')), h('label', {}, t('officer.crop'), picker),
       h('p', { 'data-testid': 'review-waiting' }, t('officer.reviewWaiting', { count: queue.waiting })),
       queue.items.length === 0 ? h('p', {}, t('officer.reviewEmpty')) : h('table', { class: 'observations', 'data-testid': 'review-queue' },
         h('thead', {}, h('tr', {}, ['photo', 'why', 'model', 'farmer', 'review'].map((k) => h('th', {}, t(`officer.${k}`))))),
-        h('tbody', {}, queue.items.map((item) => row(item, labels, grades, labelName, reason))))));
+        body), queue.items.length === 0 ? null : [count, more]));
 }
 
-const answerText = (a, labelName) => `${labelName(a.label)} ${a.confidence != null ? `${Math.round(a.confidence * 100)}%` : ''} (${a.status ?? ''})`;
-
-function row(item, labels, grades, labelName, reason) {
+function row(item, labels, grades, labelName, reason, onFirstReview) {
+  let counted = false;
+  const onReviewed = () => { if (!counted) { counted = true; onFirstReview(); } };
   const o = item.observation;
   const cell = h('div', { class: 'review' });
   const base = `/v1/review/${o.id}`;
@@ -48,6 +70,7 @@ function row(item, labels, grades, labelName, reason) {
   const send = async (body) => {
     try {
       show(await sendJson('PATCH', base, body));
+      onReviewed();
     } catch (e) { render(cell, t('officer.error', { reason: reason(e) })); }
   };
   const verdict = (label, comment) => send({ confirmedLabel: label, confirmedSeverity: severity.value || null, comment });
@@ -74,12 +97,12 @@ function row(item, labels, grades, labelName, reason) {
   const farmer = item.farmerVerdict ? t(item.farmerVerdict === 'wrong' ? 'officer.farmerWrong' : 'officer.farmerRight', { label: labelName(item.farmerLabel) }) : '';
   return h('tr', { 'data-testid': 'review-row' },
     h('td', {}, h('a', { href: item.photoUrl, target: '_blank' }, h('img', { src: item.thumbnailUrl, alt: labelName(o.label), width: 96, height: 48, loading: 'lazy' }))),
-    h('td', {}, item.reasons.map((r) => t(`officer.why.${r}`)).join(' · '),
+    h('td', { 'data-head': t('officer.why') }, item.reasons.map((r) => t(`officer.why.${r}`)).join(' · '),
       h('br'), `${item.source === 'survey' ? t('officer.fromSurvey') : t('officer.fromFarmer')} · ${new Date(o.takenAt).toLocaleDateString(lang() === 'vi' ? 'vi-VN' : 'en-GB')}`,
       item.onDevice && [h('br'), h('span', { class: 'badge', 'data-testid': 'review-ondevice' }, t('officer.onDevice'))]),
     // The service's answer; under it, the phone's own when the phone answered offline (POST /v1/device-answers).
-    h('td', {}, answerText(o.model, labelName),
-      item.onDevice && [h('br'), h('span', { 'data-testid': 'review-phone' }, t('officer.phoneSaid', { answer: answerText(item.onDevice, labelName) }))]),
-    h('td', {}, farmer),
+    h('td', { 'data-head': t('officer.model') }, modelLine(o.model, labelName),
+      item.onDevice && [h('br'), h('span', { 'data-testid': 'review-phone' }, t('officer.phoneSaid', { answer: modelLine(item.onDevice, labelName) }))]),
+    h('td', { 'data-head': t('officer.farmer') }, farmer),
     h('td', {}, cell));
 }

@@ -274,6 +274,10 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                         .HasMaxLength(10)
                         .HasColumnType("character varying(10)");
 
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<double?>("Latitude")
                         .HasColumnType("double precision");
 
@@ -363,6 +367,9 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Postgres
                     b.HasIndex("PlotId");
 
                     b.HasIndex("Source", "CreatedAt");
+
+                    b.HasIndex("SurveyId", "IdempotencyKey")
+                        .IsUnique();
 
                     b.HasIndex("SurveyId", "PhotoSha256")
                         .IsUnique();

@@ -267,6 +267,10 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                         .HasMaxLength(10)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<double?>("Latitude")
                         .HasColumnType("REAL");
 
@@ -356,6 +360,9 @@ namespace CropVision.FieldStore.Infrastructure.Migrations.Sqlite
                     b.HasIndex("PlotId");
 
                     b.HasIndex("Source", "CreatedAt");
+
+                    b.HasIndex("SurveyId", "IdempotencyKey")
+                        .IsUnique();
 
                     b.HasIndex("SurveyId", "PhotoSha256")
                         .IsUnique();

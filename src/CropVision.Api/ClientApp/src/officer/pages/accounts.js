@@ -4,6 +4,8 @@ import { t } from '../../i18n.js';
 import { officerApi } from '../api.js';
 import { reason, root, shell } from '../session.js';
 
+const roleName = (role) => ({ admin: t('officer.roleAdmin'), officer: t('officer.roleOfficer') }[role] ?? role);
+
 export async function accountsPage() {
   const accounts = await officerApi.accounts();
   const f = {
@@ -28,13 +30,14 @@ export async function accountsPage() {
   h('label', {}, t('officer.team'), f.team), h('label', {}, t('officer.role'), f.role),
   h('button', { type: 'submit', class: 'button primary', 'data-testid': 'create-account' }, t('officer.create')), message);
   shell(
-    h('p', {}, h('a', { href: '#/' }, t('officer.back'))),
+    h('p', {}, h('a', { href: '#/', class: 'button' }, t('officer.back'))),
     h('p', { role: 'status', 'data-testid': 'account-message' }),
     h('section', {}, h('h2', {}, t('officer.accounts')),
-      h('table', { 'data-testid': 'accounts' },
+      h('table', { class: 'observations', 'data-testid': 'accounts' },
         h('thead', {}, h('tr', {}, ['userName', 'team', 'roles', 'locked'].map((k) => h('th', {}, t(`officer.${k}`))))),
         h('tbody', {}, accounts.map((a) => h('tr', { 'data-testid': 'account-row' },
-          h('td', {}, a.userName), h('td', {}, a.team), h('td', {}, a.roles.join(', ')),
+          h('td', { 'data-head': t('officer.userName') }, a.userName), h('td', { 'data-head': t('officer.team') }, a.team),
+          h('td', { 'data-head': t('officer.roles') }, a.roles.map(roleName).join(', ')),
           h('td', {}, a.lockedOut ? h('button', {
             type: 'button', class: 'button', onclick: async () => { await officerApi.changeAccount(a.userName, { locked: false }); accountsPage(); },
           }, t('officer.unlock')) : '')))))),

@@ -10,7 +10,7 @@ function signInProblem(err) {
   if (err instanceof ProblemError && err.status === 429) {
     return t('officer.signInThrottled', { minutes: Math.max(1, Math.ceil((err.problem?.retryAfterSeconds ?? 60) / 60)) });
   }
-  if (err instanceof ProblemError && err.problem?.title === 'Account locked') return t('officer.signInLocked');
+  if (err instanceof ProblemError && err.problem?.code === 'account-locked') return t('officer.signInLocked');
   if (err instanceof ProblemError && err.status === 401) return t('officer.signInWrong');
   return t('officer.signInFailed', { reason: reason(err) });
 }

@@ -1,20 +1,24 @@
-// A survey's page (#/surveys/{id}): header, map, incidence, agreement, upload, observations, exports.
+// A survey's page (#/surveys/{id}): header, field capture (phones), map, incidence, agreement, upload, observations
+// (paged, filtered), exports. Sections stack in one column on a phone.
 import { h } from '../../dom.js';
-import { pick, t } from '../../i18n.js';
+import { lang, pick, t } from '../../i18n.js';
 import { officerApi } from '../api.js';
-import { colourOf, drawMap } from '../map.js';
-import { root, session, shell } from '../session.js';
+import { drawMap, swatch } from '../map.js';
+import { session, shell } from '../session.js';
 import { agreement } from '../survey/agreement.js';
 import { exportsCard } from '../survey/exports.js';
 import { manageCard } from '../survey/manage.js';
-import { row } from '../survey/observation-row.js';
+import { captureSection } from '../survey/capture.js';
+import { observationList } from '../survey/observations.js';
 import { upload } from '../survey/upload.js';
 import { summarySection } from '../survey/summary.js';
 import { allPlots } from '../plots-api.js';
 import { drawPlots } from '../plot-layer.js';
 
+export const cropName = (crop) => (crop ? t(`officer.crop.${crop}`) : '');
+
 export async function surveyPage(id) {
-  const [survey, summary, observations, teamPlots] = await Promise.all([officerApi.survey(id), officerApi.summary(id), officerApi.observations(id), allPlots().catch(() => [])]);
+  const [survey, summary, all, teamPlots] = await Promise.all([officerApi.survey(id), officerApi.summary(id), officerApi.allObservations(id), allPlots().catch(() => [])]);
   const plots = teamPlots.filter((p) => p.team === survey.team); // an admin reads every team's
   const names = Object.fromEntries(summary.labels.map((l) => [l.label, l]));
   const labelName = (label) => (label && names[label] ? pick(names[label]) : label ?? t('officer.none'));
@@ -24,31 +28,32 @@ export async function surveyPage(id) {
   const problems = h('ul', { class: 'problems', 'data-testid': 'upload-problems' });
   const plot = h('input', { name: 'plot', 'data-testid': 'upload-plot' });
   const files = h('input', { type: 'file', multiple: true, accept: 'image/jpeg,image/png,image/webp,.zip,application/zip', 'data-testid': 'upload-input', onchange: () => upload(id, [...files.files], plot.value, { progress, status, problems }, () => surveyPage(id)) });
+  const located = all.items.filter((o) => o.latitude != null);
+  const time = (o) => new Date(o.takenAt).toLocaleString(lang() === 'vi' ? 'vi-VN' : 'en-GB');
+  const grade = (o) => (o.severity != null && o.severity !== '' ? `${t('officer.severity')} ${o.severity}` : '');
 
   shell(
-    h('p', {}, h('a', { href: '#/' }, t('officer.back'))),
+    h('p', {}, h('a', { href: '#/', class: 'button' }, t('officer.back'))),
     h('section', { class: 'card' },
       h('h2', { 'data-testid': 'survey-title' }, survey.name),
-      h('p', {}, `${survey.crop} · ${[survey.commune, survey.district].filter(Boolean).join(', ')} · ${survey.startsOn ?? ''} – ${survey.endsOn ?? ''}`),
+      h('p', {}, [cropName(survey.crop), [survey.commune, survey.district].filter(Boolean).join(', '), survey.startsOn || survey.endsOn ? `${survey.startsOn ?? ''} – ${survey.endsOn ?? ''}` : null].filter(Boolean).join(' · ')),
       h('p', {}, t('officer.observationsCount', { count: survey.observations, reviewed: survey.reviewed }))),
+    survey.closed ? null : captureSection(id, () => surveyPage(id)),
     h('section', {}, h('h2', {}, t('officer.map')), mapEl,
-      observations.items.some((o) => o.latitude != null) ? null : h('p', {}, t('officer.mapNoPoints'))),
+      h('p', { 'data-testid': 'map-count' }, located.length ? t('officer.mapCount', { shown: located.length, missing: all.items.length - located.length }) : t('officer.mapNoPoints'))),
     summarySection(summary, labelName),
     agreement(summary.agreement, labelName),
     survey.closed ? null : h('section', { class: 'card' }, h('h2', {}, t('officer.upload')), h('p', {}, t('officer.uploadHint')),
       h('label', {}, t('officer.plot'), plot), h('label', { class: 'button' }, t('officer.upload'), files), progress, status, problems),
-    h('section', {}, h('h2', {}, t('officer.observations')),
-      h('table', { class: 'observations', 'data-testid': 'observations' },
-        h('thead', {}, h('tr', {}, ['photo', 'takenAt', 'plot', 'model', 'review'].map((k) => h('th', {}, t(`officer.${k}`))))),
-        h('tbody', {}, observations.items.map((o) => row(id, o, summary.labels, labelName, { grades: summary.severityGrades, plots }))))),
+    observationList(id, summary.labels, labelName, { grades: summary.severityGrades, plots }),
     exportsCard(id),
     manageCard(survey, () => surveyPage(id)));
 
-  for (const el of root.querySelectorAll('.swatch')) el.style.background = colourOf(el.dataset.colour);
-  const points = observations.items.filter((o) => o.latitude != null).map((o) => ({
+  const points = located.map((o) => ({
     id: o.id, lat: o.latitude, lon: o.longitude, label: o.label, severity: o.severity,
     title: `${labelName(o.label)}${o.plotCode ? ` · ${o.plotCode}` : ''}`,
+    labelText: labelName(o.label), severityText: grade(o), time: time(o), plot: o.plotCode, thumbnailUrl: o.thumbnailUrl,
   }));
-  drawPlots(drawMap(mapEl, points, session.config), plots);
+  const seen = [...new Set(located.map((o) => o.label))];
+  drawPlots(drawMap(mapEl, points, session.config, seen.map((label) => ({ label, text: labelName(label) }))), plots);
 }
-

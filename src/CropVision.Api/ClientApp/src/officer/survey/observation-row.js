@@ -1,11 +1,17 @@
 // One observation in the survey table: photo, time, plot, the model's answer, one-tap review, severity on its own, and
-// (opened on demand) the plot/position edit and the review trail.
+// (opened on demand) the plot/position edit and the review trail. Each cell carries its heading (data-head) for the
+// card layout on a phone.
 import { h, render } from '../../dom.js';
 import { lang, pick, t } from '../../i18n.js';
 import { officerApi } from '../api.js';
 import { reason } from '../session.js';
 import { observationEdit } from './observation-edit.js';
 import { reviewTrail } from './review-trail.js';
+
+/** The model's answer as a line: label, confidence, and how sure it was, in words. */
+export const modelLine = (model, labelName) => [labelName(model.label),
+  model.confidence != null ? `${Math.round(model.confidence * 100)}%` : null,
+  model.status ? t(`officer.status.${model.status}`) : null].filter(Boolean).join(' · ');
 
 /** extra: { grades (the crop's severity grades), plots (the team's plots) }. */
 export function row(id, o, labels, labelName, extra = {}) {
@@ -33,14 +39,15 @@ export function row(id, o, labels, labelName, extra = {}) {
     ontoggle: () => {
       if (!details.open || trail) return;
       trail = reviewTrail(`/v1/surveys/${id}/observations/${o.id}`, labelName, show);
-      details.append(observationEdit(id, o, extra.plots ?? [], (saved) => { plotCell.textContent = saved.plotCode ?? ''; }), trail);
+      details.append(observationEdit(id, o, extra.plots ?? [], (saved) => { plotCell.textContent = saved.plotCode ?? t('officer.none'); }), trail);
     },
   }, h('summary', {}, t('officer.details')));
-  const plotCell = h('td', {}, o.plotCode ?? '');
+  const cell = (head, ...content) => h('td', { 'data-head': t(`officer.${head}`) }, content);
+  const plotCell = cell('plot', o.plotCode ?? t('officer.none'));
   return h('tr', { 'data-testid': 'observation-row' },
-    h('td', {}, h('a', { href: o.photoUrl, target: '_blank' }, h('img', { src: o.thumbnailUrl, alt: labelName(o.label), width: 96, height: 48, loading: 'lazy' }))),
-    h('td', {}, new Date(o.takenAt).toLocaleString(lang() === 'vi' ? 'vi-VN' : 'en-GB')),
+    h('td', { class: 'thumb' }, h('a', { href: o.photoUrl, target: '_blank' }, h('img', { src: o.thumbnailUrl, alt: labelName(o.label), width: 96, height: 48, loading: 'lazy' }))),
+    cell('takenAt', new Date(o.takenAt).toLocaleString(lang() === 'vi' ? 'vi-VN' : 'en-GB')),
     plotCell,
-    h('td', {}, `${labelName(o.model.label)} ${o.model.confidence != null ? `${Math.round(o.model.confidence * 100)}%` : ''} (${o.model.status})`),
-    h('td', {}, review, details));
+    cell('model', modelLine(o.model, labelName)),
+    h('td', { class: 'actions' }, review, details));
 }

@@ -2,6 +2,7 @@
 import '../records.css';
 import { h } from '../../dom.js';
 import { t } from '../../i18n.js';
+import { swatch } from '../map.js';
 
 const percent = (share) => `${Math.round(share * 1000) / 10}%`;
 
@@ -23,7 +24,7 @@ export function summarySection(summary, labelName) {
     h('p', {}, t('officer.leaves', { count: overall.assessed })),
     h('h3', {}, t('officer.perStress')),
     h('table', { 'data-testid': 'incidence' }, h('tbody', {}, stresses.map(([label, share]) =>
-      h('tr', {}, h('td', {}, h('span', { class: 'swatch', 'data-colour': label }), labelName(label)), h('td', {}, percent(share)))))),
+      h('tr', {}, h('td', {}, swatch(label), labelName(label)), h('td', {}, percent(share)))))),
     groups(t('officer.byPlot'), 'by-plot', summary.byPlot),
     groups(t('officer.byCommune'), 'by-commune', summary.byCommune));
 }

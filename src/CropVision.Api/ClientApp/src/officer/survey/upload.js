@@ -3,6 +3,7 @@ import { h, render } from '../../dom.js';
 import { t } from '../../i18n.js';
 import { officerApi } from '../api.js';
 import { reason, root } from '../session.js';
+import { problemText } from '../problems.js';
 
 export /** Photos go in requests of at most 8; a zip goes as one import job, followed until it ends. */
 async function upload(id, chosen, plot, ui, refresh) {
@@ -20,7 +21,7 @@ async function upload(id, chosen, plot, ui, refresh) {
       const { body } = await officerApi.addPhotos(id, batch, { plot }, (f) => { ui.progress.value = (i + f * batch.length) / photos.length; });
       const items = body.items ?? [{ observation: body, duplicate: false, fileName: batch[0].name }];
       for (const item of items) {
-        if (item.error) { totals.failed++; listBad(`${item.fileName}: ${item.error.detail ?? item.error.title}`); }
+        if (item.error) { totals.failed++; listBad(`${item.fileName}: ${problemText(item.error)}`); }
         else if (item.duplicate) totals.duplicates++;
         else totals.added++;
       }
@@ -36,7 +37,7 @@ async function upload(id, chosen, plot, ui, refresh) {
         render(ui.status, t('officer.importing', { done: job.processedPhotos ?? job.processedEntries, total: job.totalPhotos || job.totalEntries }));
       } while (job.state === 'queued' || job.state === 'running');
       totals.added += job.added; totals.duplicates += job.duplicates; totals.failed += job.failed;
-      for (const p of job.problems) listBad(`${p.name}: ${p.reason}`);
+      for (const p of job.problems) listBad(`${p.name}: ${problemText({ code: p.code })}`);
       if (job.plotsUsed?.length) listBad(t('officer.importPlots', { created: job.plotsCreated.join(', ') || '–', used: job.plotsUsed.join(', ') }));
     }
     ui.progress.value = 1;
