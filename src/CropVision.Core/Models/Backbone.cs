@@ -13,7 +13,7 @@ public sealed class Backbone
     public const string MeanImageRelativePath = "DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx";
     public const string Package = "Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1";
     public const int InputSize = 224;
-    internal const string InputName = "Input247";
+    public const string InputName = "Input247";
 
     /// <summary>
     /// Layers whose activations can be used as features, pooled to one value per channel: the average over the tile, or
