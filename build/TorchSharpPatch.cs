@@ -134,40 +134,37 @@ public static class ElfWeakVersion
 }
 
 #if !ELF_ROUTINE_ONLY
-namespace CropVision.Build
-{
 /// <summary>
 /// Writes <see cref="Destination"/>: a copy of <see cref="Source"/> with <see cref="Version"/> marked weak when the
 /// system's libstdc++ lacks it, else a plain copy. The source (in the NuGet cache) is only read.
 /// </summary>
 public sealed class PatchWeakVersion : Microsoft.Build.Utilities.Task
 {
-    [Microsoft.Build.Framework.Required] public string Source { get; set; } = "";
-    [Microsoft.Build.Framework.Required] public string Destination { get; set; } = "";
-    [Microsoft.Build.Framework.Required] public string Version { get; set; } = "";
-    public string SystemLibrary { get; set; } = "libstdc++.so.6";
+[Microsoft.Build.Framework.Required] public string Source { get; set; } = "";
+[Microsoft.Build.Framework.Required] public string Destination { get; set; } = "";
+[Microsoft.Build.Framework.Required] public string Version { get; set; } = "";
+public string SystemLibrary { get; set; } = "libstdc++.so.6";
 
-    public override bool Execute()
-    {
-        var bytes = File.ReadAllBytes(Source);
-        string what;
-        if (ElfWeakVersion.SystemLibraryHas(SystemLibrary, Version, out var systemPath))
-            what = $"{systemPath} has {Version}: copied unchanged";
-        else
-            what = ElfWeakVersion.MarkWeak(bytes, Version) switch
-            {
-                WeakVersionResult.Patched => $"{Version} marked weak ({systemPath ?? SystemLibrary + " not found"} lacks it)",
-                WeakVersionResult.AlreadyWeak => $"{Version} already weak",
-                _ => $"{Version} not required: copied unchanged",
-            };
-        Directory.CreateDirectory(Path.GetDirectoryName(Destination)!);
-        var staging = Destination + ".tmp";
-        File.WriteAllBytes(staging, bytes);
-        File.Copy(staging, Destination, true);
-        File.Delete(staging);
-        Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Normal, $"{Path.GetFileName(Source)}: {what}");
-        return true;
-    }
+public override bool Execute()
+{
+    var bytes = File.ReadAllBytes(Source);
+    string what;
+    if (ElfWeakVersion.SystemLibraryHas(SystemLibrary, Version, out var systemPath))
+        what = $"{systemPath} has {Version}: copied unchanged";
+    else
+        what = ElfWeakVersion.MarkWeak(bytes, Version) switch
+        {
+            WeakVersionResult.Patched => $"{Version} marked weak ({systemPath ?? SystemLibrary + " not found"} lacks it)",
+            WeakVersionResult.AlreadyWeak => $"{Version} already weak",
+            _ => $"{Version} not required: copied unchanged",
+        };
+    Directory.CreateDirectory(Path.GetDirectoryName(Destination)!);
+    var staging = Destination + ".tmp";
+    File.WriteAllBytes(staging, bytes);
+    File.Copy(staging, Destination, true);
+    File.Delete(staging);
+    Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Normal, $"{Path.GetFileName(Source)}: {what}");
+    return true;
 }
 }
 #endif

@@ -15,6 +15,7 @@ public sealed class OnnxTorchGraph : nn.Module<Tensor, Tensor>
 {
     private readonly List<Step> _steps = [];
     private readonly string _input, _output;
+    private readonly Dictionary<string, int> _lastUse = [];
 
     public OnnxTorchGraph(GraphProto graph, string from, string to, string name = "onnx_graph") : base(name)
     {
@@ -37,10 +38,12 @@ public sealed class OnnxTorchGraph : nn.Module<Tensor, Tensor>
         }
         foreach (var node in graph.Node.Where(needed.Contains))
             _steps.Add(Build(node, initializers, _steps.Count));
+        for (int i = 0; i < _steps.Count; i++)
+            foreach (var input in _steps[i].Node.Input) _lastUse[input] = i;
     }
 
-    /// <summary>The ONNX node names in the order they run.</summary>
-    public IReadOnlyList<string> NodeNames => [.. _steps.Select(s => s.Node.Name)];
+    /// <summary>The ONNX op types in the order they run.</summary>
+    public IReadOnlyList<string> Ops => [.. _steps.Select(s => s.Node.OpType)];
 
     /// <summary>The TorchSharp parameter that holds the ONNX initializer <paramref name="initializer"/>, if this part uses it.</summary>
     public Parameter? ParameterFor(string initializer) =>
@@ -52,7 +55,15 @@ public sealed class OnnxTorchGraph : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         var values = new Dictionary<string, Tensor> { [_input] = input };
-        foreach (var step in _steps) values[step.Node.Output[0]] = step.Run(values, training);
+        for (int i = 0; i < _steps.Count; i++)
+        {
+            values[_steps[i].Node.Output[0]] = _steps[i].Run(values, training);
+            // A map no later node reads is released now rather than at the end of the caller's scope (a batch of
+            // 224px views holds gigabytes otherwise); autograd keeps its own reference to what backward needs.
+            foreach (var name in _steps[i].Node.Input)
+                if (_lastUse.GetValueOrDefault(name, -1) == i && name != _input && name != _output && values.Remove(name, out var done))
+                    done.Dispose();
+        }
         return values[_output];
     }
 
