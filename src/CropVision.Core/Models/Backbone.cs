@@ -42,6 +42,12 @@ public sealed class Backbone
     public Backbone Quantized(Quantization.Int8Calibration calibration) =>
         new(Path, Quantization.Int8Quantizer.Quantize(Model, calibration), MeanImage, Quantization.Int8Quantizer.Opset);
 
+    /// <summary>
+    /// The same NuGet backbone (same file and SHA-256) with weights edited in <paramref name="model"/>, e.g. a tail
+    /// fine-tuned in TorchSharp and written back; the graph's structure must be the backbone's.
+    /// </summary>
+    public Backbone WithModel(ModelProto model) => new(Path, model, MeanImage, Opset);
+
     /// <summary>The same backbone with BatchNormalization folded into its convolutions (the fp32 graph calibration measures).</summary>
     public Backbone Folded() => new(Path, Quantization.Int8Quantizer.FoldBatchNorm(Model), MeanImage, Quantization.Int8Quantizer.Opset);
 

@@ -52,6 +52,22 @@ public sealed class OnnxTorchGraph : nn.Module<Tensor, Tensor>
     /// <summary>Every parameter with the ONNX initializer it came from (to write the trained values back).</summary>
     public IEnumerable<(string Initializer, Parameter Value)> InitializerParameters() => _steps.SelectMany(s => s.Parameters);
 
+    /// <summary>
+    /// Writes the current parameters and running statistics into <paramref name="graph"/>'s initializers of the same
+    /// names (same shapes), so ONNX Runtime computes what this module computes in eval mode.
+    /// </summary>
+    public void WriteInitializers(GraphProto graph)
+    {
+        using var _ = torch.no_grad();
+        foreach (var (name, value) in InitializerParameters().Select(p => (p.Initializer, (Tensor)p.Value)).Concat(InitializerBuffers()))
+        {
+            int at = graph.Initializer.ToList().FindIndex(i => i.Name == name);
+            if (at < 0) throw new InvalidDataException($"The graph has no initializer '{name}'.");
+            var dims = graph.Initializer[at].Dims.ToArray();
+            graph.Initializer[at] = Core.Models.OnnxBuilder.FloatTensor(name, dims, value.detach().cpu().data<float>().ToArray());
+        }
+    }
+
     public override Tensor forward(Tensor input)
     {
         var values = new Dictionary<string, Tensor> { [_input] = input };

@@ -101,12 +101,13 @@ public class TorchBackboneTests(ITestOutputHelper output)
     }
 
     [BracolFact]
-    public void The_tail_trains_from_cached_maps_one_step_lowers_the_loss()
+    public void The_tail_trains_from_cached_maps_one_step_lowers_the_loss_and_its_weights_go_back_into_ONNX()
     {
         TorchRuntime.Initialize(threads: 1);
         var backbone = Backbone.Load();
         var (views, count) = ValViews(2);
-        var maps = OnnxFeatures(backbone, views, count)[TorchBackbone.TailStart];
+        var onnx = OnnxFeatures(backbone, views, count);
+        var maps = onnx[TorchBackbone.TailStart];
 
         using var scope = torch.NewDisposeScope();
         torch.manual_seed(3);
@@ -129,5 +130,16 @@ public class TorchBackboneTests(ITestOutputHelper output)
         float first = loss.item<float>(), second = nn.functional.cross_entropy(head.forward(tail.forward(x)), labels).item<float>();
         output.WriteLine($"loss {first:F4} -> {second:F4}");
         Assert.True(second < first, $"loss {first} -> {second}");
+
+        // The trained tail written into a copy of the backbone's graph: ONNX Runtime then computes what TorchSharp does.
+        var edited = backbone.Model.Clone();
+        tail.Graph.WriteInitializers(edited.Graph);
+        var fromOnnx = OnnxFeatures(backbone.WithModel(edited), views, count)[GraphComposer.FeaturesOutput];
+        var fromTorch = tail.forward(x).data<float>().ToArray();
+        var (abs, _) = MaxDifference(fromTorch, fromOnnx);
+        var (moved, _) = MaxDifference(onnx[GraphComposer.FeaturesOutput], fromOnnx);
+        output.WriteLine($"trained tail: max |torch - onnx| = {abs:E2}; features moved by up to {moved:E2}");
+        Assert.True(moved > 10 * TailBound, $"one step moved the features by only {moved:E2}");
+        Assert.True(abs <= TailBound, $"the written-back graph differs by {abs:E2} from TorchSharp");
     }
 }
