@@ -13,7 +13,7 @@ public sealed class Backbone
     public const string MeanImageRelativePath = "DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx";
     public const string Package = "Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1";
     public const int InputSize = 224;
-    internal const string InputName = "Input247";
+    public const string InputName = "Input247";
 
     /// <summary>
     /// Layers whose activations can be used as features, pooled to one value per channel: the average over the tile, or
@@ -41,6 +41,12 @@ public sealed class Backbone
     /// <summary>The same NuGet backbone (same file and SHA-256) with its graph quantized to int8 per <paramref name="calibration"/>.</summary>
     public Backbone Quantized(Quantization.Int8Calibration calibration) =>
         new(Path, Quantization.Int8Quantizer.Quantize(Model, calibration), MeanImage, Quantization.Int8Quantizer.Opset);
+
+    /// <summary>
+    /// The same NuGet backbone (same file and SHA-256) with weights edited in <paramref name="model"/>, e.g. a tail
+    /// fine-tuned in TorchSharp and written back; the graph's structure must be the backbone's.
+    /// </summary>
+    public Backbone WithModel(ModelProto model) => new(Path, model, MeanImage, Opset);
 
     /// <summary>The same backbone with BatchNormalization folded into its convolutions (the fp32 graph calibration measures).</summary>
     public Backbone Folded() => new(Path, Quantization.Int8Quantizer.FoldBatchNorm(Model), MeanImage, Quantization.Int8Quantizer.Opset);

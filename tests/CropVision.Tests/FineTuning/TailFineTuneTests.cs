@@ -1,0 +1,87 @@
+using CropVision.Core.Inference;
+using CropVision.Core.Models;
+using CropVision.Core.Preprocessing;
+using CropVision.FineTuning.Maps;
+using CropVision.FineTuning.Training;
+using CropVision.Learning.Data;
+using CropVision.Learning.Features;
+using CropVision.Tests.Support;
+using Xunit.Abstractions;
+
+namespace CropVision.Tests.FineTuning;
+
+/// <summary>
+/// The fine-tune's groundwork on a few dozen BRACOL photos: tail maps of originals and augmented copies cached on disk
+/// (with progress), then the tail and a main-stress head trained with fixed seeds and early stopping on val.
+/// </summary>
+[Trait("Category", "Training")]
+public class TailFineTuneTests(ITestOutputHelper output)
+{
+    private static readonly FineTuneOptions Options = new() { MaxEpochs = 3, Patience = 1, BatchSize = 8, Threads = 1, Seed = 5 };
+
+    [BracolFact]
+    public void Caches_maps_then_fine_tunes_the_tail_reproducibly_keeping_the_best_val_epoch()
+    {
+        using var temp = new TempFolder();
+        var backbone = Backbone.Load();
+        var spec = ModelManifest.Read(ModelRepository.ResolveVersionFolder(Path.Combine(SharedData.RepositoryRoot, "models", "coffee"))).Preprocessing;
+        var ds = LabelledDataset.Load(SharedData.Bracol);
+        var trainPhotos = ds.In(Split.Train).GroupBy(i => i.Class).SelectMany(g => g.Take(4)).ToList();
+        var valPhotos = ds.In(Split.Val).GroupBy(i => i.Class).SelectMany(g => g.Take(2)).ToList();
+        // Each train photo and one augmented copy of it; val photos as they are.
+        var trainJobs = trainPhotos.SelectMany(p => new[] { new FeatureJob(p.RelativePath), new FeatureJob(p.RelativePath, 1) }).ToList();
+        var valJobs = valPhotos.Select(p => new FeatureJob(p.RelativePath)).ToList();
+        var settings = new SessionSettings { IntraOpThreads = 1 };
+
+        var reports = new List<StageProgress>();
+        List<MapEntry> trainMaps, valMaps;
+        using (var extractor = new MapExtractor(backbone, spec, temp.Path, seed: 5, settings))
+        {
+            (trainMaps, var unreadable) = extractor.ExtractAll(ds.Root, trainJobs, reports.Add);
+            Assert.Empty(unreadable);
+            Assert.Equal(trainJobs.Count, extractor.Computed);
+            (valMaps, _) = extractor.ExtractAll(ds.Root, valJobs);
+        }
+        Assert.Equal(trainJobs.Count, reports.Count);
+        Assert.Equal((trainJobs.Count, trainJobs.Count), (reports[^1].Done, reports[^1].Total));
+        Assert.Equal(TimeSpan.Zero, reports[^1].Remaining);
+        // Originals keep every view, copies their first flip's tiles; the cache holds one file per photo or copy.
+        Assert.All(trainMaps.Where(m => m.Copy == 0 && m.Framing == Framing.Wide), m => Assert.Equal(spec.ViewCount, m.Views));
+        Assert.All(trainMaps.Where(m => m.Copy == 1), m => Assert.Equal(spec.TileCount, m.Views));
+        using (var again = new MapExtractor(backbone, spec, temp.Path, seed: 5, settings))
+        {
+            var (cached, _) = again.ExtractAll(ds.Root, trainJobs);
+            Assert.Equal(0, again.Computed);
+            Assert.Equal(trainMaps.Select(m => m.Maps), cached.Select(m => m.Maps));
+            Assert.Equal(trainJobs.Count + valJobs.Count, Directory.EnumerateFiles(again.CacheFolder!, "*.f16", SearchOption.AllDirectories).Count());
+        }
+
+        var classes = ds.Classes.ToList();
+        var train = trainMaps.Select(m => new FineTuneExample(m, classes.IndexOf(ds.Images.First(i => i.RelativePath == m.RelativePath).Class))).ToList();
+        var val = valMaps.Select(m => new FineTuneExample(m, classes.IndexOf(ds.Images.First(i => i.RelativePath == m.RelativePath).Class))).ToList();
+
+        var (first, firstVal) = FineTune(backbone, classes.Count, spec.TileCount, train, val);
+        foreach (var e in first.Epochs)
+            output.WriteLine($"epoch {e.Epoch}: train loss {e.TrainLoss:F4}, val loss {e.ValLoss:F4}, val acc {e.ValAccuracy:F3}, {e.Took.TotalSeconds:F1} s");
+        output.WriteLine($"best epoch {first.BestEpoch}, stopped early: {first.StoppedEarly}; {train.Count} train photos+copies, {val.Count} val");
+
+        // Training moved val loss below the untrained start, and the kept weights are the best epoch's.
+        Assert.Equal(first.Epochs.Min(e => e.ValLoss), first.Best.ValLoss);
+        Assert.True(first.Best.ValLoss < first.Epochs[0].ValLoss, $"val loss {first.Epochs[0].ValLoss} -> best {first.Best.ValLoss}");
+        Assert.Equal(first.Best.ValLoss, firstVal, 4);
+        Assert.True(first.StoppedEarly || first.Epochs.Count == Options.MaxEpochs + 1);
+
+        // Fixed seeds: the same run gives the same figures.
+        var (second, _) = FineTune(backbone, classes.Count, spec.TileCount, train, val);
+        Assert.Equal(first.BestEpoch, second.BestEpoch);
+        Assert.Equal(first.Epochs.Select(e => Math.Round(e.ValLoss, 5)), second.Epochs.Select(e => Math.Round(e.ValLoss, 5)));
+    }
+
+    private static (FineTuneResult Result, double ValLossAfter) FineTune(Backbone backbone, int classes, int tiles, List<FineTuneExample> train, List<FineTuneExample> val)
+    {
+        using var tuner = new TailFineTuner(backbone, classes, tiles, Options.Seed);
+        var result = tuner.Train(train, val, Options);
+        double loss = val.Average(v => -Math.Log(tuner.Predict(v.Maps)[v.Label]));
+        return (result, loss);
+    }
+}
