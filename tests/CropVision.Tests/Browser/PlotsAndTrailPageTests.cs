@@ -146,7 +146,7 @@ public sealed class PlotsAndTrailPageTests(WebAppFixture app) : IClassFixture<We
         await page.GetByTestId("user").FillAsync(OfficerService.AdminUser);
         await page.GetByTestId("password").FillAsync(OfficerService.AdminPassword);
         await page.GetByTestId("sign-in").ClickAsync();
-        await page.GotoAsync("/officer/#/plots");
+        await page.GetByTestId("nav-plots").ClickAsync(); // as an officer would, once signed in (waits for the header)
         await Expect(page.GetByTestId("plot-form")).ToBeVisibleAsync();
         // The page's own content (the shared header is the phone layout's business) stays within the screen.
         var wide = await page.EvaluateAsync<string[]>("""
