@@ -54,22 +54,10 @@ public static class FeedbackEndpoints
     private static async Task<Results<Created<FeedbackReceipt>, ValidationProblem, ProblemHttpResult>> PostAsync(
         HttpContext http, ModelRegistry registry, FarmerFeedbackWriter store, IOptions<LimitsOptions> limits)
     {
-        if (!(http.Request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-            return Create(StatusCodes.Status415UnsupportedMediaType, "Multipart form required",
-                $"Send the verdict as multipart/form-data with the photo in field '{ImageUploads.FieldName}'.");
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        List<UploadedImage> images;
-        try { images = await ImageUploads.ReadAsync(http.Request, limits.Value, maxImages: 1, http.RequestAborted, fields); }
-        catch (UploadException e) { return Create(e.Status, e.Title, e.Message); }
+        var (form, refusal) = await OnePhotoForm.ReadAsync(http, registry, limits.Value, "verdict");
+        if (form is null) return refusal!;
 
-        var crop = fields.GetValueOrDefault("crop")?.Trim();
-        if (string.IsNullOrEmpty(crop)) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["crop"] = ["The crop is required."] });
-        var model = registry.Get(crop);
-        if (model is null) return NoModel(crop, registry.Served.Select(s => s.Crop));
-        try { ImageDecoder.CheckHeader(images[0].Bytes, limits.Value.MaxPixelsPerImage); }
-        catch (ImageDecodeException e) { return FromImage(e); }
-
-        var (submission, errors) = FeedbackForm.Validate(fields, images[0].Bytes, model, registry.AvailableVersions(crop));
+        var (submission, errors) = FeedbackForm.Validate(form.Fields, form.Photo.Bytes, form.Model, registry.AvailableVersions(form.Crop));
         if (submission is null) return TypedResults.ValidationProblem(errors, title: "Invalid feedback");
         var s = submission;
         var feedback = new FarmerFeedback(s.Crop, new ModelAnswer(s.ModelVersion, s.Label, s.Confidence, s.Severity, s.Status),

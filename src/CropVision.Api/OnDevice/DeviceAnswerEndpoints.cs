@@ -62,20 +62,9 @@ public static class DeviceAnswerEndpoints
     private static async Task<Results<Created<DeviceAnswerReceipt>, Ok<DeviceAnswerReceipt>, ValidationProblem, ProblemHttpResult>> PostAsync(
         HttpContext http, ModelRegistry registry, PredictionService predictions, FarmerFeedbackWriter writer, ObservationStore store, IOptions<LimitsOptions> limits)
     {
-        if (!(http.Request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-            return Create(StatusCodes.Status415UnsupportedMediaType, "Multipart form required",
-                $"Send the answer as multipart/form-data with the photo in field '{ImageUploads.FieldName}'.");
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        List<UploadedImage> images;
-        try { images = await ImageUploads.ReadAsync(http.Request, limits.Value, maxImages: 1, http.RequestAborted, fields); }
-        catch (UploadException e) { return Create(e.Status, e.Title, e.Message); }
-
-        var crop = fields.GetValueOrDefault("crop")?.Trim();
-        if (string.IsNullOrEmpty(crop)) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["crop"] = ["The crop is required."] });
-        if (registry.Get(crop) is not { } model) return NoModel(crop, registry.Served.Select(s => s.Crop));
-        try { ImageDecoder.CheckHeader(images[0].Bytes, limits.Value.MaxPixelsPerImage); }
-        catch (ImageDecodeException e) { return FromImage(e); }
-        var (submission, errors) = DeviceAnswerForm.Validate(fields, images[0].Bytes, model, registry.AvailableVersions(crop));
+        var (form, refusal) = await OnePhotoForm.ReadAsync(http, registry, limits.Value, "answer");
+        if (form is null) return refusal!;
+        var (submission, errors) = DeviceAnswerForm.Validate(form.Fields, form.Photo.Bytes, form.Model, registry.AvailableVersions(form.Crop));
         if (submission is null) return TypedResults.ValidationProblem(errors, title: "Invalid answer");
 
         // A retry of an upload whose answer was lost on the way: the first receipt, without running the model again.
@@ -91,7 +80,7 @@ public static class DeviceAnswerEndpoints
         catch (ImageDecodeException e) { return FromImage(e); }
         catch (QueueFullException e) { return QueueFull(http, e.RetryAfter); }
         catch (BatcherRetiredException) { return QueueFull(http); }
-        catch (KeyNotFoundException) { return NoModel(crop, registry.Served.Select(s => s.Crop)); }
+        catch (KeyNotFoundException) { return NoModel(form.Crop, registry.Served.Select(s => s.Crop)); }
 
         var feedback = new FarmerFeedback(submission.Crop, service, Verdict: null, FarmerLabel: null, Device: submission.Answer, ClientId: submission.ClientId);
         AddedFeedback added;
