@@ -66,6 +66,12 @@ public static class FineTuneStage
             }
         }
         if (train.Count == 0 || val.Count == 0) throw new DatasetException("--fine-tune needs labelled photos in both the train and the val split.");
+        if (o.StressWeights == StressWeighting.FramingClass)
+        {
+            // The same weighting as the main-stress head's (--stress-weights framing-class), in the fine-tune's loss.
+            var weights = ModelTrainer.FramingClassWeights([.. train.Select(e => (e.Maps.Framing, classes[e.Label]))]);
+            train = [.. train.Select((e, i) => e with { Weight = weights[i] })];
+        }
         info($"fine-tune: {train.Count} training maps (photos and copies), {val.Count} val photos; {computed} computed, the rest from the cache.");
 
         using var tuner = new TailFineTuner(backbone, classes.Count, o.Preprocessing.TileCount, fine.Seed);
@@ -112,7 +118,7 @@ public static class FineTuneStage
             ["fineTune.valStressAccuracyBest"] = Math.Round(best.ValAccuracy, 4),
         };
         var selection = string.Create(CultureInfo.InvariantCulture,
-            $"Backbone tail (layer3's second block and layer4) fine-tuned first with a main-stress head on {train.Count} training maps (Adam {fine.TailLearningRate} tail / {fine.HeadLearningRate} head, label smoothing {fine.LabelSmoothing}, BatchNormalization statistics frozen, seed {fine.Seed}); epoch {result.BestEpoch} of {result.Epochs.Count - 1} kept by val loss (patience {fine.Patience}); every head then refitted on the fine-tuned features.");
+            $"Backbone tail (layer3's second block and layer4) fine-tuned first with a main-stress head on {train.Count} training maps (Adam {fine.TailLearningRate} tail / {fine.HeadLearningRate} head, label smoothing {fine.LabelSmoothing}{(o.StressWeights == StressWeighting.FramingClass ? ", rows weighted so every framing x class pair has the same say" : "")}, BatchNormalization statistics frozen, seed {fine.Seed}); epoch {result.BestEpoch} of {result.Epochs.Count - 1} kept by val loss (patience {fine.Patience}); every head then refitted on the fine-tuned features.");
         return new FineTunedBackbone(FineTunedTail.Apply(backbone, tailFile), tailFile, Description, figures, selection);
     }
 }

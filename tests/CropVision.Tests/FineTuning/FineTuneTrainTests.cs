@@ -27,6 +27,8 @@ public class FineTuneTrainTests(ITestOutputHelper output)
         {
             DataFolders = [data], Crop = "coffee", OutFolder = tmp.Sub("models", "coffee"), CacheRoot = tmp.Sub("cache"), Augment = 1,
             Layers = ["layer3", "layer4"], Preprocessing = new PreprocessingSpec { Flips = [Flip.None] }, L2Grid = [1f, 16f],
+            // Weighted rows in the fine-tune's loss too (here every photo is a whole leaf: classes balanced).
+            StressWeights = StressWeighting.FramingClass,
         };
         // A tail learning rate above the default so two epochs on 18 photos move the weights measurably.
         var fine = new FineTuneOptions { MaxEpochs = 2, Patience = 1, BatchSize = 6, TailLearningRate = 1e-3, Threads = 1 };
@@ -43,6 +45,8 @@ public class FineTuneTrainTests(ITestOutputHelper output)
         Assert.Contains("fineTune.bestEpoch", manifest.Training.Hyperparameters.Keys);
         Assert.True(manifest.Training.Hyperparameters["fineTune.bestEpoch"] >= 1, "no epoch improved on the starting val loss: the tail kept the NuGet weights");
         Assert.Equal(3, manifest.Task("stress").Labels.Count);
+        Assert.Contains("fine-tuned first", manifest.Training.Selection);
+        Assert.Contains("every framing x class pair has the same say", manifest.Training.Selection);
 
         // The service's path (ModelPackage via CropModel) on the val photos gives the figures training wrote.
         using var model = CropModel.Load(result.VersionFolder, Backbone.Load());
