@@ -45,6 +45,7 @@ public static class FineTuneStage
         var train = new List<FineTuneExample>();
         var val = new List<FineTuneExample>();
         int computed = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using (var extractor = new MapExtractor(backbone, o.Preprocessing, o.CacheRoot, o.Seed))
         {
             foreach (var source in sources)
@@ -72,7 +73,7 @@ public static class FineTuneStage
             var weights = ModelTrainer.FramingClassWeights([.. train.Select(e => (e.Maps.Framing, classes[e.Label]))]);
             train = [.. train.Select((e, i) => e with { Weight = weights[i] })];
         }
-        info($"fine-tune: {train.Count} training maps (photos and copies), {val.Count} val photos; {computed} computed, the rest from the cache.");
+        info($"fine-tune: {train.Count} training maps (photos and copies), {val.Count} val photos; {computed} computed, the rest from the cache, in {clock.Elapsed.TotalSeconds:F0} s.");
 
         using var tuner = new TailFineTuner(backbone, classes.Count, o.Preprocessing.TileCount, fine.Seed);
         int epoch = 0;
@@ -80,6 +81,9 @@ public static class FineTuneStage
         {
             if (p.Stage != $"epoch {epoch}")
             {
+                // After the first epoch, what the rest may cost at most (early stopping may end it sooner).
+                if (epoch == 1) info($"fine-tune: epoch 1 took about {clock.Elapsed.TotalMinutes:F1} min; at most {fine.MaxEpochs - 1} more, up to {clock.Elapsed.TotalMinutes * (fine.MaxEpochs - 1):F0} min.");
+                clock.Restart();
                 epoch++;
                 progress.Stage($"Fine-tune epoch {epoch} (of at most {fine.MaxEpochs})", p.Total);
             }
