@@ -82,7 +82,7 @@ public static class FineTuneStage
             if (p.Stage != $"epoch {epoch}")
             {
                 // After the first epoch, what the rest may cost at most (early stopping may end it sooner).
-                if (epoch == 1) info($"fine-tune: epoch 1 took about {clock.Elapsed.TotalMinutes:F1} min; at most {fine.MaxEpochs - 1} more, up to {clock.Elapsed.TotalMinutes * (fine.MaxEpochs - 1):F0} min.");
+                if (epoch == 1) info($"fine-tune: epoch 1 took {clock.Elapsed.TotalSeconds:F0} s; at most {fine.MaxEpochs - 1} more, up to {clock.Elapsed.TotalMinutes * (fine.MaxEpochs - 1):F1} min.");
                 clock.Restart();
                 epoch++;
                 progress.Stage($"Fine-tune epoch {epoch} (of at most {fine.MaxEpochs})", p.Total);
