@@ -30,6 +30,13 @@ public sealed record BackboneSpec
     public required string Package { get; init; }
     public required IReadOnlyList<string> Layers { get; init; }
     public required int FeatureSize { get; init; }
+    /// <summary>
+    /// A fine-tuned backbone tail in the version folder (<see cref="FineTunedTail"/>: fp16 initializers swapped into the
+    /// NuGet backbone named by <see cref="Sha256"/> at load). Absent: the NuGet backbone as it is.
+    /// </summary>
+    public string? FineTunedTail { get; init; }
+    /// <summary>What the tail file covers and how it is stored, for people (e.g. "layer3.1 + layer4, fp16").</summary>
+    public string? FineTunedDescription { get; init; }
 }
 
 /// <summary>Thresholds fitted on validation data at training time; the service reads them, never a constant in code.</summary>

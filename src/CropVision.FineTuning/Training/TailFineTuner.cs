@@ -7,8 +7,11 @@ using static TorchSharp.torch;
 
 namespace CropVision.FineTuning.Training;
 
-/// <summary>A photo (or augmented copy) for the fine-tune: its cached maps and the index of its main stress.</summary>
-public sealed record FineTuneExample(MapEntry Maps, int Label);
+/// <summary>
+/// A photo (or augmented copy) for the fine-tune: its cached maps, the index of its main stress, and its weight in the
+/// training loss (e.g. <c>--stress-weights framing-class</c>; 1 for all: the plain mean).
+/// </summary>
+public sealed record FineTuneExample(MapEntry Maps, int Label, float Weight = 1);
 
 /// <summary>
 /// Trains the backbone's tail (layer3's second block and layer4, from cached maps) jointly with a linear main-stress
@@ -45,6 +48,7 @@ public sealed class TailFineTuner : IDisposable
         using var tailOptimizer = torch.optim.Adam(_tail.parameters(), options.TailLearningRate);
         using var headOptimizer = torch.optim.Adam(_head.parameters(), options.HeadLearningRate);
         var groups = Groups(train);
+        bool weighted = train.Any(e => e.Weight != 1);
         var epochs = new List<EpochResult> { Evaluate(0, double.NaN, val, TimeSpan.Zero) };
         var best = Snapshot();
         int bestEpoch = 0, sinceBest = 0;
@@ -64,7 +68,9 @@ public sealed class TailFineTuner : IDisposable
                 using var scope = torch.NewDisposeScope();
                 var logits = Logits(Stack(batch.Select(b => (b.Example.Maps.Maps, b.First))), batch.Count);
                 var labels = torch.tensor(batch.Select(b => (long)b.Example.Label).ToArray());
-                var loss = nn.functional.cross_entropy(logits, labels, label_smoothing: options.LabelSmoothing);
+                var loss = weighted
+                    ? WeightedLoss(logits, labels, batch.Select(b => b.Example.Weight).ToArray(), options.LabelSmoothing)
+                    : nn.functional.cross_entropy(logits, labels, label_smoothing: options.LabelSmoothing);
                 tailOptimizer.zero_grad();
                 headOptimizer.zero_grad();
                 loss.backward();
@@ -92,6 +98,14 @@ public sealed class TailFineTuner : IDisposable
         Restore(best);
         DisposeAll(best);
         return new FineTuneResult(epochs, bestEpoch, early);
+    }
+
+    /// <summary>Smoothed cross-entropy per flip group, averaged with the groups' weights.</summary>
+    public static Tensor WeightedLoss(Tensor logits, Tensor labels, float[] weights, double smoothing)
+    {
+        var each = nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.None, label_smoothing: smoothing);
+        var w = torch.tensor(weights);
+        return (each * w).sum() / w.sum();
     }
 
     /// <summary>Main-stress probabilities of one photo: tiles averaged per flip, flips' probabilities averaged.</summary>

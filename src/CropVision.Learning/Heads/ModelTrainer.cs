@@ -38,6 +38,22 @@ public sealed record TrainOptions
     public double UncertainQuantile { get; init; } = 0.10;
     /// <summary>Val leaves farther from every class centroid than this quantile are "rejected".</summary>
     public double RejectQuantile { get; init; } = 0.995;
+    /// <summary>
+    /// A backbone whose tail was fine-tuned before the heads (<c>train --fine-tune</c>): features come from it, and its
+    /// tail file goes into the version. Null: the NuGet backbone as it is.
+    /// </summary>
+    public FineTunedBackbone? FineTuned { get; init; }
+}
+
+/// <param name="Backbone">The NuGet backbone with <paramref name="TailFile"/> applied (as the service will load it).</param>
+/// <param name="TailFile">The tail file (<see cref="FineTunedTail"/>), copied into the version folder.</param>
+/// <param name="Description">What the tail covers and how it is stored, for the manifest.</param>
+/// <param name="Hyperparameters">The fine-tune's settings and results (epochs, val loss), merged into the manifest's.</param>
+/// <param name="Selection">How the fine-tune chose (early stopping), appended to the manifest's selection text.</param>
+public sealed record FineTunedBackbone(Backbone Backbone, string TailFile, string Description, IReadOnlyDictionary<string, double> Hyperparameters, string Selection)
+{
+    /// <summary>Keeps the feature cache of a fine-tuned backbone apart from the NuGet one's (same file, other weights).</summary>
+    public string CacheTag { get; } = File.Exists(TailFile) ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(TailFile))) : "";
 }
 
 public enum StressWeighting { None, FramingClass }

@@ -85,3 +85,24 @@ public class TailFineTuneTests(ITestOutputHelper output)
         return (result, loss);
     }
 }
+
+/// <summary>The fine-tune's weighted loss (<c>--stress-weights framing-class</c>): equal weights give the plain mean, a zero weight drops a row.</summary>
+[Trait("Category", "Training")]
+public class WeightedFineTuneLossTests
+{
+    [Fact]
+    public void Equal_weights_give_the_plain_loss_and_a_zero_weight_leaves_a_row_out()
+    {
+        global::CropVision.FineTuning.Torch.TorchRuntime.Initialize(threads: 1);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        TorchSharp.torch.manual_seed(1);
+        var logits = TorchSharp.torch.randn(4, 3);
+        var labels = TorchSharp.torch.tensor(new long[] { 0, 2, 1, 2 });
+        float Plain(TorchSharp.torch.Tensor l, TorchSharp.torch.Tensor y) => TorchSharp.torch.nn.functional.cross_entropy(l, y, label_smoothing: 0.1).item<float>();
+
+        Assert.Equal(Plain(logits, labels), TailFineTuner.WeightedLoss(logits, labels, [2f, 2f, 2f, 2f], 0.1).item<float>(), 5);
+        var firstThree = TailFineTuner.WeightedLoss(logits, labels, [1f, 1f, 1f, 0f], 0.1).item<float>();
+        Assert.Equal(Plain(logits[..3], labels[..3]), firstThree, 5);
+        Assert.NotEqual(Plain(logits, labels), firstThree, 3);
+    }
+}

@@ -41,7 +41,10 @@ public static class OptimizeCommand
             int version = writer.Version;
             var staging = writer.StagingFolder;
             File.Copy(Path.Combine(from, manifest.Head), Path.Combine(staging, manifest.Head));
+            if (manifest.Backbone.FineTunedTail is { } tail) File.Copy(Path.Combine(from, tail), Path.Combine(staging, tail));
             var backbone = Backbone.Load();
+            // int8 of a fine-tuned version is calibrated on its own weights.
+            var calibrationBackbone = ModelPackage.BackboneFor(from, manifest, backbone);
             var inference = new InferenceSpec();
             var mode = result.GetValue(quantize)!.ToLowerInvariant();
             if (mode is not ("int8" or "none")) throw new DatasetException($"--quantize '{mode}' is not int8 or none.");
@@ -52,7 +55,7 @@ public static class OptimizeCommand
                 var chosen = QuantizeCommand.CalibrationPhotos(leaves, want);
                 var spec = manifest.Preprocessing;
                 AnsiConsole.WriteLine($"Calibrating int8 on {chosen.Count} training photos ...");
-                var calibration = Int8Calibrator.Calibrate(backbone, chosen.Select(p => Core.Preprocessing.ImagePreprocessor.Preprocess(File.ReadAllBytes(p), spec)), spec.ViewCount, null,
+                var calibration = Int8Calibrator.Calibrate(calibrationBackbone, chosen.Select(p => Core.Preprocessing.ImagePreprocessor.Preprocess(File.ReadAllBytes(p), spec)), spec.ViewCount, null,
                     QuantizeCommand.CalibrationData(leaves), reduceRange: false);
                 calibration.Write(Path.Combine(staging, Int8Calibration.DefaultFileName));
                 inference = inference with { Int8Calibration = Int8Calibration.DefaultFileName };

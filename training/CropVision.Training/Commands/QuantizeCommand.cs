@@ -31,7 +31,8 @@ public static class QuantizeCommand
             int want = result.GetValue(images);
             if (want < 1) throw new DatasetException("--images must be at least 1.");
             var chosen = CalibrationPhotos(sources, want);
-            var backbone = Backbone.Load();
+            // A fine-tuned version is calibrated on its own weights.
+            var backbone = ModelPackage.BackboneFor(folder, manifest, Backbone.Load());
             var spec = manifest.Preprocessing;
             Int8Calibration calibration = null!;
             AnsiConsole.Progress().Start(ctx =>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
+using CropVision.FineTuning.Training;
 using CropVision.Learning.Data;
 using CropVision.Learning.Features;
 using CropVision.Learning.Heads;
@@ -30,10 +31,18 @@ public static class TrainCommand
         var stressWeights = new Option<string>("--stress-weights") { Description = "Weight the main stress's training rows: none, or framing-class (every framing x class pair has the same say, so a class rare among whole leaves is not drowned by close-ups)", DefaultValueFactory = _ => "none" };
         stressWeights.AcceptOnlyFromAmong("none", "framing-class");
         var noCache = new Option<bool>("--no-cache") { Description = "Compute every feature afresh" };
+        var fineTune = new Option<bool>("--fine-tune") { Description = "First fine-tune the backbone's tail (layer3's second block and layer4, TorchSharp, from cached layer3 maps) with a main-stress head, early stopping on val; then fit every head on the fine-tuned features. The version holds the tail as tail.onnx" };
+        var fineEpochs = new Option<int>("--fine-tune-epochs") { Description = "Most fine-tune epochs", DefaultValueFactory = _ => 10 };
+        var finePatience = new Option<int>("--fine-tune-patience") { Description = "Stop after this many epochs without a lower val loss (the best epoch is kept)", DefaultValueFactory = _ => 2 };
+        var fineBatch = new Option<int>("--fine-tune-batch") { Description = "Photos (flip groups) per fine-tune step", DefaultValueFactory = _ => 16 };
+        var fineLr = new Option<double>("--fine-tune-lr") { Description = "Adam learning rate of the tail", DefaultValueFactory = _ => 1e-4 };
+        var fineHeadLr = new Option<double>("--fine-tune-head-lr") { Description = "Adam learning rate of the fine-tune's main-stress head", DefaultValueFactory = _ => 1e-3 };
+        var fineThreads = new Option<int>("--fine-tune-threads") { Description = "LibTorch threads for the fine-tune (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
 
         var command = new Command("train", "Train a model version from labelled leaf photos and write it with its validation report")
         {
             data, negatives, crop, output, layers, resize, flips, closeUp, augment, trainedOn, l2, stressWeights, seed, cache, noCache,
+            fineTune, fineEpochs, finePatience, fineBatch, fineLr, fineHeadLr, fineThreads,
         };
         command.SetAction((result, ct) => Task.FromResult(ConsoleErrors.Guard(() =>
         {
@@ -59,7 +68,16 @@ public static class TrainCommand
                 StressWeights = result.GetValue(stressWeights) == "framing-class" ? StressWeighting.FramingClass : StressWeighting.None,
                 CacheRoot = result.GetValue(noCache) ? null : result.GetValue(cache)?.FullName ?? FeatureCache.DefaultRoot,
             };
-            var trained = SpectreProgress.Run(p => new ModelTrainer(p).Train(options, ct));
+            var fine = new FineTuneOptions
+            {
+                MaxEpochs = result.GetValue(fineEpochs), Patience = result.GetValue(finePatience), BatchSize = result.GetValue(fineBatch),
+                TailLearningRate = result.GetValue(fineLr), HeadLearningRate = result.GetValue(fineHeadLr), Threads = result.GetValue(fineThreads), Seed = options.Seed,
+            };
+            if (fine.MaxEpochs < 1 || fine.Patience < 1 || fine.BatchSize < 1 || fine.Threads < 1)
+                throw new DatasetException("--fine-tune-epochs, --fine-tune-patience, --fine-tune-batch and --fine-tune-threads must be at least 1.");
+            var trained = result.GetValue(fineTune)
+                ? SpectreProgress.Run(p => FineTuneStage.Train(options, fine, p, ct))
+                : SpectreProgress.Run(p => new ModelTrainer(p).Train(options, ct));
             ResultTables.Print(trained.ValReport);
             AnsiConsole.MarkupLine($"[green]Model written to[/] {Markup.Escape(trained.VersionFolder)} (report: {Markup.Escape(Path.Combine(trained.VersionFolder, "report.html"))})");
             if (trained.Skipped.Count > 0) AnsiConsole.MarkupLine($"[yellow]{trained.Skipped.Count} unreadable image(s) were skipped; they are listed above and in the manifest.[/]");

@@ -16,6 +16,7 @@ internal static class TrainedVersion
     {
         using var writer = ModelVersionWriter.Begin(o.OutFolder, "train");
         File.WriteAllBytes(Path.Combine(writer.StagingFolder, "head.onnx"), HeadGraph.Build(heads.Parameters).ToByteArray());
+        if (o.FineTuned is { } tuned) File.Copy(tuned.TailFile, Path.Combine(writer.StagingFolder, FineTunedTail.DefaultFileName));
         var manifest = Manifest(o, f, heads, calibrated.Calibration, writer.Version, clock);
         var report = Report(o, f, manifest, calibrated, writer.Version);
         manifest = ModelTrainer.WriteWithValReport(manifest, report, writer.StagingFolder);
@@ -38,7 +39,12 @@ internal static class TrainedVersion
             Tasks = heads.Tasks,
             PrimaryOutput = TaskNames.Stress,
             Preprocessing = o.Preprocessing,
-            Backbone = new BackboneSpec { File = Backbone.RelativePath, Sha256 = f.Backbone.Sha256(), Package = Backbone.Package, Layers = o.Layers, FeatureSize = f.FeatureSize },
+            Backbone = new BackboneSpec
+            {
+                File = Backbone.RelativePath, Sha256 = f.Backbone.Sha256(), Package = Backbone.Package, Layers = o.Layers, FeatureSize = f.FeatureSize,
+                FineTunedTail = o.FineTuned is null ? null : FineTunedTail.DefaultFileName,
+                FineTunedDescription = o.FineTuned?.Description,
+            },
             Calibration = calibration,
             Training = new TrainingInfo
             {
@@ -47,8 +53,8 @@ internal static class TrainedVersion
                 ImagesPerSplit = new Dictionary<string, int> { ["train"] = f.TrainItems.Count(t => t.Features.Copy == 0), ["val"] = f.ValItems.Count },
                 ImagesPerClass = f.Classes.ToDictionary(c => c, c => leafItems.Count(i => i.Class == c)),
                 SkippedImages = [.. f.Skipped.Select(s => s.RelativePath)],
-                Hyperparameters = heads.Chosen,
-                Selection = $"Each task's L2 strength chosen from [{string.Join(", ", o.L2Grid)}] by its val score; head fitted on train only (each task on the rows that carry it); val also calibrates the thresholds. Backbone layers {string.Join("+", o.Layers)}, {o.Preprocessing.ViewCount} views per image.{(o.StressWeights == StressWeighting.FramingClass ? " Main-stress rows weighted so every framing x class pair has the same total weight." : "")}",
+                Hyperparameters = o.FineTuned is { } tuned ? heads.Chosen.Concat(tuned.Hyperparameters).ToDictionary() : heads.Chosen,
+                Selection = $"Each task's L2 strength chosen from [{string.Join(", ", o.L2Grid)}] by its val score; head fitted on train only (each task on the rows that carry it); val also calibrates the thresholds. Backbone layers {string.Join("+", o.Layers)}, {o.Preprocessing.ViewCount} views per image.{(o.StressWeights == StressWeighting.FramingClass ? " Main-stress rows weighted so every framing x class pair has the same total weight." : "")}{(o.FineTuned is { } t ? " " + t.Selection : "")}",
                 Seed = o.Seed,
                 Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
                 Sources = f.SourceInfos,

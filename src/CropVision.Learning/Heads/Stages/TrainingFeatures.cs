@@ -47,7 +47,7 @@ internal sealed class TrainingFeatures
     public static TrainingFeatures Build(TrainOptions o, ITrainingProgress progress, Action<string> info, CancellationToken ct)
     {
         var sources = LoadSources(o);
-        var backbone = Backbone.Load();
+        var backbone = o.FineTuned?.Backbone ?? Backbone.Load();
         var f = new TrainingFeatures { Sources = sources, Labelled = sources.Where(s => !s.Data.IsNegatives).ToList(), Backbone = backbone, FeatureSize = Backbone.FeatureSize(o.Layers) };
         foreach (var s in sources)
             info($"{s.Name}: {s.Data.Images.Count} images in {s.Data.Classes.Count} classes ({string.Join(", ", s.Data.Classes)}); " +
@@ -56,9 +56,11 @@ internal sealed class TrainingFeatures
 
         using (var extractor = new FeatureExtractor(backbone, o.Layers, o.Preprocessing))
         {
-            var cache = o.CacheRoot is null ? null : new FeatureCache(o.CacheRoot, FeatureExtractor.CacheKey(backbone, o.Layers, o.Preprocessing), extractor.FloatsPerImage);
+            // A fine-tuned tail has the NuGet file's SHA-256 but other weights: its features are cached apart.
+            var tag = o.FineTuned is { } tuned ? $"|fine-tuned tail {tuned.CacheTag}" : "";
+            var cache = o.CacheRoot is null ? null : new FeatureCache(o.CacheRoot, FeatureExtractor.CacheKey(backbone, o.Layers, o.Preprocessing) + tag, extractor.FloatsPerImage);
             var copyCache = o.CacheRoot is null || o.Augment == 0 ? null
-                : new FeatureCache(o.CacheRoot, FeatureExtractor.AugmentedCacheKey(backbone, o.Layers, o.Preprocessing, o.Seed), extractor.FloatsPerCopy);
+                : new FeatureCache(o.CacheRoot, FeatureExtractor.AugmentedCacheKey(backbone, o.Layers, o.Preprocessing, o.Seed) + tag, extractor.FloatsPerCopy);
             foreach (var source in sources) f.Extract(source, o, extractor, cache, copyCache, progress, info, ct);
         }
         f.BuildExamples(o, info);
