@@ -81,7 +81,7 @@ public static class Recalibration
             UncertainBelowBy = manifest.Calibration.UncertainBelowBy is null ? null : fit.Thresholds,
             Temperature = fit.Temperature == 1 ? null : fit.Temperature,
             Notes = fit.Notes,
-            Method = fit.Method + "; rejected: unchanged from the version recalibrated (" + manifest.Calibration.Method + ")",
+            Method = fit.Method + $"; rejected: unchanged from {manifest.Crop}/{manifest.Version}, whose calibration (its uncertain rule now replaced) was: " + manifest.Calibration.Method,
         };
         var after = UncertainFit.Figures(head, primary, labels, sets, fit.Temperature, calibration.UncertainThreshold);
         var relAfter = UncertainFit.Reliability(head, primary, labels, sets, fit.Temperature);
