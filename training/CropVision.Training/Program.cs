@@ -12,6 +12,7 @@ var root = new RootCommand("CropVision training console: train crop-disease mode
     PromoteCommand.Create(),
     QuantizeCommand.Create(),
     OptimizeCommand.Create(),
+    CalibrateCommand.Create(),
     StoreCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

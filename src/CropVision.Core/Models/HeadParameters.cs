@@ -1,7 +1,11 @@
 namespace CropVision.Core.Models;
 
 /// <summary>A linear classifier over standardized features: logits = W z + b, z = (features - mean) * invStd.</summary>
-public sealed record LinearOutput(string Name, string Activation, IReadOnlyList<string> Labels, float[] Weights, float[] Bias)
+/// <remarks>
+/// <see cref="Temperature"/> divides a softmax output's logits before the softmax (temperature scaling, fitted on val);
+/// 1 leaves the graph as it was.
+/// </remarks>
+public sealed record LinearOutput(string Name, string Activation, IReadOnlyList<string> Labels, float[] Weights, float[] Bias, double Temperature = 1)
 {
     public const string Softmax = "softmax";
     public const string Sigmoid = "sigmoid";

@@ -52,6 +52,13 @@ public sealed record CalibrationSpec
 
     public double UncertainThreshold(Framing framing) =>
         UncertainBelowBy is { } by && by.TryGetValue(framing, out var t) ? t : UncertainBelow;
+    /// <summary>
+    /// Temperature the primary output's logits are divided by before the softmax, baked into head.onnx (informational:
+    /// the graph applies it). Absent: none.
+    /// </summary>
+    public double? Temperature { get; init; }
+    /// <summary>What the calibration measured while choosing thresholds (e.g. a target it could not meet).</summary>
+    public IReadOnlyList<string>? Notes { get; init; }
     /// <summary>Above this out-of-distribution distance the photo is "rejected" (does not look like a leaf of this crop).</summary>
     public required double RejectAbove { get; init; }
     public required string Method { get; init; }

@@ -10,10 +10,13 @@ namespace CropVision.Learning.Heads;
 /// </summary>
 public static class HeadEvaluator
 {
-    public static ModelOutput[] Run(HeadParameters head, TrainingExamples examples)
+    public static ModelOutput[] Run(HeadParameters head, TrainingExamples examples) => Run(HeadGraph.Build(head), examples);
+
+    /// <summary>The same for a head graph read from a version folder.</summary>
+    public static ModelOutput[] Run(Onnx.ModelProto graph, TrainingExamples examples)
     {
-        using var model = new OnnxModel(HeadGraph.Build(head).ToByteArray(), new SessionSettings { IntraOpThreads = 1 });
-        int rows = examples.Rows.Length, d = head.FeatureSize, flips = examples.Flips;
+        using var model = new OnnxModel(graph.ToByteArray(), new SessionSettings { IntraOpThreads = 1 });
+        int rows = examples.Rows.Length, d = examples.Rows[0].Length, flips = examples.Flips;
         var input = new float[rows * d];
         for (int r = 0; r < rows; r++) examples.Rows[r].CopyTo(input, r * d);
         var outputs = model.Run(input, [rows, d]);
@@ -23,13 +26,13 @@ public static class HeadEvaluator
         for (int i = 0; i < images; i++)
         {
             var probs = new Dictionary<string, float[]>();
-            foreach (var o in head.Outputs)
+            foreach (var name in graph.Graph.Output.Select(x => x.Name).Where(n => n != HeadParameters.DistanceOutput))
             {
-                int k = o.Labels.Count;
+                int k = outputs[name].Length / rows;
                 var mean = new float[k];
                 for (int f = 0; f < flips; f++)
-                    for (int c = 0; c < k; c++) mean[c] += outputs[o.Name][(i * flips + f) * k + c] / flips;
-                probs[o.Name] = mean;
+                    for (int c = 0; c < k; c++) mean[c] += outputs[name][(i * flips + f) * k + c] / flips;
+                probs[name] = mean;
             }
             float distance = 0;
             for (int f = 0; f < flips; f++) distance += outputs[HeadParameters.DistanceOutput][i * flips + f] / flips;

@@ -36,6 +36,8 @@ public sealed record TrainOptions
     public StressWeighting StressWeights { get; init; } = StressWeighting.None;
     /// <summary>Top probabilities of val leaves below this quantile are "uncertain".</summary>
     public double UncertainQuantile { get; init; } = 0.10;
+    /// <summary>How "uncertain" is chosen (accuracy target on val and proxy by default; the quantile rule for comparison) and whether a temperature is fitted.</summary>
+    public Calibration.UncertainOptions Uncertain { get; init; } = new();
     /// <summary>Val leaves farther from every class centroid than this quantile are "rejected".</summary>
     public double RejectQuantile { get; init; } = 0.995;
     /// <summary>

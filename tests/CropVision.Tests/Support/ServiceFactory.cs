@@ -8,8 +8,12 @@ namespace CropVision.Tests.Support;
 public class ServiceFactory(IDictionary<string, string?> settings) : WebApplicationFactory<Program>
 {
     public static string CommittedModels => Path.Combine(SharedData.RepositoryRoot, "models");
-    /// <summary>The newest committed coffee version: the one the service serves when nothing is pinned.</summary>
-    public static int NewestCoffeeVersion => CropVision.Core.Models.ModelRepository.Versions(Path.Combine(CommittedModels, "coffee"))[^1];
+    /// <summary>
+    /// The committed coffee version the service serves when nothing is pinned: serving.json's, else the newest (a newer
+    /// version committed for review, e.g. a recalibration, does not serve until promoted).
+    /// </summary>
+    public static int NewestCoffeeVersion => CropVision.Core.Models.ServingMarker.Read(Path.Combine(CommittedModels, "coffee"))?.Version
+        ?? CropVision.Core.Models.ModelRepository.Versions(Path.Combine(CommittedModels, "coffee"))[^1];
     public const string AdminKey = "test-admin-key";
 
     public static Dictionary<string, string?> Defaults(string modelsFolder) => new()

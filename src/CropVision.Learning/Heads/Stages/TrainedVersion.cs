@@ -15,7 +15,7 @@ internal static class TrainedVersion
     public static TrainResult Write(TrainOptions o, TrainingFeatures f, FittedHeads heads, CalibratedHead calibrated, Stopwatch clock, List<string> log, Action<string> info)
     {
         using var writer = ModelVersionWriter.Begin(o.OutFolder, "train");
-        File.WriteAllBytes(Path.Combine(writer.StagingFolder, "head.onnx"), HeadGraph.Build(heads.Parameters).ToByteArray());
+        File.WriteAllBytes(Path.Combine(writer.StagingFolder, "head.onnx"), HeadGraph.Build(calibrated.Parameters).ToByteArray());
         if (o.FineTuned is { } tuned) File.Copy(tuned.TailFile, Path.Combine(writer.StagingFolder, FineTunedTail.DefaultFileName));
         var manifest = Manifest(o, f, heads, calibrated.Calibration, writer.Version, clock);
         var report = Report(o, f, manifest, calibrated, writer.Version);

@@ -2,12 +2,13 @@ using CropVision.Core;
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Core.Preprocessing;
+using CropVision.Learning.Calibration;
 using CropVision.Learning.Evaluation;
 
 namespace CropVision.Learning.Heads.Stages;
 
 /// <summary>The calibration thresholds, and the head's outputs on val photos and on augmented val copies.</summary>
-internal sealed record CalibratedHead(CalibrationSpec Calibration, ModelOutput[] ValOut, ModelOutput[] ProxyOut);
+internal sealed record CalibratedHead(CalibrationSpec Calibration, ModelOutput[] ValOut, ModelOutput[] ProxyOut, HeadParameters Parameters);
 
 /// <summary>
 /// Stage 3 of <see cref="ModelTrainer"/>: thresholds calibrated on val leaves (and non-leaves, and augmented val copies
@@ -23,13 +24,6 @@ internal static class TrainingCalibration
         var valOut = HeadEvaluator.Run(heads.Parameters, val);
         var proxyOut = f.ValCopies.Count > 0 ? HeadEvaluator.Run(heads.Parameters, proxy) : [];
         var leafIdx = Enumerable.Range(0, valOut.Length).Where(i => !val.Images[i].Negative).ToList();
-        double TopQuantile(IEnumerable<int> idx) => ModelTrainer.Quantile([.. idx.Select(i => (double)valOut[i].Probabilities[TaskNames.Stress].Max())], o.UncertainQuantile);
-        double uncertainBelow = TopQuantile(leafIdx);
-        // Per framing where photos of more than one framing were seen: each framing gets its own 10% quantile.
-        var framingsSeen = leafIdx.Select(i => valFraming[i]).Distinct().Order().ToList();
-        Dictionary<Framing, double>? uncertainBy = framingsSeen.Count > 1
-            ? framingsSeen.ToDictionary(x => x, x => TopQuantile(leafIdx.Where(i => valFraming[i] == x)))
-            : null;
         // With learned negatives the distance rule is only a backstop: farther than every val leaf.
         bool hasNegatives = f.HasNegatives;
         double rejectQuantile = hasNegatives ? 1.0 : o.RejectQuantile;
@@ -38,21 +32,35 @@ internal static class TrainingCalibration
         double? leafBelow = hasNegatives
             ? ModelTrainer.LeafThreshold([.. valOut, .. proxyOut], [.. val.Images, .. proxy.Images], [.. valFraming.Select(x => (int)x), .. proxyOut.Select(_ => 2)], o.LeafRejectQuantile, o.NotLeafRejectQuantile)
             : null;
-        var calibration = new CalibrationSpec
+        var rules = new CalibrationSpec { UncertainBelow = 0, RejectAbove = rejectAbove, LeafOutput = hasNegatives ? TaskNames.Leaf : null, LeafBelow = leafBelow, Method = "" };
+        // Temperature and "uncertain" from the stress logits (rejection does not depend on them).
+        var graph = HeadGraph.Build(heads.Parameters);
+        var stressLabels = heads.Parameters.Outputs.Single(x => x.Name == TaskNames.Stress).Labels;
+        var sets = new List<CalibrationSet> { new("val", val, valFraming, [.. f.ValItems.Select(v => v.Source.Name)], [.. valOut.Select(x => Verdict.IsRejected(x, rules))]) };
+        if (proxyOut.Length > 0)
+            sets.Add(new("augmented val copies", proxy, [.. f.ValCopies.Select(v => v.Features.Framing)], [.. f.ValCopies.Select(v => v.Source.Name)], [.. proxyOut.Select(x => Verdict.IsRejected(x, rules))]));
+        var fit = UncertainFit.Fit(graph, TaskNames.Stress, stressLabels, sets, o.Uncertain with { Quantile = o.UncertainQuantile }, info);
+        var parameters = heads.Parameters with { Outputs = [.. heads.Parameters.Outputs.Select(x => x.Name == TaskNames.Stress ? x with { Temperature = fit.Temperature } : x)] };
+        if (fit.Temperature != 1)
         {
-            UncertainBelow = uncertainBelow,
-            UncertainBelowBy = uncertainBy,
-            RejectAbove = rejectAbove,
-            LeafOutput = hasNegatives ? TaskNames.Leaf : null,
-            LeafBelow = leafBelow,
-            Method = $"uncertain: top probability below the {o.UncertainQuantile:P1} quantile of val leaves{(uncertainBy is null ? "" : " of the photo's framing (uncertainBelowBy; uncertainBelow over all val leaves is for callers that do not know the framing)")}; " +
+            valOut = HeadEvaluator.Run(parameters, val);
+            proxyOut = proxyOut.Length > 0 ? HeadEvaluator.Run(parameters, proxy) : [];
+        }
+        var framingsSeen = leafIdx.Select(i => valFraming[i]).Distinct().Order().ToList();
+        var calibration = rules with
+        {
+            UncertainBelow = fit.Overall,
+            UncertainBelowBy = framingsSeen.Count > 1 ? fit.Thresholds : null,
+            Temperature = fit.Temperature == 1 ? null : fit.Temperature,
+            Notes = fit.Notes.Count > 0 ? fit.Notes : null,
+            Method = fit.Method + "; " +
                      $"rejected: RMS distance (standardized features, mean over flips) to the nearest class centroid above the {rejectQuantile:P1} quantile of val leaves" +
                      (hasNegatives ? $", or the learned leaf probability ({TaskNames.Leaf}) below a threshold midway in log-odds between the {o.LeafRejectQuantile:P1} quantile of val leaves " +
                                      $"(of the group where that is lowest: whole leaves, close-ups, augmented copies of val photos) and the {o.NotLeafRejectQuantile:P1} quantile of val non-leaves (the leaf quantile alone where the two overlap)" : ""),
         };
         calibration = WithValRates(calibration, f, valOut, proxyOut, leafIdx);
         foreach (var (k, v) in calibration.ValRejectedBy!) info($"val rejected, {k}: {v:P1}");
-        return new CalibratedHead(calibration, valOut, proxyOut);
+        return new CalibratedHead(calibration, valOut, proxyOut, parameters);
     }
 
     /// <summary>The shares of val leaves (per framing), non-leaves and augmented copies that the calibration rejects or calls uncertain.</summary>

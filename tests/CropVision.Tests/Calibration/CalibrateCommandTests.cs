@@ -1,0 +1,40 @@
+using System.CommandLine;
+using CropVision.Core.Inference;
+using CropVision.Core.Models;
+using CropVision.Tests.Support;
+using CropVision.Training.Commands;
+
+namespace CropVision.Tests.Calibration;
+
+/// <summary><c>cropvision calibrate</c> on a small trained model writes the next version, loadable, with the temperature in its head.</summary>
+[Trait("Category", "Training")]
+public class CalibrateCommandTests
+{
+    private static int Run(params string[] args) =>
+        new RootCommand { TrainCommand.Create(), CalibrateCommand.Create() }.Parse(args).Invoke();
+
+    [Fact]
+    public void Calibrate_writes_a_loadable_next_version()
+    {
+        using var tmp = new TempFolder();
+        var data = SyntheticDataset.Write(tmp.Sub("data"), perClass: 6);
+        var models = tmp.Sub("models", "coffee");
+        var cache = tmp.Sub("cache");
+        Assert.Equal(0, Run("train", "--data", data, "--crop", "coffee", "--out", models, "--flips", "none", "--l2", "16", "--augment", "1", "--cache", cache));
+        Assert.Equal(0, Run("calibrate", "--model", Path.Combine(models, "1"), "--data", data, "--cache", cache, "--out", models));
+
+        var folder = Path.Combine(models, "2");
+        var manifest = ModelManifest.Read(folder);
+        Assert.Equal(2, manifest.Version);
+        Assert.Contains("calibrate", manifest.Training.Selection);
+        Assert.True(manifest.Metrics.ContainsKey("calibration"));
+        Assert.True(File.Exists(Path.Combine(folder, "calibration.md")));
+        Assert.True(File.Exists(Path.Combine(folder, "reliability-after.png")));
+        var head = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(folder, manifest.Head)));
+        Assert.Equal(manifest.Calibration.Temperature ?? 1, HeadGraph.Temperature(head, manifest.PrimaryOutput), 5);
+        using var model = CropModel.Load(folder, Backbone.Load());
+        var leaf = File.ReadAllBytes(Path.Combine(data, "rust", "1.jpg"));
+        var output = model.Run(CropVision.Core.Preprocessing.ImagePreprocessor.Preprocess(leaf, manifest.Preprocessing), 1)[0];
+        Assert.Equal(1, output.Probabilities[manifest.PrimaryOutput].Sum(), 3);
+    }
+}
