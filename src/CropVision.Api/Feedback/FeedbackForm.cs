@@ -17,40 +17,16 @@ public sealed record FeedbackSubmission(
 public static class FeedbackForm
 {
     public const string Right = "right", Wrong = "wrong";
-    public static readonly string[] Statuses = ["ok", "uncertain", "rejected"];
+    public static readonly string[] Statuses = AnswerFields.Statuses;
 
     /// <summary>The submission, or the errors by field name (for a 400 validation problem).</summary>
     public static (FeedbackSubmission? Submission, Dictionary<string, string[]> Errors) Validate(
         IDictionary<string, string> fields, byte[] photo, ServedModel model, IReadOnlyList<int> availableVersions)
     {
-        var errors = new Dictionary<string, string[]>();
-        string? Text(string name) => fields.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
-        void Fail(string name, string message) => errors[name] = [message];
-
-        var classes = model.Manifest.Task(model.Manifest.PrimaryOutput).Labels;
-        var severities = model.Manifest.Tasks.FirstOrDefault(t => t.Output == TaskNames.Severity)?.Labels ?? [];
-        var classList = string.Join(", ", classes);
-
-        var versionText = Text("modelVersion");
-        if (!int.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
-            Fail("modelVersion", "The model version the answer came from is required (a whole number).");
-        else if (version != model.Version && !availableVersions.Contains(version))
-            Fail("modelVersion", $"Version {version} of the {model.Crop} model does not exist (serving: {model.Version}).");
-
-        var label = Text("label");
-        if (label is null) Fail("label", "The model's answer (label) is required.");
-        else if (!classes.Contains(label)) Fail("label", $"'{label}' is not a {model.Crop} class ({classList}).");
-
-        var confidenceText = Text("confidence");
-        if (!double.TryParse(confidenceText, NumberStyles.Float, CultureInfo.InvariantCulture, out var confidence) || confidence is < 0 or > 1 || double.IsNaN(confidence))
-            Fail("confidence", "The answer's confidence is required, a number from 0 to 1.");
-
-        var severity = Text("severity");
-        if (severity is not null && !severities.Contains(severity))
-            Fail("severity", $"'{severity}' is not a severity grade ({string.Join(", ", severities)}).");
-
-        var status = Text("status")?.ToLowerInvariant();
-        if (status is null || !Statuses.Contains(status)) Fail("status", $"The answer's status is required: {string.Join(", ", Statuses)}.");
+        var a = AnswerFields.Read(fields, model, availableVersions, "the answer came from", "The model's answer");
+        string? Text(string name) => a.Text(name);
+        void Fail(string name, string message) => a.Fail(name, message);
+        var (classes, classList, label) = (a.Classes, a.ClassList, a.Label);
 
         var verdict = Text("verdict")?.ToLowerInvariant();
         var farmerLabel = Text("farmerLabel");
@@ -62,8 +38,8 @@ public static class FeedbackForm
         else if (verdict == Wrong && farmerLabel is not null && farmerLabel == label)
             Fail("farmerLabel", "A 'wrong' verdict cannot name the model's own answer as the right one.");
 
-        if (errors.Count > 0) return (null, errors);
-        return (new FeedbackSubmission(model.Crop, version, label!, confidence, severity, status!, verdict!,
-            verdict == Right ? label : farmerLabel, photo), errors);
+        if (a.Errors.Count > 0) return (null, a.Errors);
+        return (new FeedbackSubmission(model.Crop, a.Version, label!, a.Confidence, a.Severity, a.Status!, verdict!,
+            verdict == Right ? label : farmerLabel, photo), a.Errors);
     }
 }

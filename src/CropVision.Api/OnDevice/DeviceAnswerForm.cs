@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using CropVision.Api.Feedback;
 using CropVision.Core.Models;
 using CropVision.FieldStore.Observations;
 using CropVision.Serving.Registry;
@@ -16,50 +17,24 @@ public sealed record DeviceAnswerSubmission(Guid ClientId, string Crop, DeviceAn
 /// </summary>
 public static class DeviceAnswerForm
 {
-    public static readonly string[] Statuses = ["ok", "uncertain", "rejected"];
+    public static readonly string[] Statuses = AnswerFields.Statuses;
 
     public static (DeviceAnswerSubmission? Submission, Dictionary<string, string[]> Errors) Validate(
         IDictionary<string, string> fields, byte[] photo, ServedModel model, IReadOnlyList<int> availableVersions)
     {
-        var errors = new Dictionary<string, string[]>();
-        string? Text(string name) => fields.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
-        void Fail(string name, string message) => errors[name] = [message];
-
-        var classes = model.Manifest.Task(model.Manifest.PrimaryOutput).Labels;
-        var severities = model.Manifest.Tasks.FirstOrDefault(t => t.Output == TaskNames.Severity)?.Labels ?? [];
-        var classList = string.Join(", ", classes);
-
-        if (!Guid.TryParse(Text("id"), out var clientId) || clientId == Guid.Empty)
-            Fail("id", "The phone's id for this answer is required (a UUID); a retry sends the same id.");
-
-        if (!int.TryParse(Text("modelVersion"), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
-            Fail("modelVersion", "The model version the phone ran is required (a whole number).");
-        else if (version != model.Version && !availableVersions.Contains(version))
-            Fail("modelVersion", $"Version {version} of the {model.Crop} model does not exist (serving: {model.Version}).");
-
-        var label = Text("label");
-        if (label is null) Fail("label", "The phone's answer (label) is required.");
-        else if (!classes.Contains(label)) Fail("label", $"'{label}' is not a {model.Crop} class ({classList}).");
-
-        if (!double.TryParse(Text("confidence"), NumberStyles.Float, CultureInfo.InvariantCulture, out var confidence) || confidence is < 0 or > 1 || double.IsNaN(confidence))
-            Fail("confidence", "The answer's confidence is required, a number from 0 to 1.");
-
-        var severity = Text("severity");
-        if (severity is not null && !severities.Contains(severity))
-            Fail("severity", $"'{severity}' is not a severity grade ({string.Join(", ", severities)}).");
-
-        var status = Text("status")?.ToLowerInvariant();
-        if (status is null || !Statuses.Contains(status)) Fail("status", $"The answer's status is required: {string.Join(", ", Statuses)}.");
+        var a = AnswerFields.Read(fields, model, availableVersions, "the phone ran", "The phone's answer");
+        if (!Guid.TryParse(a.Text("id"), out var clientId) || clientId == Guid.Empty)
+            a.Fail("id", "The phone's id for this answer is required (a UUID); a retry sends the same id.");
 
         string? probabilities = null;
-        if (Text("probabilities") is { } json)
+        if (a.Text("probabilities") is { } json)
         {
-            if (Probabilities(json, classes) is { } normal) probabilities = normal;
-            else Fail("probabilities", $"Probabilities are a JSON object of {model.Crop} classes ({classList}), each a number from 0 to 1.");
+            if (Probabilities(json, a.Classes) is { } normal) probabilities = normal;
+            else a.Fail("probabilities", $"Probabilities are a JSON object of {model.Crop} classes ({a.ClassList}), each a number from 0 to 1.");
         }
 
-        if (errors.Count > 0) return (null, errors);
-        return (new DeviceAnswerSubmission(clientId, model.Crop, new DeviceAnswer(version, label!, confidence, severity, status!, probabilities), photo), errors);
+        if (a.Errors.Count > 0) return (null, a.Errors);
+        return (new DeviceAnswerSubmission(clientId, model.Crop, new DeviceAnswer(a.Version, a.Label!, a.Confidence, a.Severity, a.Status!, probabilities), photo), a.Errors);
     }
 
     /// <summary>The probabilities re-written compactly (at most one entry per class), or null when they are not valid.</summary>
