@@ -153,6 +153,9 @@ public sealed class DynamicBatcher : IAsyncDisposable
                 if (remaining <= TimeSpan.Zero) break;
                 // Wait for another image or for the oldest one's deadline, whichever comes first.
                 using var timeout = new CancellationTokenSource(remaining, _time);
+                // The clock may pass the deadline between reading it and arming the timer (the timer would then wait a
+                // second 'remaining'): look again once it is armed.
+                if (_time.GetTimestamp() >= deadline) break;
                 try
                 {
                     if (!Wait(reader, timeout.Token)) break;
