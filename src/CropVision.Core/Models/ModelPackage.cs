@@ -1,3 +1,4 @@
+using CropVision.Core.Preprocessing;
 using Google.Protobuf;
 using Onnx;
 
@@ -58,7 +59,11 @@ public sealed class ModelPackage
             (p.CloseUpBelowAspect is { } a
                 ? $" Views follow the photo's shape: when the upright photo's long side is under {a.ToString(System.Globalization.CultureInfo.InvariantCulture)} times its short side (a close-up), " +
                   $"its centred square is resized to {p.TileSize}x{p.TileSize} and every tile position holds that square, mirrored left-right in odd positions, " +
-                  "each flip applied on top (never stretched to the wide shape)."
+                  "each flip applied on top (never stretched to the wide shape)." +
+                  (p.FramingByContent
+                      ? " Except a near-square photo of a whole leaf on a plain background (at least 3 of its 4 corner patches, an eighth of each side, half nearly grey: " +
+                        $"max-min of RGB <= {PlainBackground.ChromaAtMost}, max >= {PlainBackground.BrightAtLeast}): its leaf's box is grown to {p.ResizeWidth}:{p.ResizeHeight} and resized as a wide photo (CropVision.Core PlainBackground)."
+                      : "")
                 : ""));
         yield return new("cropvision.preprocessing", System.Text.Json.JsonSerializer.Serialize(p, ModelManifest.Json));
         yield return new("cropvision.primary_output", m.PrimaryOutput);

@@ -31,9 +31,17 @@ public static class ImagePreprocessor
         return framing;
     }
 
-    /// <summary>The framing the spec gives this photo, from its header alone (Wide where the header gives no size).</summary>
-    public static Framing FramingFromHeader(ReadOnlySpan<byte> bytes, PreprocessingSpec spec) =>
-        ImageHeader.TryReadSize(bytes, ImageFormatSniffer.Sniff(bytes)) is var (w, h) ? spec.FramingOf(w, h) : Framing.Wide;
+    /// <summary>
+    /// The framing the spec gives this photo: from its header where the shape decides (Wide where the header gives no
+    /// size); a near-square photo under <see cref="PreprocessingSpec.FramingByContent"/> is decoded to see what it shows.
+    /// </summary>
+    public static Framing FramingOf(ReadOnlySpan<byte> bytes, PreprocessingSpec spec, long maxPixels = ImageDecoder.DefaultMaxPixels)
+    {
+        var fromShape = ImageHeader.TryReadSize(bytes, ImageFormatSniffer.Sniff(bytes)) is var (w, h) ? spec.FramingOf(w, h) : Framing.Wide;
+        if (fromShape == Framing.Wide || !spec.FramingByContent) return fromShape;
+        using var _ = DecodeAndResizePooled(bytes, spec, out var framing, maxPixels);
+        return framing;
+    }
 
     /// <summary>Decoded, upright, turned landscape if the spec asks, and resized to the spec's size.</summary>
     public static SKBitmap DecodeAndResize(ReadOnlySpan<byte> imageBytes, PreprocessingSpec spec, long maxPixels = ImageDecoder.DefaultMaxPixels) =>
@@ -52,24 +60,38 @@ public static class ImagePreprocessor
     /// <summary>As <see cref="DecodeAndResize(ReadOnlySpan{byte}, PreprocessingSpec, out Framing, long)"/>, in pooled buffers (the path every tensor takes).</summary>
     public static PooledImage DecodeAndResizePooled(ReadOnlySpan<byte> imageBytes, PreprocessingSpec spec, out Framing framing, long maxPixels = ImageDecoder.DefaultMaxPixels)
     {
-        bool turn = false;
+        bool turn = false, byContent = false;
         var chosen = Framing.Wide;
-        // Ask the decoder for enough pixels for the target in the image's own (upright) orientation.
+        // Ask the decoder for enough pixels for the target in the image's own (upright) orientation. A near-square photo
+        // framed by content is decoded as for a wide one (enough for either framing) and judged from its pixels.
         var image = ImageDecoder.DecodeUprightPooled(imageBytes, (w, h) =>
         {
             chosen = spec.FramingOf(w, h);
-            if (chosen == Framing.CloseUp) return (spec.TileSize, spec.TileSize);
+            byContent = chosen == Framing.CloseUp && spec.FramingByContent;
+            if (chosen == Framing.CloseUp && !byContent) return (spec.TileSize, spec.TileSize);
             turn = spec.LongSideHorizontal && h > w && spec.ResizeWidth > spec.ResizeHeight;
             return turn ? (spec.ResizeHeight, spec.ResizeWidth) : (spec.ResizeWidth, spec.ResizeHeight);
         }, maxPixels);
-        framing = chosen;
         using (image)
         {
+            var leaf = byContent ? PlainBackground.Measure(image.Pixels, image.RowBytes, image.Width, image.Height) : default;
+            if (byContent) chosen = leaf.WholeLeaf ? Framing.Wide : Framing.CloseUp;
+            framing = chosen;
             if (chosen == Framing.CloseUp)
             {
                 // The largest centred square, read in place (the resampler sees exactly those pixels, edges clamped to it).
                 int side = Math.Min(image.Width, image.Height);
                 return Resize(image, (image.Width - side) / 2, (image.Height - side) / 2, side, side, spec.TileSize, spec.TileSize);
+            }
+            if (byContent)
+            {
+                // The leaf's box (turned with the photo), grown to the spec's shape: a 4:3 photo of a leaf on paper gets
+                // the framing of a 2:1 one.
+                var (x, y, w, h) = turn ? (image.Height - leaf.Y - leaf.Height, leaf.X, leaf.Height, leaf.Width) : (leaf.X, leaf.Y, leaf.Width, leaf.Height);
+                using var upright = turn ? Orientation.RotateClockwise(image) : null;
+                var source = upright ?? image;
+                var box = PlainBackground.Widen(x, y, w, h, source.Width, source.Height, spec.ResizeWidth, spec.ResizeHeight);
+                return Resize(source, box.X, box.Y, box.Width, box.Height, spec.ResizeWidth, spec.ResizeHeight);
             }
             if (!turn) return Resize(image, 0, 0, image.Width, image.Height, spec.ResizeWidth, spec.ResizeHeight);
             using var turned = Orientation.RotateClockwise(image);

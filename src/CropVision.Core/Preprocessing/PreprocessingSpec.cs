@@ -37,7 +37,16 @@ public sealed record PreprocessingSpec
     /// <summary>Photos with long side / short side below this are close-ups (null: every photo is treated as wide, as model 1 was).</summary>
     public double? CloseUpBelowAspect { get; init; }
 
-    /// <summary>The framing this spec gives an upright photo of this size.</summary>
+    /// <summary>
+    /// Near-square photos are framed by what they show (<see cref="PlainBackground"/>): a whole leaf on a plain
+    /// background (a phone's 4:3 photo of a leaf on paper) is wide, its views cut from the leaf's box grown to the
+    /// spec's shape; anything else stays a close-up. Needs <see cref="CloseUpBelowAspect"/>; false keeps the shape rule
+    /// alone (versions trained before it).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] // absent from older manifests and cache keys
+    public bool FramingByContent { get; init; }
+
+    /// <summary>The framing this spec gives an upright photo of this size, from its shape alone (a near-square photo framed by content may still turn out wide).</summary>
     public Framing FramingOf(int width, int height) =>
         CloseUpBelowAspect is { } a && Math.Max(width, height) < a * Math.Min(width, height) ? Framing.CloseUp : Framing.Wide;
 
@@ -51,7 +60,7 @@ public sealed record PreprocessingSpec
     /// <summary>Equal when every setting and the flip list match (the list by content, not by reference).</summary>
     public bool Equals(PreprocessingSpec? other) =>
         other is not null && ResizeWidth == other.ResizeWidth && ResizeHeight == other.ResizeHeight && TileSize == other.TileSize
-        && LongSideHorizontal == other.LongSideHorizontal && Flips.SequenceEqual(other.Flips) && CloseUpBelowAspect == other.CloseUpBelowAspect;
+        && LongSideHorizontal == other.LongSideHorizontal && Flips.SequenceEqual(other.Flips) && CloseUpBelowAspect == other.CloseUpBelowAspect && FramingByContent == other.FramingByContent;
 
     public override int GetHashCode() => HashCode.Combine(ResizeWidth, ResizeHeight, TileSize, LongSideHorizontal, Flips.Count);
 
@@ -62,6 +71,7 @@ public sealed record PreprocessingSpec
             throw new InvalidDataException($"Resize {ResizeWidth}x{ResizeHeight} is not a whole number of {TileSize}px tiles.");
         if (Flips.Count == 0) throw new InvalidDataException("At least one flip (None) is needed.");
         if (CloseUpBelowAspect is <= 1) throw new InvalidDataException($"closeUpBelowAspect {CloseUpBelowAspect} must be above 1 (or absent).");
+        if (FramingByContent && CloseUpBelowAspect is null) throw new InvalidDataException("framingByContent needs closeUpBelowAspect (which photos are near-square).");
     }
 
     /// <summary>Single view, no tiling or flips: what a plain 224x224 classifier would see.</summary>

@@ -34,7 +34,7 @@ public sealed class MapExtractor : IDisposable
         _seed = seed;
         _front = new OnnxModel(Google.Protobuf.MessageExtensions.ToByteArray(MapGraph.Build(backbone)), settings);
         if (cacheRoot is not null)
-            _cache = new MapCache(cacheRoot, $"{backbone.Sha256()}|{Torch.TorchBackbone.TailStart}|{System.Text.Json.JsonSerializer.Serialize(spec)}|{Augmenter.Recipe}|seed {seed}");
+            _cache = new MapCache(cacheRoot, $"{backbone.Sha256()}|{Torch.TorchBackbone.TailStart}|{System.Text.Json.JsonSerializer.Serialize(spec)}|{Augmenter.RecipeFor(spec)}|seed {seed}");
     }
 
     public string? CacheFolder => _cache?.Folder;

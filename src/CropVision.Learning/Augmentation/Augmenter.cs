@@ -3,8 +3,11 @@ using SkiaSharp;
 
 namespace CropVision.Learning.Augmentation;
 
-/// <summary>What one augmented copy is: a close-up cut from the photo, or the whole photo with only its look changed.</summary>
-public enum AugmentedKind { CloseUp, Whole }
+/// <summary>
+/// What one augmented copy is: a close-up cut from the photo, the whole photo with only its look changed, or (with
+/// <see cref="PreprocessingSpec.FramingByContent"/>) the whole leaf in a phone's 4:3 or 3:4 frame.
+/// </summary>
+public enum AugmentedKind { CloseUp, Whole, Reframed }
 
 /// <summary>
 /// Makes field-like photos from the photos we have, to teach the frozen-backbone head what a farmer's phone sees: a
@@ -20,6 +23,12 @@ public static class Augmenter
         "rotation (any angle, zoomed to stay inside the crop; whole copies: flips), brightness/contrast x0.75-1.25, saturation x0.7-1.3, channel gains x0.92-1.08, " +
         "blur sigma 0.4-1.4 (p 0.3), downscale to 96-160 px (p 0.5), JPEG quality 15-50 (p 0.6) else 90";
 
+    /// <summary>What <see cref="AugmentedKind.Reframed"/> copies add to the recipe (specs that frame by content only).</summary>
+    public const string Reframing = "reframed (1 in 4 wide copies, with framingByContent): the whole leaf in a 4:3 or 3:4 frame, either padded with its own paper colour or its centre cut tighter (tips lost), look changes as above";
+
+    /// <summary>The recipe for copies made under <paramref name="spec"/> (part of the cache keys and the manifest).</summary>
+    public static string RecipeFor(PreprocessingSpec spec) => spec.FramingByContent ? $"{Recipe}; {Reframing}" : Recipe;
+
     private const int MaxSide = 1024;
     private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
 
@@ -27,14 +36,19 @@ public static class Augmenter
     public static int SeedFor(int runSeed, string imageSha, int copy) =>
         BitConverter.ToInt32(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{runSeed}|{imageSha}|{copy}")), 0);
 
-    /// <summary>Whether copy <paramref name="copy"/> of a photo of this shape is a close-up crop (it then loses the leaf-wide labels).</summary>
-    public static AugmentedKind KindOf(int seed, bool wideSource) => wideSource && new Random(seed).NextDouble() < 0.25 ? AugmentedKind.Whole : AugmentedKind.CloseUp;
+    /// <summary>What copy <paramref name="seed"/> of a photo of this framing is (a close-up crop loses the leaf-wide labels).</summary>
+    public static AugmentedKind KindOf(int seed, bool wideSource, bool reframe = false)
+    {
+        if (!wideSource) return AugmentedKind.CloseUp;
+        double draw = new Random(seed).NextDouble();
+        return draw < 0.25 ? AugmentedKind.Whole : reframe && draw < 0.5 ? AugmentedKind.Reframed : AugmentedKind.CloseUp;
+    }
 
     public static byte[] Augment(ReadOnlySpan<byte> photo, int seed, PreprocessingSpec spec)
     {
         using var source = ImageDecoder.DecodeUpright(photo, (w, h) => (Math.Min(w, MaxSide), Math.Min(h, MaxSide)));
-        bool wide = spec.FramingOf(source.Width, source.Height) == Framing.Wide;
-        var kind = KindOf(seed, wide);
+        bool wide = ImagePreprocessor.FramingOf(photo, spec) == Framing.Wide;
+        var kind = KindOf(seed, wide, spec.FramingByContent);
         var rng = new Random(seed);
         rng.NextDouble(); // the draw KindOf made
 
@@ -49,6 +63,14 @@ public static class Augmenter
             var (cx, cy) = PickCentre(source, side, wide, rng);
             double angle = rng.NextDouble() * 360;
             drawn = Draw(image, side, side, cx, cy, angle, FillScale(angle), flipX: false, flipY: false, rng);
+        }
+        else if (kind == AugmentedKind.Reframed)
+        {
+            bool flipX = rng.Next(2) == 1, flipY = rng.Next(2) == 1, portrait = rng.Next(2) == 1, padded = rng.Next(2) == 1;
+            using var framed = Reframe(source, padded);
+            drawn = portrait
+                ? Draw(framed, framed.Height, framed.Width, framed.Width / 2f, framed.Height / 2f, 90, 1, flipX, flipY, rng)
+                : Draw(framed, framed.Width, framed.Height, framed.Width / 2f, framed.Height / 2f, 0, 1, flipX, flipY, rng);
         }
         else
         {
@@ -72,6 +94,62 @@ public static class Augmenter
             }
             finally { if (!ReferenceEquals(final, drawn)) final.Dispose(); }
         }
+    }
+
+    /// <summary>
+    /// A whole-leaf photo as a phone would frame it, with no other change (JPEG quality 90): 4:3 (or 3:4, turned a
+    /// quarter), padded with its paper colour or cut tighter. For tests and for val copies (<c>dataset reframe</c>).
+    /// </summary>
+    public static byte[] ReframeWhole(ReadOnlySpan<byte> photo, bool padded, bool portrait, int quality = 90)
+    {
+        using var source = ImageDecoder.DecodeUpright(photo, (w, h) => (Math.Min(w, MaxSide), Math.Min(h, MaxSide)));
+        using var framed = Reframe(source, padded);
+        using var bitmap = portrait ? new SKBitmap(framed.Height, framed.Width, SKColorType.Rgba8888, SKAlphaType.Unpremul) : SKBitmap.FromImage(framed);
+        if (portrait)
+        {
+            using var canvas = new SKCanvas(bitmap);
+            canvas.Translate(framed.Height, 0);
+            canvas.RotateDegrees(90);
+            canvas.DrawImage(framed, 0, 0, Sampling);
+        }
+        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, quality);
+        return data.ToArray();
+    }
+
+    /// <summary>
+    /// The photo in a 4:3 frame: padded above and below with its own paper colour (the mean of its four corner patches),
+    /// or its centre cut to 4:3 (a tighter frame that loses the leaf's tips).
+    /// </summary>
+    private static SKImage Reframe(SKBitmap source, bool padded)
+    {
+        int w = source.Width, h = source.Height;
+        if (!padded)
+        {
+            int cut = Math.Min(w, h * 4 / 3);
+            using var subset = new SKBitmap();
+            if (!source.ExtractSubset(subset, SKRectI.Create((w - cut) / 2, 0, cut, h))) throw new InvalidOperationException("The centre cut failed.");
+            return SKImage.FromBitmap(subset.Copy());
+        }
+        var info = new SKImageInfo(w, Math.Max(h, w * 3 / 4), SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var surface = SKSurface.Create(info);
+        surface.Canvas.Clear(PaperColour(source));
+        using (var photo = SKImage.FromBitmap(source))
+            surface.Canvas.DrawImage(photo, 0, (info.Height - h) / 2f, Sampling);
+        return surface.Snapshot();
+    }
+
+    private static SKColor PaperColour(SKBitmap b)
+    {
+        int patch = Math.Max(1, Math.Min(b.Width, b.Height) / 16);
+        long r = 0, g = 0, bl = 0, n = 0;
+        foreach (var (x0, y0) in new[] { (0, 0), (b.Width - patch, 0), (0, b.Height - patch), (b.Width - patch, b.Height - patch) })
+            for (int y = y0; y < y0 + patch; y++)
+                for (int x = x0; x < x0 + patch; x++)
+                {
+                    var c = b.GetPixel(x, y);
+                    r += c.Red; g += c.Green; bl += c.Blue; n++;
+                }
+        return new SKColor((byte)(r / n), (byte)(g / n), (byte)(bl / n));
     }
 
     /// <summary>Zoom that keeps a square rotated by <paramref name="angle"/> degrees inside the unrotated crop.</summary>

@@ -55,7 +55,7 @@ public static class Recalibration
                     if (x.Copy == 0) { (isCheck ? checks : val).Add((image, x, name)); continue; }
                     if (!originals.TryGetValue(x.RelativePath, out var original)) continue;
                     // As the trainer labels its proxy: a close-up cut from a whole leaf is a close-up.
-                    var kind = Augmenter.KindOf(Augmenter.SeedFor(seed, original.Sha256, x.Copy), original.Framing == Framing.Wide);
+                    var kind = Augmenter.KindOf(Augmenter.SeedFor(seed, original.Sha256, x.Copy), original.Framing == Framing.Wide, spec.FramingByContent);
                     copies.Add((image, x with { Framing = kind == AugmentedKind.CloseUp ? Framing.CloseUp : original.Framing }, name));
                 }
             }

@@ -40,7 +40,7 @@ public sealed class FeatureExtractor : IDisposable
 
     /// <summary>Cache key of augmented copies: the recipe and the run seed shape them too.</summary>
     public static string AugmentedCacheKey(Backbone backbone, IReadOnlyList<string> layers, PreprocessingSpec spec, int seed) =>
-        $"{CacheKey(backbone, layers, spec)}|{Augmenter.Recipe}|seed {seed}|first flip";
+        $"{CacheKey(backbone, layers, spec)}|{Augmenter.RecipeFor(spec)}|seed {seed}|first flip";
 
     public float[] Extract(float[] imageTensor) => Extract(imageTensor, _spec.ViewCount);
 

@@ -42,7 +42,7 @@ public static class ImagePipeline
                         var bytes = File.ReadAllBytes(Path.Combine(root, rel));
                         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
                         var (key, make) = variant?.Invoke(i, sha) ?? (sha, null);
-                        if (make is null && shortcut(key, FramingFromHeader(bytes, spec)) is { } hit) { results[i] = hit; Done(); continue; }
+                        if (make is null && shortcut(key, FramingOf(bytes, spec)) is { } hit) { results[i] = hit; Done(); continue; }
                         // A variant's framing is only known once it is made; a cached variant reports Wide (training does not use it).
                         if (make is not null && shortcut(key, Framing.Wide) is { } made) { results[i] = made; Done(); continue; }
                         var tensor = ImagePreprocessor.Preprocess(make is null ? bytes : make(bytes), spec, out var framing);
@@ -83,6 +83,6 @@ public static class ImagePipeline
         return (results, [.. unreadable.OrderBy(u => u.RelativePath, StringComparer.Ordinal)]);
     }
 
-    /// <summary>The framing the preprocessing will give this photo, from its header alone (Wide where the header gives no size).</summary>
-    public static Framing FramingFromHeader(byte[] bytes, PreprocessingSpec spec) => ImagePreprocessor.FramingFromHeader(bytes, spec);
+    /// <summary>The framing the preprocessing will give this photo (from its header, or its pixels where the spec frames near-square photos by content).</summary>
+    public static Framing FramingOf(byte[] bytes, PreprocessingSpec spec) => ImagePreprocessor.FramingOf(bytes, spec);
 }

@@ -77,7 +77,7 @@ public sealed class PredictionService(ModelRegistry registry, DiseaseCatalogue c
     {
         var (result, model) = await RunAsync(p.Model.Crop, p.Model, p.Tensor, p.Image, ct, pooled: true, admitted: true);
         // A reload may have moved the image to a version with another view policy: its framing then follows that spec.
-        var framing = ReferenceEquals(model, p.Model) ? p.Framing : ImagePreprocessor.FramingFromHeader(p.Image, model.Model.Spec);
+        var framing = ReferenceEquals(model, p.Model) ? p.Framing : ImagePreprocessor.FramingOf(p.Image, model.Model.Spec);
         var leaf = new LeafOutput(result.Output, framing, Verdict.Decide(result.Output, model.Manifest, framing)); // decided once
         var response = Describe(model, leaf, new Timings(Ms(p.Decode), Ms(result.Queue), Ms(result.Inference), result.BatchSize));
         ServingMetrics.Predictions.WithLabels(model.Crop, response.Status).Inc();

@@ -87,7 +87,7 @@ public class ViewPolicyTests
             var atServing = ImagePreprocessor.Preprocess(bytes, served, out var framing);
             Assert.Equal(expected, framing);
             Assert.Equal(expected, seen[sha].Framing);
-            Assert.Equal(expected, ImagePipeline.FramingFromHeader(bytes, served));
+            Assert.Equal(expected, ImagePipeline.FramingOf(bytes, served));
             Assert.Equal(atServing, seen[sha].Tensor);
         }
     }

@@ -19,6 +19,8 @@ public static class TrainCommand
         var negatives = new Option<DirectoryInfo[]>("--negatives") { Description = "Folder of photos that are NOT leaves of this crop (e.g. flowers), any layout; repeatable. Teaches and calibrates 'rejected'" };
         var augment = new Option<int>("--augment") { Description = "Seeded, cached augmented copies (crops, rotations, colour, blur, JPEG, downscale) per training photo", DefaultValueFactory = _ => 0 };
         var closeUp = new Option<double>("--close-up-below") { Description = "Photos whose long side is under this many times the short side are close-ups: their centred square is used, never stretched (0: stretch every photo, as model 1)", DefaultValueFactory = _ => 1.5 };
+        var framing = new Option<string>("--framing") { Description = "How a near-square photo is framed: content (a whole leaf on a plain background, e.g. a phone's 4:3 photo on paper, gets whole-leaf views cut from the leaf's box; anything else is a close-up) or shape (every near-square photo is a close-up, as coffee/2-4)", DefaultValueFactory = _ => "content" };
+        framing.AcceptOnlyFromAmong("content", "shape");
         var trainedOn = new Option<FileInfo?>("--trained-on") { Description = "Model card: JSON file {\"en\": ..., \"vi\": ...} saying what the model was trained on (species, country, framing)" };
         var crop = new Option<string>("--crop") { Description = "Crop name, e.g. coffee, rubber, ginseng", Required = true };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Crop model folder to add a version to (default models/<crop>)" };
@@ -31,7 +33,7 @@ public static class TrainCommand
         var stressWeights = new Option<string>("--stress-weights") { Description = "Weight the main stress's training rows: none, or framing-class (every framing x class pair has the same say, so a class rare among whole leaves is not drowned by close-ups)", DefaultValueFactory = _ => "none" };
         stressWeights.AcceptOnlyFromAmong("none", "framing-class");
         var noCache = new Option<bool>("--no-cache") { Description = "Compute every feature afresh" };
-        var fineTune = new Option<bool>("--fine-tune") { Description = "First fine-tune the backbone's tail (layer3's second block and layer4, TorchSharp, from cached layer3 maps) with a main-stress head, early stopping on val; then fit every head on the fine-tuned features. The version holds the tail as tail.onnx" };
+        var fineTune = new Option<bool>("--fine-tune") { Description = "First fine-tune the backbone's tail (layer3's second block and layer4, TorchSharp, from cached layer3 maps) with a main-stress head, early stopping on val; then fit every head on the fine-tuned features. The version holds the tail as tail-N.onnx parts" };
         var fineEpochs = new Option<int>("--fine-tune-epochs") { Description = "Most fine-tune epochs", DefaultValueFactory = _ => 10 };
         var finePatience = new Option<int>("--fine-tune-patience") { Description = "Stop after this many epochs without a lower val loss (the best epoch is kept)", DefaultValueFactory = _ => 2 };
         var fineBatch = new Option<int>("--fine-tune-batch") { Description = "Photos (flip groups) per fine-tune step", DefaultValueFactory = _ => 16 };
@@ -41,7 +43,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a model version from labelled leaf photos and write it with its validation report")
         {
-            data, negatives, crop, output, layers, resize, flips, closeUp, augment, trainedOn, l2, stressWeights, seed, cache, noCache,
+            data, negatives, crop, output, layers, resize, flips, closeUp, framing, augment, trainedOn, l2, stressWeights, seed, cache, noCache,
             fineTune, fineEpochs, finePatience, fineBatch, fineLr, fineHeadLr, fineThreads,
         };
         command.SetAction((result, ct) => Task.FromResult(ConsoleErrors.Guard(() =>
@@ -62,6 +64,7 @@ public static class TrainCommand
                     ResizeHeight = Parse.Size(result.GetValue(resize)!).Height,
                     Flips = [.. Parse.List(result.GetValue(flips)!).Select(Parse.Flip)],
                     CloseUpBelowAspect = result.GetValue(closeUp) is > 0 and var a ? a : null,
+                    FramingByContent = result.GetValue(closeUp) > 0 && result.GetValue(framing) == "content",
                 },
                 L2Grid = [.. Parse.List(result.GetValue(l2)!).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).Order()],
                 Seed = result.GetValue(seed),

@@ -58,7 +58,7 @@ internal static class TrainedVersion
                 Seed = o.Seed,
                 Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
                 Sources = f.SourceInfos,
-                Augmentation = o.Augment > 0 ? $"{o.Augment} cached copy(ies) per training photo, seed {o.Seed}, each seen through its first flip's tiles: {Augmenter.Recipe}" : null,
+                Augmentation = o.Augment > 0 ? $"{o.Augment} cached copy(ies) per training photo, seed {o.Seed}, each seen through its first flip's tiles: {Augmenter.RecipeFor(o.Preprocessing)}" : null,
             },
         };
     }

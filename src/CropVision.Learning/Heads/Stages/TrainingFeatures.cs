@@ -88,7 +88,7 @@ internal sealed class TrainingFeatures
             if (x.Copy == 0 && image.Split == Split.Val) { ValItems.Add(new(image, x, source)); continue; }
             if (x.Copy == 0) { FramingOf[image] = x.Framing; TrainItems.Add((image, x)); continue; }
             // A close-up cut from a whole leaf shows its stress but not the leaf-wide severity and flags.
-            var kind = Augmenter.KindOf(Augmenter.SeedFor(o.Seed, original.Sha256, x.Copy), original.Framing == Framing.Wide);
+            var kind = Augmenter.KindOf(Augmenter.SeedFor(o.Seed, original.Sha256, x.Copy), original.Framing == Framing.Wide, o.Preprocessing.FramingByContent);
             var labels = kind == AugmentedKind.CloseUp ? image with { Severity = null, Flags = null } : image;
             if (image.Split == Split.Val) { ValCopies.Add(new(labels, x with { Framing = kind == AugmentedKind.CloseUp ? Framing.CloseUp : original.Framing }, source)); continue; }
             if (!ReferenceEquals(labels, image)) FramingOf[labels] = Framing.CloseUp;

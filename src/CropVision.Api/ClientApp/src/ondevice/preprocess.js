@@ -1,7 +1,9 @@
 // The service's preprocessing (CropVision.Core/Preprocessing: ImageDecoder + ImagePreprocessor), written once for the
 // browser. The spec comes from the served manifest (GET /v1/models/{crop}/browser: resizeWidth, resizeHeight,
 // tileSize, longSideHorizontal, flips, closeUpBelowAspect), never from constants here.
-//  1. framing from the upright shape: long side < closeUpBelowAspect x short side is a close-up;
+//  1. framing from the upright shape: long side < closeUpBelowAspect x short side is a close-up; with
+//     framingByContent, such a near-square photo is decoded as a wide one and judged from its pixels
+//     (plainbackground.js): a whole leaf on a plain background is wide, its views cut from the leaf's box;
 //  2. decode as the service does: a JPEG at the smallest M/8 scale that still covers the target (libjpeg's DCT
 //     scaling: BRACOL's 512x256 at 7/8 = 448x224) from its own coefficients (jpegscaled.js: bit-exact with the
 //     service's decode for baseline JPEGs at 7/8 and 1/8 luma, see OnDeviceJpegDecodeTests), then turned by EXIF.
@@ -15,14 +17,16 @@
 
 import { jpegHeader, decodeEighths, dctScale } from './dctscale.js';
 import { decodeUpright } from './jpegscaled.js';
+import { measurePlain, widen } from './plainbackground.js';
 
 /** Where the upright w x h photo goes: its framing, whether it is turned, and the upright size the decode must cover. */
 function target(spec, w, h) {
   const S = spec.tileSize;
   const closeUp = spec.closeUpBelowAspect != null && Math.max(w, h) < spec.closeUpBelowAspect * Math.min(w, h);
-  if (closeUp) return { closeUp, turn: false, needW: S, needH: S };
+  const byContent = closeUp && !!spec.framingByContent;
+  if (closeUp && !byContent) return { closeUp, byContent, turn: false, needW: S, needH: S };
   const turn = spec.longSideHorizontal && h > w && spec.resizeWidth > spec.resizeHeight;
-  return { closeUp, turn, needW: turn ? spec.resizeHeight : spec.resizeWidth, needH: turn ? spec.resizeWidth : spec.resizeHeight };
+  return { closeUp, byContent, turn, needW: turn ? spec.resizeHeight : spec.resizeWidth, needH: turn ? spec.resizeWidth : spec.resizeHeight };
 }
 
 /** Bytes (Blob/File) to { tensor: Float32Array [views*3*S*S], framing: 'Wide'|'CloseUp', views, decoder }. */
@@ -30,14 +34,10 @@ export async function preprocess(blob, spec) {
   const bytes = new Uint8Array(await blob.arrayBuffer());
   const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   if (jpeg) {
-    let t = null;
-    const img = decodeUpright(bytes, (w, h) => {
-      t = target(spec, w, h);
-      return [t.needW, t.needH];
-    });
-    if (img) return { ...shape(img, spec, t), decoder: img.exact ? 'coefficients' : 'coefficients-approx' };
-    // Not read from its coefficients: say why (t is set once the header was read), then the browser decodes it.
-    console.info(`on-device: JPEG decoded by the browser (${t ? 'the service decodes it in full, or its sampling is not handled' : 'progressive, arithmetic-coded, 12-bit or damaged'})`);
+    const done = preprocessJpeg(bytes, spec);
+    if (done.tensor) return done;
+    // Not read from its coefficients: say why, then the browser decodes it.
+    console.info(`on-device: JPEG decoded by the browser (${done.headerRead ? 'the service decodes it in full, or its sampling is not handled' : 'progressive, arithmetic-coded, 12-bit or damaged'})`);
   }
   const bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
   let img;
@@ -47,6 +47,17 @@ export async function preprocess(blob, spec) {
     bitmap.close();
   }
   return { ...preprocessPixels(img, spec, jpeg ? jpegHeader(bytes.subarray(0, 1 << 18)) : null), decoder: 'browser' };
+}
+
+/** A JPEG's bytes (Uint8Array) read from its own coefficients, as the service reads them; { headerRead } alone when it cannot be. */
+export function preprocessJpeg(bytes, spec) {
+  let t = null;
+  const img = decodeUpright(bytes, (w, h) => {
+    t = target(spec, w, h);
+    return [t.needW, t.needH];
+  });
+  if (!img) return { headerRead: t != null };
+  return { ...shape(img, spec, t), decoder: img.exact ? 'coefficients' : 'coefficients-approx' };
 }
 
 /** As preprocess, from upright RGBA pixels { width, height, data } of the full image (the browser's decode). */
@@ -62,10 +73,18 @@ export function preprocessPixels(img, spec, jpeg = null) {
 }
 
 /** Decoded upright pixels, cut/turned and resized for the target, as views. */
-function shape(img, spec, { closeUp, turn }) {
+function shape(img, spec, { closeUp, byContent, turn }) {
   const S = spec.tileSize;
+  const leaf = byContent ? measurePlain(img) : null;
+  if (byContent) closeUp = !leaf.wholeLeaf;
   let resized;
-  if (closeUp) {
+  if (byContent && !closeUp) {
+    // The leaf's box (turned with the photo), grown to the spec's shape, as ImagePreprocessor does.
+    const box = turn ? { x: img.height - leaf.y - leaf.height, y: leaf.x, width: leaf.height, height: leaf.width } : leaf;
+    if (turn) img = rotateClockwise(img);
+    const b = widen(box.x, box.y, box.width, box.height, img.width, img.height, spec.resizeWidth, spec.resizeHeight);
+    resized = mitchell(img, b.x, b.y, b.width, b.height, spec.resizeWidth, spec.resizeHeight);
+  } else if (closeUp) {
     const side = Math.min(img.width, img.height);
     resized = mitchell(img, (img.width - side) >> 1, (img.height - side) >> 1, side, side, S, S);
   } else {
