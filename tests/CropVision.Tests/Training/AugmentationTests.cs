@@ -50,6 +50,28 @@ public class AugmentationTests
     }
 
     [Fact]
+    public void With_framing_by_content_some_whole_leaf_copies_come_in_a_phones_4_3_or_3_4_frame_and_stay_whole_leaves()
+    {
+        var byContent = Spec with { FramingByContent = true };
+        var leaf = TestImages.Leaf(8, new SKColor(60, 30, 10), 12);
+        int reframed = 0;
+        for (int seed = 0; seed < 24; seed++)
+        {
+            if (Augmenter.KindOf(seed, wideSource: true, reframe: true) != AugmentedKind.Reframed) continue;
+            reframed++;
+            var copy = Augmenter.Augment(leaf, seed, byContent);
+            using var bmp = ImageDecoder.DecodeUpright(copy, 2048, 2048);
+            int longSide = Math.Max(bmp.Width, bmp.Height), shortSide = Math.Min(bmp.Width, bmp.Height);
+            Assert.True(longSide * 3 == shortSide * 4 || Math.Abs(longSide * 3 - shortSide * 4) <= 4, $"seed {seed}: {bmp.Width}x{bmp.Height} is not 4:3");
+            Assert.Equal(Framing.CloseUp, Spec.FramingOf(bmp.Width, bmp.Height)); // the shape alone would call it a close-up
+        }
+        Assert.InRange(reframed, 3, 12);
+        // Without framing by content no copy is reframed (versions trained before it keep their recipe).
+        Assert.DoesNotContain(Enumerable.Range(0, 24), seed => Augmenter.KindOf(seed, wideSource: true) == AugmentedKind.Reframed);
+        Assert.NotEqual(Augmenter.RecipeFor(Spec), Augmenter.RecipeFor(byContent));
+    }
+
+    [Fact]
     public void Augmented_features_are_cached_and_identical_on_a_warm_run()
     {
         using var tmp = new TempFolder();

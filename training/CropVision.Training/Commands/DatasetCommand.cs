@@ -49,7 +49,7 @@ public static class DatasetCommand
             PrintCounts(plan, missing, outFolder);
             return missing.Count > 0 ? 1 : 0;
         })));
-        return new Command("dataset", "Datasets from the field store") { export };
+        return new Command("dataset", "Datasets: from the field store (export), or reframed copies for evaluation (reframe)") { export, DatasetReframeCommand.Create() };
     }
 
     private static List<FieldStore.Model.Observation> Read(ServiceProvider services, string crop, CancellationToken ct)
