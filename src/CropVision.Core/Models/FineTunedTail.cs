@@ -7,8 +7,9 @@ namespace CropVision.Core.Models;
 /// <summary>
 /// The fine-tuned tail of the backbone kept in a version folder, as ONNX files without nodes (parts of at most
 /// <see cref="MaxPartBytes"/>, so each fits in git) holding only the tail's initializers: each weight tensor as its
-/// change from the NuGet backbone's value, int8 per output channel (a symmetric scale per channel, in a companion tensor named with <see cref="ScaleSuffix"/>), and the small 1-D ones
-/// (BatchNormalization scales, biases, running statistics) as fp32 values. Everything else still comes from the NuGet
+/// change from the NuGet backbone's value, int8 per output channel (a symmetric scale per channel, in a companion
+/// tensor named with <see cref="ScaleSuffix"/>), and the small 1-D ones (BatchNormalization scales, biases, running
+/// statistics) as fp32 values. Everything else still comes from the NuGet
 /// backbone; loading adds the changes to its graph (same names, same shapes), so the served graph is the backbone's
 /// structure with the fine-tuned weights. fp16 of layer3's second block and layer4 would be 26 MB; the int8 change is
 /// a quarter of that, and its rounding is a fraction of the change, not of the weight.
