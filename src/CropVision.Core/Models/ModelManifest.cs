@@ -31,10 +31,12 @@ public sealed record BackboneSpec
     public required IReadOnlyList<string> Layers { get; init; }
     public required int FeatureSize { get; init; }
     /// <summary>
-    /// A fine-tuned backbone tail in the version folder (<see cref="FineTunedTail"/>: fp16 initializers swapped into the
-    /// NuGet backbone named by <see cref="Sha256"/> at load). Absent: the NuGet backbone as it is.
+    /// A fine-tuned backbone tail in the version folder: its part files in order (<see cref="FineTunedTail"/>: int8
+    /// changes added to the NuGet backbone named by <see cref="Sha256"/> at load). Written as a JSON array; the single
+    /// string of older manifests reads as a one-element list. Absent: the NuGet backbone as it is.
     /// </summary>
-    public string? FineTunedTail { get; init; }
+    [JsonConverter(typeof(StringOrListConverter))]
+    public IReadOnlyList<string>? FineTunedTail { get; init; }
     /// <summary>What the tail file covers and how it is stored, for people (e.g. "layer3.1 + layer4, fp16").</summary>
     public string? FineTunedDescription { get; init; }
 }
@@ -163,4 +165,18 @@ public sealed record ModelManifest
 
     public void Write(string versionFolder) =>
         File.WriteAllText(Path.Combine(versionFolder, FileName), JsonSerializer.Serialize(this, Json) + "\n");
+}
+
+/// <summary>A list of strings written as a JSON array, read from an array or from a single string (a one-element list).</summary>
+internal sealed class StringOrListConverter : JsonConverter<IReadOnlyList<string>>
+{
+    public override IReadOnlyList<string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.String => [reader.GetString()!],
+        JsonTokenType.StartArray => JsonSerializer.Deserialize<List<string>>(ref reader, options) ?? [],
+        _ => throw new JsonException($"Expected a string or an array of strings, found {reader.TokenType}."),
+    };
+
+    public override void Write(Utf8JsonWriter writer, IReadOnlyList<string> value, JsonSerializerOptions options) =>
+        JsonSerializer.Serialize(writer, value.ToArray(), options);
 }

@@ -44,7 +44,7 @@ public sealed class ModelPackage
     /// weights swapped in. An int8 calibration of a fine-tuned version must have been measured on this backbone.
     /// </summary>
     public static Backbone BackboneFor(string versionFolder, ModelManifest manifest, Backbone backbone) =>
-        manifest.Backbone.FineTunedTail is { } tail ? FineTunedTail.Apply(backbone, Path.Combine(versionFolder, tail)) : backbone;
+        manifest.Backbone.FineTunedTail is { } tail ? FineTunedTail.Apply(backbone, [.. tail.Select(part => Path.Combine(versionFolder, part))]) : backbone;
 
     /// <summary>What a stock ONNX Runtime user needs to feed and read the exported file.</summary>
     public static IEnumerable<KeyValuePair<string, string>> Metadata(ModelManifest m)
@@ -73,7 +73,7 @@ public sealed class ModelPackage
         if (m.TrainedOn is { } card) yield return new("cropvision.trained_on", System.Text.Json.JsonSerializer.Serialize(card, ModelManifest.Json));
         if (m.Calibration.LeafOutput is { } leafOutput) yield return new("cropvision.leaf_output", leafOutput);
         yield return new("cropvision.backbone", $"{m.Backbone.Package}, sha256 {m.Backbone.Sha256}" +
-            (m.Backbone.FineTunedTail is { } tail ? $"; fine-tuned tail from {tail} ({m.Backbone.FineTunedDescription}) swapped in" : "") +
+            (m.Backbone.FineTunedTail is { } tail ? $"; fine-tuned tail from {string.Join(" + ", tail)} ({m.Backbone.FineTunedDescription}) swapped in" : "") +
             (m.Inference?.Int8Calibration is { } c ? $"; int8 QDQ (BatchNormalization folded, per-channel int8 weights, uint8 activations from {c})" : ""));
         if (m.Inference?.EarlyExit is { } exit) yield return new("cropvision.early_exit", exit.Rule(m));
     }

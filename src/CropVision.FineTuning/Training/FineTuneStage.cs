@@ -10,8 +10,8 @@ namespace CropVision.FineTuning.Training;
 /// <summary>
 /// What <c>train --fine-tune</c> does before the heads: the tail's input maps of every labelled photo and its
 /// augmented training copies (cached, <see cref="MapExtractor"/>), the tail trained jointly with a main-stress head
-/// with early stopping on val (<see cref="TailFineTuner"/>), and the tail written as a <see cref="FineTunedTail"/>
-/// file. The result is the backbone the service will load (the NuGet one with that file applied), from which
+/// with early stopping on val (<see cref="TailFineTuner"/>), and the tail written as <see cref="FineTunedTail"/>
+/// part files. The result is the backbone the service will load (the NuGet one with those files applied), from which
 /// <see cref="ModelTrainer"/> then fits every head (main stress included) as for a plain <c>train</c>.
 /// </summary>
 public static class FineTuneStage
@@ -36,7 +36,7 @@ public static class FineTuneStage
         }
     }
 
-    /// <param name="workFolder">Where the tail file is written (the caller deletes it after the version is written).</param>
+    /// <param name="workFolder">Where the tail's part files are written (the caller deletes it after the version is written).</param>
     public static FineTunedBackbone Run(TrainOptions o, FineTuneOptions fine, string workFolder, ITrainingProgress progress, Action<string> info, CancellationToken ct = default)
     {
         var backbone = Backbone.Load();
@@ -101,9 +101,8 @@ public static class FineTuneStage
         tuner.Tail.Graph.WriteInitializers(edited.Graph);
         var names = tuner.Tail.Graph.InitializerParameters().Select(p => p.Initializer).Concat(tuner.Tail.Graph.InitializerBuffers().Select(b => b.Initializer)).ToList();
         Directory.CreateDirectory(workFolder);
-        var tailFile = Path.Combine(workFolder, FineTunedTail.DefaultFileName);
-        FineTunedTail.Write(tailFile, backbone.Model.Graph, edited.Graph, names, backbone.Sha256());
-        info($"fine-tune: tail file {new FileInfo(tailFile).Length / 1e6:F1} MB ({names.Count} tensors).");
+        var tailFiles = FineTunedTail.Write(workFolder, backbone.Model.Graph, edited.Graph, names, backbone.Sha256()).Select(f => Path.Combine(workFolder, f)).ToList();
+        info($"fine-tune: tail in {tailFiles.Count} part file(s), {string.Join(" + ", tailFiles.Select(f => (new FileInfo(f).Length / 1e6).ToString("F1", CultureInfo.InvariantCulture)))} MB ({names.Count} tensors).");
 
         var best = result.Best;
         var figures = new Dictionary<string, double>
@@ -123,6 +122,6 @@ public static class FineTuneStage
         };
         var selection = string.Create(CultureInfo.InvariantCulture,
             $"Backbone tail (layer3's second block and layer4) fine-tuned first with a main-stress head on {train.Count} training maps (Adam {fine.TailLearningRate} tail / {fine.HeadLearningRate} head, label smoothing {fine.LabelSmoothing}{(o.StressWeights == StressWeighting.FramingClass ? ", rows weighted so every framing x class pair has the same say" : "")}, BatchNormalization statistics frozen, seed {fine.Seed}); epoch {result.BestEpoch} of {result.Epochs.Count - 1} kept by val loss (patience {fine.Patience}); every head then refitted on the fine-tuned features.");
-        return new FineTunedBackbone(FineTunedTail.Apply(backbone, tailFile), tailFile, Description, figures, selection);
+        return new FineTunedBackbone(FineTunedTail.Apply(backbone, tailFiles), tailFiles, Description, figures, selection);
     }
 }

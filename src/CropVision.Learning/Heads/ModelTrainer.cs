@@ -47,15 +47,22 @@ public sealed record TrainOptions
     public FineTunedBackbone? FineTuned { get; init; }
 }
 
-/// <param name="Backbone">The NuGet backbone with <paramref name="TailFile"/> applied (as the service will load it).</param>
-/// <param name="TailFile">The tail file (<see cref="FineTunedTail"/>), copied into the version folder.</param>
+/// <param name="Backbone">The NuGet backbone with <paramref name="TailFiles"/> applied (as the service will load it).</param>
+/// <param name="TailFiles">The tail's part files in order (<see cref="FineTunedTail"/>), copied into the version folder.</param>
 /// <param name="Description">What the tail covers and how it is stored, for the manifest.</param>
 /// <param name="Hyperparameters">The fine-tune's settings and results (epochs, val loss), merged into the manifest's.</param>
 /// <param name="Selection">How the fine-tune chose (early stopping), appended to the manifest's selection text.</param>
-public sealed record FineTunedBackbone(Backbone Backbone, string TailFile, string Description, IReadOnlyDictionary<string, double> Hyperparameters, string Selection)
+public sealed record FineTunedBackbone(Backbone Backbone, IReadOnlyList<string> TailFiles, string Description, IReadOnlyDictionary<string, double> Hyperparameters, string Selection)
 {
     /// <summary>Keeps the feature cache of a fine-tuned backbone apart from the NuGet one's (same file, other weights).</summary>
-    public string CacheTag { get; } = File.Exists(TailFile) ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(TailFile))) : "";
+    public string CacheTag { get; } = TailFiles.Count > 0 && TailFiles.All(File.Exists) ? Hash(TailFiles) : "";
+
+    private static string Hash(IReadOnlyList<string> files)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var file in files) sha.AppendData(File.ReadAllBytes(file));
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
 }
 
 public enum StressWeighting { None, FramingClass }

@@ -8,7 +8,7 @@ using CropVision.Tests.Support;
 
 namespace CropVision.Tests.Api;
 
-/// <summary>The service serves a version with a fine-tuned tail (tail.onnx) with the tuned weights, not the NuGet ones.</summary>
+/// <summary>The service serves a version with a fine-tuned tail (tail-1.onnx, ...) with the tuned weights, not the NuGet ones.</summary>
 [Trait("Category", "Fast")]
 public class FineTunedServiceTests
 {
@@ -25,9 +25,9 @@ public class FineTunedServiceTests
             OnnxBuilder.ReadFloats(edited.Graph.Initializer[at]).Select(v => v * 1.5f).ToArray());
         var spec = new PreprocessingSpec();
         var head = TestHeads.RandomHead(512);
+        var parts = FineTunedTail.Write(temp.Sub("models", "coffee", "1"), backbone.Model.Graph, edited.Graph, [lastConv], backbone.Sha256());
         var folder = ModelFixtures.WriteVersion(temp.Sub("models", "coffee", "1"), backbone, ["layer4"], spec, head,
-            m => m with { Backbone = m.Backbone with { FineTunedTail = FineTunedTail.DefaultFileName } });
-        FineTunedTail.Write(Path.Combine(folder, FineTunedTail.DefaultFileName), backbone.Model.Graph, edited.Graph, [lastConv], backbone.Sha256());
+            m => m with { Backbone = m.Backbone with { FineTunedTail = parts } });
         var plain = ModelFixtures.WriteVersion(temp.Sub("plain"), backbone, ["layer4"], spec, head);
 
         var tensor = ImagePreprocessor.Preprocess(ServiceRequests.LeafJpeg(3), spec);

@@ -22,17 +22,18 @@ public class FineTunedTailTests(Xunit.Abstractions.ITestOutputHelper output)
         var values = original.Select(v => v + (float)(rng.NextDouble() - 0.5) * 0.02f).ToArray();
         edited.Graph.Initializer[at] = OnnxBuilder.FloatTensor(name, [.. edited.Graph.Initializer[at].Dims], values);
         using var temp = new TempFolder();
-        var path = temp.Sub("tail.onnx");
-        FineTunedTail.Write(path, backbone.Model.Graph, edited.Graph, [name], backbone.Sha256());
+        var parts = FineTunedTail.Write(temp.Path, backbone.Model.Graph, edited.Graph, [name], backbone.Sha256());
+        Assert.Equal([FineTunedTail.PartFileName(1)], parts);
+        var path = temp.Sub(parts[0]);
 
-        var tuned = FineTunedTail.Apply(backbone, path);
+        var tuned = FineTunedTail.Apply(backbone, [path]);
         var read = OnnxBuilder.ReadFloats(tuned.Model.Graph.Initializer.Single(i => i.Name == name));
         Assert.Equal(values.Length, read.Length);
         // Changes up to 0.01 in int8 per channel: within half a step (0.01 / 127 / 2) plus float rounding.
         float worst = 0;
         for (int i = 0; i < values.Length; i++) worst = MathF.Max(worst, MathF.Abs(values[i] - read[i]));
         Assert.InRange(worst, 0f, 0.01f / 127 / 2 + 1e-6f);
-        Assert.Equal(1, FineTunedTail.Count(path));
+        Assert.Equal(1, FineTunedTail.Count([path]));
         // Everything else is the backbone's own, and the backbone itself is left as it was.
         var other = backbone.Model.Graph.Initializer.First(i => i.Name != name).Name;
         Assert.Equal(OnnxBuilder.ReadFloats(backbone.Model.Graph.Initializer.Single(i => i.Name == other)), OnnxBuilder.ReadFloats(tuned.Model.Graph.Initializer.Single(i => i.Name == other)));
@@ -46,9 +47,9 @@ public class FineTunedTailTests(Xunit.Abstractions.ITestOutputHelper output)
         var backbone = SharedBackbone.Value;
         using var temp = new TempFolder();
         var folder = ModelFixtures.WriteVersion(temp.Sub("1"), backbone, ["layer4"], new PreprocessingSpec(), TestHeads.RandomHead(512),
-            m => m with { Backbone = m.Backbone with { FineTunedTail = FineTunedTail.DefaultFileName } });
+            m => m with { Backbone = m.Backbone with { FineTunedTail = [FineTunedTail.PartFileName(1)] } });
         var name = backbone.Model.Graph.Initializer[0].Name;
-        FineTunedTail.Write(Path.Combine(folder, FineTunedTail.DefaultFileName), backbone.Model.Graph, backbone.Model.Graph, [name], new string('0', 64));
+        FineTunedTail.Write(folder, backbone.Model.Graph, backbone.Model.Graph, [name], new string('0', 64));
         var e = Assert.Throws<InvalidDataException>(() => ModelPackage.Load(folder, backbone));
         Assert.Contains("SHA-256", e.Message);
         Assert.Contains(new string('0', 64), e.Message);
@@ -69,8 +70,8 @@ public class FineTunedTailTests(Xunit.Abstractions.ITestOutputHelper output)
         var spec = new PreprocessingSpec { Flips = [Flip.None] };
         var head = TestHeads.RandomHead(512);
         var tuned = ModelFixtures.WriteVersion(temp.Sub("tuned"), backbone, ["layer4"], spec, head,
-            m => m with { Backbone = m.Backbone with { FineTunedTail = FineTunedTail.DefaultFileName } });
-        FineTunedTail.Write(Path.Combine(tuned, FineTunedTail.DefaultFileName), backbone.Model.Graph, edited.Graph, [lastConv], backbone.Sha256());
+            m => m with { Backbone = m.Backbone with { FineTunedTail = [FineTunedTail.PartFileName(1)] } });
+        FineTunedTail.Write(tuned, backbone.Model.Graph, edited.Graph, [lastConv], backbone.Sha256());
         var plain = ModelFixtures.WriteVersion(temp.Sub("plain"), backbone, ["layer4"], spec, head);
 
         // Calibrated on the version's own backbone, as quantize and optimize do.
@@ -115,8 +116,9 @@ public class FineTunedTailTests(Xunit.Abstractions.ITestOutputHelper output)
         var backbone = SharedBackbone.Value;
         using var temp = new TempFolder();
         var folder = ModelFixtures.WriteVersion(temp.Sub("1"), backbone, ["layer4"], new PreprocessingSpec(), TestHeads.RandomHead(512),
-            m => m with { Backbone = m.Backbone with { FineTunedTail = FineTunedTail.DefaultFileName } });
+            m => m with { Backbone = m.Backbone with { FineTunedTail = [FineTunedTail.PartFileName(1)] } });
         var e = Assert.Throws<InvalidDataException>(() => ModelPackage.Load(folder, backbone));
         Assert.Contains("missing", e.Message);
+        Assert.Contains(FineTunedTail.PartFileName(1), e.Message);
     }
 }

@@ -13,7 +13,7 @@ namespace CropVision.Tests.FineTuning;
 
 /// <summary>
 /// <c>train --fine-tune</c> end to end on a few dozen generated photos: maps cached, the tail fine-tuned, the heads
-/// fitted on its features, a version written with the tail file; the service's loading path gives training's val figures.
+/// fitted on its features, a version written with the tail as part files; the service's loading path gives training's val figures.
 /// </summary>
 [Trait("Category", "Training")]
 public class FineTuneTrainTests(ITestOutputHelper output)
@@ -36,11 +36,18 @@ public class FineTuneTrainTests(ITestOutputHelper output)
         var result = FineTuneStage.Train(options, fine, progress, default);
         foreach (var m in progress.Messages.Where(m => m.StartsWith("fine-tune", StringComparison.Ordinal))) output.WriteLine(m);
 
-        var tail = Path.Combine(result.VersionFolder, FineTunedTail.DefaultFileName);
-        Assert.True(File.Exists(tail), "tail.onnx missing from the version");
-        Assert.InRange(new FileInfo(tail).Length, 1, 25_000_000);
         var manifest = ModelManifest.Read(result.VersionFolder);
-        Assert.Equal(FineTunedTail.DefaultFileName, manifest.Backbone.FineTunedTail);
+        // The real tail (35 tensors, ~13 MB) comes in parts, each small enough for git.
+        var parts = manifest.Backbone.FineTunedTail!;
+        Assert.Equal(Enumerable.Range(1, parts.Count).Select(FineTunedTail.PartFileName), parts);
+        Assert.True(parts.Count >= 3, $"{parts.Count} part(s)");
+        foreach (var part in parts)
+        {
+            var file = new FileInfo(Path.Combine(result.VersionFolder, part));
+            Assert.True(file.Exists, $"{part} missing from the version");
+            Assert.InRange(file.Length, 1, FineTunedTail.MaxPartBytes);
+        }
+        Assert.Empty(Directory.GetFiles(result.VersionFolder, FineTunedTail.LegacyFileName));
         Assert.Equal(Backbone.Load().Sha256(), manifest.Backbone.Sha256);
         Assert.Contains("fineTune.bestEpoch", manifest.Training.Hyperparameters.Keys);
         Assert.True(manifest.Training.Hyperparameters["fineTune.bestEpoch"] >= 1, "no epoch improved on the starting val loss: the tail kept the NuGet weights");
@@ -74,6 +81,6 @@ public class FineTuneTrainTests(ITestOutputHelper output)
         output.WriteLine($"layer4 features moved by up to {moved:E2} from the NuGet backbone's");
         Assert.True(moved > 1e-3f, $"features moved by only {moved:E2}");
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(result.VersionFolder, ModelManifest.FileName)));
-        Assert.Equal("tail.onnx", json.RootElement.GetProperty("backbone").GetProperty("fineTunedTail").GetString());
+        Assert.Equal(parts, json.RootElement.GetProperty("backbone").GetProperty("fineTunedTail").EnumerateArray().Select(e => e.GetString()));
     }
 }

@@ -63,11 +63,12 @@ public class FineTunedVersionTests(ITestOutputHelper output)
         var edited = backbone.Model.Clone();
         tail.Graph.WriteInitializers(edited.Graph);
         var names = tail.Graph.InitializerParameters().Select(p => p.Initializer).Concat(tail.Graph.InitializerBuffers().Select(b => b.Initializer)).ToList();
+        var parts = FineTunedTail.Write(temp.Sub("tuned"), backbone.Model.Graph, edited.Graph, names, backbone.Sha256());
         var tuned = ModelFixtures.WriteVersion(temp.Sub("tuned"), backbone, ["layer4"], spec, head,
-            m => m with { Backbone = m.Backbone with { FineTunedTail = FineTunedTail.DefaultFileName, FineTunedDescription = "test: one SGD step" } });
-        FineTunedTail.Write(Path.Combine(tuned, FineTunedTail.DefaultFileName), backbone.Model.Graph, edited.Graph, names, backbone.Sha256());
+            m => m with { Backbone = m.Backbone with { FineTunedTail = parts, FineTunedDescription = "test: one SGD step" } });
         var plain = ModelFixtures.WriteVersion(temp.Sub("plain"), backbone, ["layer4"], spec, head);
-        long tailBytes = new FileInfo(Path.Combine(tuned, FineTunedTail.DefaultFileName)).Length;
+        var partBytes = parts.Select(p => new FileInfo(Path.Combine(tuned, p)).Length).ToList();
+        long tailBytes = partBytes.Sum();
 
         ModelOutput[] served, before;
         using (var model = CropModel.Load(tuned, backbone)) served = model.Run(tensors, n);
@@ -88,9 +89,10 @@ public class FineTunedVersionTests(ITestOutputHelper output)
                 moved = MathF.Max(moved, MathF.Abs(before[p].Probabilities["stress"][c] - stress[c]));
             }
         }
-        output.WriteLine($"{n} photos, {views} views; tail file {tailBytes / 1e6:F1} MB ({names.Count} initializers, int8 changes); loss {loss.item<float>():F4}");
+        output.WriteLine($"{n} photos, {views} views; tail {tailBytes / 1e6:F1} MB in {parts.Count} parts ({string.Join(", ", partBytes)} bytes; {names.Count} initializers, int8 changes); loss {loss.item<float>():F4}");
         output.WriteLine($"served vs TorchSharp: features max |diff| {featureDiff:E2}, stress probabilities max |diff| {probDiff:E2}; one step moved the served probabilities by up to {moved:E2}");
-        Assert.True(tailBytes <= 25_000_000, $"the tail file is {tailBytes} bytes");
+        Assert.True(tailBytes <= 25_000_000, $"the tail is {tailBytes} bytes");
+        Assert.All(partBytes, b => Assert.InRange(b, 1, FineTunedTail.MaxPartBytes));
         Assert.True(featureDiff <= FeatureBound, $"features differ by {featureDiff:E2}");
         Assert.True(probDiff <= ProbabilityBound, $"probabilities differ by {probDiff:E2}");
         Assert.True(moved > 10 * probDiff, $"the step moved the prediction by only {moved:E2} (vs a difference of {probDiff:E2})");

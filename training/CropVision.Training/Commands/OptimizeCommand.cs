@@ -41,7 +41,7 @@ public static class OptimizeCommand
             int version = writer.Version;
             var staging = writer.StagingFolder;
             File.Copy(Path.Combine(from, manifest.Head), Path.Combine(staging, manifest.Head));
-            if (manifest.Backbone.FineTunedTail is { } tail) File.Copy(Path.Combine(from, tail), Path.Combine(staging, tail));
+            foreach (var part in manifest.Backbone.FineTunedTail ?? []) File.Copy(Path.Combine(from, part), Path.Combine(staging, part));
             var backbone = Backbone.Load();
             // int8 of a fine-tuned version is calibrated on its own weights.
             var calibrationBackbone = ModelPackage.BackboneFor(from, manifest, backbone);

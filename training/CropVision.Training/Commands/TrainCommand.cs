@@ -33,7 +33,7 @@ public static class TrainCommand
         var stressWeights = new Option<string>("--stress-weights") { Description = "Weight the main stress's training rows: none, or framing-class (every framing x class pair has the same say, so a class rare among whole leaves is not drowned by close-ups)", DefaultValueFactory = _ => "none" };
         stressWeights.AcceptOnlyFromAmong("none", "framing-class");
         var noCache = new Option<bool>("--no-cache") { Description = "Compute every feature afresh" };
-        var fineTune = new Option<bool>("--fine-tune") { Description = "First fine-tune the backbone's tail (layer3's second block and layer4, TorchSharp, from cached layer3 maps) with a main-stress head, early stopping on val; then fit every head on the fine-tuned features. The version holds the tail as tail-N.onnx parts" };
+        var fineTune = new Option<bool>("--fine-tune") { Description = "First fine-tune the backbone's tail (layer3's second block and layer4, TorchSharp, from cached layer3 maps) with a main-stress head, early stopping on val; then fit every head on the fine-tuned features. The version holds the tail as tail-1.onnx, tail-2.onnx, ... (each under 5 MB)" };
         var fineEpochs = new Option<int>("--fine-tune-epochs") { Description = "Most fine-tune epochs", DefaultValueFactory = _ => 10 };
         var finePatience = new Option<int>("--fine-tune-patience") { Description = "Stop after this many epochs without a lower val loss (the best epoch is kept)", DefaultValueFactory = _ => 2 };
         var fineBatch = new Option<int>("--fine-tune-batch") { Description = "Photos (flip groups) per fine-tune step", DefaultValueFactory = _ => 16 };

@@ -16,7 +16,8 @@ internal static class TrainedVersion
     {
         using var writer = ModelVersionWriter.Begin(o.OutFolder, "train");
         File.WriteAllBytes(Path.Combine(writer.StagingFolder, "head.onnx"), HeadGraph.Build(calibrated.Parameters).ToByteArray());
-        if (o.FineTuned is { } tuned) File.Copy(tuned.TailFile, Path.Combine(writer.StagingFolder, FineTunedTail.DefaultFileName));
+        if (o.FineTuned is { } tuned)
+            foreach (var part in tuned.TailFiles) File.Copy(part, Path.Combine(writer.StagingFolder, Path.GetFileName(part)));
         var manifest = Manifest(o, f, heads, calibrated.Calibration, writer.Version, clock);
         var report = Report(o, f, manifest, calibrated, writer.Version);
         manifest = ModelTrainer.WriteWithValReport(manifest, report, writer.StagingFolder);
@@ -42,7 +43,7 @@ internal static class TrainedVersion
             Backbone = new BackboneSpec
             {
                 File = Backbone.RelativePath, Sha256 = f.Backbone.Sha256(), Package = Backbone.Package, Layers = o.Layers, FeatureSize = f.FeatureSize,
-                FineTunedTail = o.FineTuned is null ? null : FineTunedTail.DefaultFileName,
+                FineTunedTail = o.FineTuned is null ? null : [.. o.FineTuned.TailFiles.Select(Path.GetFileName).OfType<string>()],
                 FineTunedDescription = o.FineTuned?.Description,
             },
             Calibration = calibration,
