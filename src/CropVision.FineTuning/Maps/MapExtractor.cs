@@ -7,8 +7,8 @@ using CropVision.Learning.Features;
 
 namespace CropVision.FineTuning.Maps;
 
-/// <summary>Tail input maps of one photo or augmented copy: [views, 256, 14, 14] in fp16, views flip-major.</summary>
-public sealed record MapEntry(string RelativePath, int Copy, Half[] Maps, Framing Framing)
+/// <summary>Tail input maps of one photo or augmented copy: [views, 256, 14, 14] in fp16, views flip-major; <paramref name="Sha256"/> is the photo's (a copy's original's).</summary>
+public sealed record MapEntry(string RelativePath, int Copy, Half[] Maps, Framing Framing, string Sha256 = "")
 {
     public int Views => Maps.Length / MapGraph.FloatsPerView;
 }
@@ -44,6 +44,7 @@ public sealed class MapExtractor : IDisposable
     {
         var clock = Stopwatch.StartNew();
         int computed = 0;
+        var shas = new string[jobs.Count];
         var (results, unreadable) = ImagePipeline.Run(root, [.. jobs.Select(j => j.RelativePath)], _spec,
             (key, framing) => _cache is not null && _cache.TryGet(key, out var hit) ? new MapEntry("", 0, hit, framing) : null,
             (key, tensor, framing) =>
@@ -61,6 +62,7 @@ public sealed class MapExtractor : IDisposable
             done => onProgress?.Invoke(new StageProgress("maps", done, jobs.Count, clock.Elapsed)), ct,
             (i, sha) =>
             {
+                shas[i] = sha;
                 if (jobs[i].Copy == 0) return (sha, null);
                 int copySeed = Augmenter.SeedFor(_seed, sha, jobs[i].Copy);
                 var key = "copy-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{sha}|{copySeed}")));
@@ -69,7 +71,7 @@ public sealed class MapExtractor : IDisposable
         Computed = computed;
         var maps = new List<MapEntry>(results.Length);
         for (int i = 0; i < results.Length; i++)
-            if (results[i] is { } r) maps.Add(r with { RelativePath = jobs[i].RelativePath, Copy = jobs[i].Copy });
+            if (results[i] is { } r) maps.Add(r with { RelativePath = jobs[i].RelativePath, Copy = jobs[i].Copy, Sha256 = shas[i] });
         return (maps, [.. unreadable.DistinctBy(u => u.RelativePath)]);
     }
 

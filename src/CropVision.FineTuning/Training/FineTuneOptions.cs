@@ -12,12 +12,17 @@ public sealed record FineTuneOptions
     public double HeadLearningRate { get; init; } = 1e-3;
     public double LabelSmoothing { get; init; } = 0.1;
     public int Seed { get; init; } = 42;
+    /// <summary>Also train a severity head (on the examples with a grade), its loss added, so the tail adapts to severity too.</summary>
+    public bool LearnSeverity { get; init; } = true;
     /// <summary>LibTorch intra-op threads (tests use 1: the machine is shared).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 }
 
-/// <summary>One epoch's figures: train loss (smoothed, as optimised), val loss (plain) and val accuracy of the main stress.</summary>
-public sealed record EpochResult(int Epoch, double TrainLoss, double ValLoss, double ValAccuracy, TimeSpan Took);
+/// <summary>
+/// One epoch's figures: train loss (smoothed, as optimised), val loss (plain; the severity loss added where the
+/// fine-tune learns severity too), val accuracy of the main stress and (or NaN) of the severity grade.
+/// </summary>
+public sealed record EpochResult(int Epoch, double TrainLoss, double ValLoss, double ValAccuracy, TimeSpan Took, double ValSeverityAccuracy = double.NaN);
 
 /// <summary>What a fine-tune did; epoch 0 is the starting point (val only, before any step).</summary>
 public sealed record FineTuneResult(IReadOnlyList<EpochResult> Epochs, int BestEpoch, bool StoppedEarly)

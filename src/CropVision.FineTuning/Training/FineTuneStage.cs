@@ -1,6 +1,7 @@
 using System.Globalization;
 using CropVision.Core.Models;
 using CropVision.FineTuning.Maps;
+using CropVision.Learning.Augmentation;
 using CropVision.Learning.Data;
 using CropVision.Learning.Features;
 using CropVision.Learning.Heads;
@@ -36,6 +37,19 @@ public static class FineTuneStage
         }
     }
 
+    /// <summary>
+    /// The grade an example is trained on: the photo's, unless it is a close-up copy cut from the leaf (which does not
+    /// show the leaf's area), as the head trainer labels copies; -1 where there is none.
+    /// </summary>
+    private static int SeverityOf(LabelledImage image, MapEntry m, Dictionary<string, MapEntry> originals, TrainOptions o)
+    {
+        if (image.Severity is not { } grade) return -1;
+        if (m.Copy == 0) return grade;
+        bool wide = originals.TryGetValue(m.RelativePath, out var original) && original.Framing == Core.Preprocessing.Framing.Wide;
+        var kind = Augmenter.KindOf(Augmenter.SeedFor(o.Seed, m.Sha256, m.Copy), wide, o.Preprocessing.FramingByContent);
+        return kind == AugmentedKind.CloseUp ? -1 : grade;
+    }
+
     /// <param name="workFolder">Where the tail's part files are written (the caller deletes it after the version is written).</param>
     public static FineTunedBackbone Run(TrainOptions o, FineTuneOptions fine, string workFolder, ITrainingProgress progress, Action<string> info, CancellationToken ct = default)
     {
@@ -59,10 +73,11 @@ public static class FineTuneStage
                 computed += extractor.Computed;
                 foreach (var u in unreadable) info($"fine-tune: skipped unreadable image {name}/{u.RelativePath}: {u.Reason}");
                 var byPath = used.ToDictionary(i => i.RelativePath);
+                var originals = maps.Where(m => m.Copy == 0).ToDictionary(m => m.RelativePath);
                 foreach (var m in maps)
                 {
                     var image = byPath[m.RelativePath];
-                    (image.Split == Split.Val ? val : train).Add(new FineTuneExample(m, classes.IndexOf(image.Class)));
+                    (image.Split == Split.Val ? val : train).Add(new FineTuneExample(m, classes.IndexOf(image.Class), Severity: SeverityOf(image, m, originals, o)));
                 }
             }
         }
@@ -75,7 +90,9 @@ public static class FineTuneStage
         }
         info($"fine-tune: {train.Count} training maps (photos and copies), {val.Count} val photos; {computed} computed, the rest from the cache, in {clock.Elapsed.TotalSeconds:F0} s.");
 
-        using var tuner = new TailFineTuner(backbone, classes.Count, o.Preprocessing.TileCount, fine.Seed);
+        // Severity is learned jointly where the data has it (whole leaves), so the tail adapts to it too.
+        int grades = fine.LearnSeverity ? train.Concat(val).Max(e => e.Severity) + 1 : 0;
+        using var tuner = new TailFineTuner(backbone, classes.Count, o.Preprocessing.TileCount, fine.Seed, grades);
         int epoch = 0;
         var result = tuner.Train(train, val, fine, p =>
         {
@@ -92,7 +109,7 @@ public static class FineTuneStage
         foreach (var e in result.Epochs)
             info(e.Epoch == 0
                 ? $"fine-tune: before any step, val loss {e.ValLoss:F4}, main-stress accuracy {e.ValAccuracy:F3}"
-                : $"fine-tune: epoch {e.Epoch}: train loss {e.TrainLoss:F4}, val loss {e.ValLoss:F4}, main-stress accuracy {e.ValAccuracy:F3} ({e.Took.TotalSeconds:F0} s)");
+                : $"fine-tune: epoch {e.Epoch}: train loss {e.TrainLoss:F4}, val loss {e.ValLoss:F4}, main-stress accuracy {e.ValAccuracy:F3}{(double.IsNaN(e.ValSeverityAccuracy) ? "" : $", severity accuracy {e.ValSeverityAccuracy:F3}")} ({e.Took.TotalSeconds:F0} s)");
         info($"fine-tune: kept epoch {result.BestEpoch}{(result.StoppedEarly ? " (stopped early)" : "")}.");
 
         // The trained tail, written as changes from the NuGet weights; the backbone used from here on is that file
@@ -117,11 +134,17 @@ public static class FineTuneStage
             ["fineTune.labelSmoothing"] = fine.LabelSmoothing,
             ["fineTune.valLossBefore"] = Math.Round(result.Epochs[0].ValLoss, 4),
             ["fineTune.valLossBest"] = Math.Round(best.ValLoss, 4),
+            ["fineTune.severityGrades"] = grades,
             ["fineTune.valStressAccuracyBefore"] = Math.Round(result.Epochs[0].ValAccuracy, 4),
             ["fineTune.valStressAccuracyBest"] = Math.Round(best.ValAccuracy, 4),
         };
+        if (!double.IsNaN(best.ValSeverityAccuracy))
+        {
+            figures["fineTune.valSeverityAccuracyBefore"] = Math.Round(result.Epochs[0].ValSeverityAccuracy, 4);
+            figures["fineTune.valSeverityAccuracyBest"] = Math.Round(best.ValSeverityAccuracy, 4);
+        }
         var selection = string.Create(CultureInfo.InvariantCulture,
-            $"Backbone tail (layer3's second block and layer4) fine-tuned first with a main-stress head on {train.Count} training maps (Adam {fine.TailLearningRate} tail / {fine.HeadLearningRate} head, label smoothing {fine.LabelSmoothing}{(o.StressWeights == StressWeighting.FramingClass ? ", rows weighted so every framing x class pair has the same say" : "")}, BatchNormalization statistics frozen, seed {fine.Seed}); epoch {result.BestEpoch} of {result.Epochs.Count - 1} kept by val loss (patience {fine.Patience}); every head then refitted on the fine-tuned features.");
+            $"Backbone tail (layer3's second block and layer4) fine-tuned first with a main-stress head (and a severity head on the examples that carry a grade, its loss added) on {train.Count} training maps (Adam {fine.TailLearningRate} tail / {fine.HeadLearningRate} head, label smoothing {fine.LabelSmoothing}{(o.StressWeights == StressWeighting.FramingClass ? ", rows weighted so every framing x class pair has the same say" : "")}, BatchNormalization statistics frozen, seed {fine.Seed}); epoch {result.BestEpoch} of {result.Epochs.Count - 1} kept by val loss (patience {fine.Patience}); every head then refitted on the fine-tuned features.");
         return new FineTunedBackbone(FineTunedTail.Apply(backbone, tailFiles), tailFiles, Description, figures, selection);
     }
 }

@@ -8,10 +8,11 @@ using static TorchSharp.torch;
 namespace CropVision.FineTuning.Training;
 
 /// <summary>
-/// A photo (or augmented copy) for the fine-tune: its cached maps, the index of its main stress, and its weight in the
-/// training loss (e.g. <c>--stress-weights framing-class</c>; 1 for all: the plain mean).
+/// A photo (or augmented copy) for the fine-tune: its cached maps, the index of its main stress, its weight in the
+/// training loss (e.g. <c>--stress-weights framing-class</c>; 1 for all: the plain mean), and its severity grade
+/// (-1 where unknown: close-ups, sources without severity).
 /// </summary>
-public sealed record FineTuneExample(MapEntry Maps, int Label, float Weight = 1);
+public sealed record FineTuneExample(MapEntry Maps, int Label, float Weight = 1, int Severity = -1);
 
 /// <summary>
 /// Trains the backbone's tail (layer3's second block and layer4, from cached maps) jointly with a linear main-stress
@@ -24,18 +25,27 @@ public sealed class TailFineTuner : IDisposable
 {
     private readonly TorchBackbone _tail;
     private readonly nn.Module<Tensor, Tensor> _head;
+    private readonly nn.Module<Tensor, Tensor>? _severityHead;
     private readonly int _tiles;
 
     public TorchBackbone Tail => _tail;
     public nn.Module<Tensor, Tensor> Head => _head;
 
-    public TailFineTuner(Backbone backbone, int classes, int tilesPerFlip, int seed)
+    /// <param name="severityGrades">
+    /// Above 0: a severity head is trained beside the stress head, on the examples that carry a grade, so the tail also
+    /// learns what the leaf-wide severity needs (its loss is added to the stress loss, and to the val loss that picks
+    /// the epoch).
+    /// </param>
+    public TailFineTuner(Backbone backbone, int classes, int tilesPerFlip, int seed, int severityGrades = 0)
     {
         torch.manual_seed(seed);
         _tail = TorchBackbone.Tail(backbone);
         _head = nn.Linear(512, classes);
+        _severityHead = severityGrades > 0 ? nn.Linear(512, severityGrades) : null;
         _tiles = tilesPerFlip;
     }
+
+    private IEnumerable<TorchSharp.Modules.Parameter> HeadParameters() => _head.parameters().Concat(_severityHead?.parameters() ?? []);
 
     public FineTuneResult Train(IReadOnlyList<FineTuneExample> train, IReadOnlyList<FineTuneExample> val, FineTuneOptions options,
         Action<StageProgress>? onProgress = null, CancellationToken ct = default)
@@ -46,7 +56,7 @@ public sealed class TailFineTuner : IDisposable
         _head.train();
         // One optimizer per learning rate: the pretrained tail moves slowly, the new head fast.
         using var tailOptimizer = torch.optim.Adam(_tail.parameters(), options.TailLearningRate);
-        using var headOptimizer = torch.optim.Adam(_head.parameters(), options.HeadLearningRate);
+        using var headOptimizer = torch.optim.Adam(HeadParameters(), options.HeadLearningRate);
         var groups = Groups(train);
         bool weighted = train.Any(e => e.Weight != 1);
         var epochs = new List<EpochResult> { Evaluate(0, double.NaN, val, TimeSpan.Zero) };
@@ -66,11 +76,19 @@ public sealed class TailFineTuner : IDisposable
                 ct.ThrowIfCancellationRequested();
                 var batch = order.Skip(at).Take(options.BatchSize).ToList();
                 using var scope = torch.NewDisposeScope();
-                var logits = Logits(Stack(batch.Select(b => (b.Example.Maps.Maps, b.First))), batch.Count);
+                var features = Features(Stack(batch.Select(b => (b.Example.Maps.Maps, b.First))), batch.Count);
+                var logits = _head.forward(features);
                 var labels = torch.tensor(batch.Select(b => (long)b.Example.Label).ToArray());
                 var loss = weighted
                     ? WeightedLoss(logits, labels, batch.Select(b => b.Example.Weight).ToArray(), options.LabelSmoothing)
                     : nn.functional.cross_entropy(logits, labels, label_smoothing: options.LabelSmoothing);
+                var graded = batch.Select((b, i) => (b.Example.Severity, i)).Where(x => x.Severity >= 0).ToList();
+                if (_severityHead is not null && graded.Count > 0)
+                {
+                    var rows = features.index_select(0, torch.tensor(graded.Select(x => (long)x.i).ToArray()));
+                    var grades = torch.tensor(graded.Select(x => (long)x.Severity).ToArray());
+                    loss = loss + nn.functional.cross_entropy(_severityHead.forward(rows), grades, label_smoothing: options.LabelSmoothing);
+                }
                 tailOptimizer.zero_grad();
                 headOptimizer.zero_grad();
                 loss.backward();
@@ -109,28 +127,36 @@ public sealed class TailFineTuner : IDisposable
     }
 
     /// <summary>Main-stress probabilities of one photo: tiles averaged per flip, flips' probabilities averaged.</summary>
-    public float[] Predict(MapEntry maps)
+    public float[] Predict(MapEntry maps) => PredictBoth(maps).Stress;
+
+    /// <summary>Main-stress and (without a severity head: empty) severity probabilities of one photo, flips averaged.</summary>
+    public (float[] Stress, float[] Severity) PredictBoth(MapEntry maps)
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        _head.eval();
         int flips = maps.Views / _tiles;
-        var probabilities = nn.functional.softmax(Logits(Stack(Enumerable.Range(0, flips).Select(f => (maps.Maps, f * _tiles))), flips), 1).mean([0]);
-        _head.train();
-        return probabilities.data<float>().ToArray();
+        var features = Features(Stack(Enumerable.Range(0, flips).Select(f => (maps.Maps, f * _tiles))), flips);
+        var stress = nn.functional.softmax(_head.forward(features), 1).mean([0]).data<float>().ToArray();
+        var severity = _severityHead is null ? [] : nn.functional.softmax(_severityHead.forward(features), 1).mean([0]).data<float>().ToArray();
+        return (stress, severity);
     }
 
     private EpochResult Evaluate(int epoch, double trainLoss, IReadOnlyList<FineTuneExample> val, TimeSpan took)
     {
-        double loss = 0;
-        int right = 0;
+        double loss = 0, severityLoss = 0;
+        int right = 0, graded = 0, gradedRight = 0;
         foreach (var example in val)
         {
-            var p = Predict(example.Maps);
+            var (p, s) = PredictBoth(example.Maps);
             loss -= Math.Log(Math.Max(p[example.Label], 1e-12));
             if (Array.IndexOf(p, p.Max()) == example.Label) right++;
+            if (s.Length == 0 || example.Severity < 0) continue;
+            graded++;
+            severityLoss -= Math.Log(Math.Max(s[example.Severity], 1e-12));
+            if (Array.IndexOf(s, s.Max()) == example.Severity) gradedRight++;
         }
-        return new EpochResult(epoch, trainLoss, loss / Math.Max(1, val.Count), (double)right / Math.Max(1, val.Count), took);
+        double valLoss = loss / Math.Max(1, val.Count) + (graded > 0 ? severityLoss / graded : 0);
+        return new EpochResult(epoch, trainLoss, valLoss, (double)right / Math.Max(1, val.Count), took, graded > 0 ? (double)gradedRight / graded : double.NaN);
     }
 
     /// <summary>Every flip group of every example: an original gives one per flip, a copy one.</summary>
@@ -151,19 +177,19 @@ public sealed class TailFineTuner : IDisposable
         return torch.tensor(floats, [list.Count * _tiles, MapGraph.Channels, MapGraph.Side, MapGraph.Side]).clone();
     }
 
-    private Tensor Logits(Tensor views, int groups) =>
-        _head.forward(_tail.forward(views).reshape(groups, _tiles, 512).mean([1]));
+    /// <summary>Pooled layer4 features per flip group (its tiles averaged, as the composed graph does): [groups, 512].</summary>
+    private Tensor Features(Tensor views, int groups) => _tail.forward(views).reshape(groups, _tiles, 512).mean([1]);
 
     private List<Tensor> Snapshot()
     {
         using var _ = torch.no_grad();
-        return [.. _tail.parameters().Concat(_head.parameters()).Select(p => p.detach().clone().DetachFromDisposeScope())];
+        return [.. _tail.parameters().Concat(HeadParameters()).Select(p => p.detach().clone().DetachFromDisposeScope())];
     }
 
     private void Restore(List<Tensor> saved)
     {
         using var _ = torch.no_grad();
-        foreach (var (p, s) in _tail.parameters().Concat(_head.parameters()).Zip(saved)) p.copy_(s);
+        foreach (var (p, s) in _tail.parameters().Concat(HeadParameters()).Zip(saved)) p.copy_(s);
     }
 
     private static void DisposeAll(List<Tensor> tensors)
@@ -175,5 +201,6 @@ public sealed class TailFineTuner : IDisposable
     {
         _tail.Dispose();
         _head.Dispose();
+        _severityHead?.Dispose();
     }
 }

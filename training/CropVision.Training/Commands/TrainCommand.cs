@@ -39,12 +39,13 @@ public static class TrainCommand
         var fineBatch = new Option<int>("--fine-tune-batch") { Description = "Photos (flip groups) per fine-tune step", DefaultValueFactory = _ => 16 };
         var fineLr = new Option<double>("--fine-tune-lr") { Description = "Adam learning rate of the tail", DefaultValueFactory = _ => 1e-4 };
         var fineHeadLr = new Option<double>("--fine-tune-head-lr") { Description = "Adam learning rate of the fine-tune's main-stress head", DefaultValueFactory = _ => 1e-3 };
+        var fineStressOnly = new Option<bool>("--fine-tune-stress-only") { Description = "Fine-tune with the main-stress head alone (by default a severity head is trained beside it on whole leaves with a grade)" };
         var fineThreads = new Option<int>("--fine-tune-threads") { Description = "LibTorch threads for the fine-tune (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
 
         var command = new Command("train", "Train a model version from labelled leaf photos and write it with its validation report")
         {
             data, negatives, crop, output, layers, resize, flips, closeUp, framing, augment, trainedOn, l2, stressWeights, seed, cache, noCache,
-            fineTune, fineEpochs, finePatience, fineBatch, fineLr, fineHeadLr, fineThreads,
+            fineTune, fineEpochs, finePatience, fineBatch, fineLr, fineHeadLr, fineStressOnly, fineThreads,
         };
         command.SetAction((result, ct) => Task.FromResult(ConsoleErrors.Guard(() =>
         {
@@ -75,6 +76,7 @@ public static class TrainCommand
             {
                 MaxEpochs = result.GetValue(fineEpochs), Patience = result.GetValue(finePatience), BatchSize = result.GetValue(fineBatch),
                 TailLearningRate = result.GetValue(fineLr), HeadLearningRate = result.GetValue(fineHeadLr), Threads = result.GetValue(fineThreads), Seed = options.Seed,
+                LearnSeverity = !result.GetValue(fineStressOnly),
             };
             if (fine.MaxEpochs < 1 || fine.Patience < 1 || fine.BatchSize < 1 || fine.Threads < 1)
                 throw new DatasetException("--fine-tune-epochs, --fine-tune-patience, --fine-tune-batch and --fine-tune-threads must be at least 1.");
