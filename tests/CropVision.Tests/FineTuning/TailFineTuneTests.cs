@@ -77,6 +77,48 @@ public class TailFineTuneTests(ITestOutputHelper output)
         Assert.Equal(first.Epochs.Select(e => Math.Round(e.ValLoss, 5)), second.Epochs.Select(e => Math.Round(e.ValLoss, 5)));
     }
 
+    [BracolFact]
+    public void With_grades_a_severity_head_trains_beside_the_stress_head_and_counts_in_the_val_loss()
+    {
+        using var temp = new TempFolder();
+        var backbone = Backbone.Load();
+        var spec = new PreprocessingSpec { Flips = [Flip.None, Flip.Both], CloseUpBelowAspect = 1.5, FramingByContent = true };
+        var ds = LabelledDataset.Load(SharedData.Bracol);
+        var trainPhotos = ds.In(Split.Train).GroupBy(i => i.Class).SelectMany(g => g.Take(3)).ToList();
+        var valPhotos = ds.In(Split.Val).GroupBy(i => i.Class).SelectMany(g => g.Take(1)).ToList();
+        using var extractor = new MapExtractor(backbone, spec, temp.Path, seed: 5, new SessionSettings { IntraOpThreads = 1 });
+        var (trainMaps, _) = extractor.ExtractAll(ds.Root, [.. trainPhotos.Select(p => new FeatureJob(p.RelativePath))]);
+        var (valMaps, _) = extractor.ExtractAll(ds.Root, [.. valPhotos.Select(p => new FeatureJob(p.RelativePath))]);
+        Assert.All(trainMaps, m => Assert.Equal(64, m.Sha256.Length)); // the photo's SHA-256 (copies' labels depend on it)
+        var classes = ds.Classes.ToList();
+        FineTuneExample Example(MapEntry m, bool graded)
+        {
+            var image = ds.Images.First(i => i.RelativePath == m.RelativePath);
+            return new FineTuneExample(m, classes.IndexOf(image.Class), Severity: graded ? image.Severity!.Value : -1);
+        }
+        var train = trainMaps.Select(m => Example(m, graded: true)).ToList();
+        var val = valMaps.Select(m => Example(m, graded: true)).ToList();
+        var options = Options with { MaxEpochs = 2, Patience = 2 };
+
+        using var tuner = new TailFineTuner(backbone, classes.Count, spec.TileCount, options.Seed, severityGrades: 5);
+        var result = tuner.Train(train, val, options);
+        foreach (var e in result.Epochs) output.WriteLine($"epoch {e.Epoch}: val loss {e.ValLoss:F4}, stress {e.ValAccuracy:F3}, severity {e.ValSeverityAccuracy:F3}");
+        Assert.All(result.Epochs, e => Assert.InRange(e.ValSeverityAccuracy, 0, 1));
+        var (stress, severity) = tuner.PredictBoth(val[0].Maps);
+        Assert.Equal(5, severity.Length);
+        Assert.Equal(1, severity.Sum(), 3);
+        // The kept epoch's val loss is the stress loss plus the severity loss.
+        double stressLoss = val.Average(v => -Math.Log(tuner.Predict(v.Maps)[v.Label]));
+        double severityLoss = val.Average(v => -Math.Log(tuner.PredictBoth(v.Maps).Severity[v.Severity]));
+        Assert.Equal(result.Best.ValLoss, stressLoss + severityLoss, 3);
+
+        // Without grades nothing about severity is trained or reported.
+        using var plain = new TailFineTuner(backbone, classes.Count, spec.TileCount, options.Seed);
+        var stressOnly = plain.Train([.. trainMaps.Select(m => Example(m, graded: false))], [.. valMaps.Select(m => Example(m, graded: false))], options with { MaxEpochs = 1 });
+        Assert.All(stressOnly.Epochs, e => Assert.True(double.IsNaN(e.ValSeverityAccuracy)));
+        Assert.Empty(plain.PredictBoth(val[0].Maps).Severity);
+    }
+
     private static (FineTuneResult Result, double ValLossAfter) FineTune(Backbone backbone, int classes, int tiles, List<FineTuneExample> train, List<FineTuneExample> val)
     {
         using var tuner = new TailFineTuner(backbone, classes, tiles, Options.Seed);
