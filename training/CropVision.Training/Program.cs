@@ -13,6 +13,7 @@ var root = new RootCommand("CropVision training console: train crop-disease mode
     QuantizeCommand.Create(),
     OptimizeCommand.Create(),
     CalibrateCommand.Create(),
+    LesionAreaCommand.Create(),
     StoreCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -15,6 +15,13 @@ public static class PlainBackground
     /// <summary>Samples across the short side (the grid step is the short side over this, at least 1 pixel).</summary>
     public const int SamplesAcross = 128;
 
+    /// <summary>Whether a pixel is plain: nearly grey and not dark.</summary>
+    public static bool IsPlain(int red, int green, int blue)
+    {
+        int max = Math.Max(red, Math.Max(green, blue)), min = Math.Min(red, Math.Min(green, blue));
+        return max - min <= ChromaAtMost && max >= BrightAtLeast;
+    }
+
     /// <summary>Plain corners from which a near-square photo is a whole leaf on a plain background.</summary>
     public const int WholeLeafCorners = 3;
 
@@ -47,9 +54,7 @@ public static class PlainBackground
             for (int c = 0; c < cols; c++)
             {
                 int i = c * step * 4;
-                int red = line[i], green = line[i + 1], blue = line[i + 2];
-                int max = Math.Max(red, Math.Max(green, blue)), min = Math.Min(red, Math.Min(green, blue));
-                if (max - min <= ChromaAtMost && max >= BrightAtLeast) plain[r * cols + c] = true;
+                if (IsPlain(line[i], line[i + 1], line[i + 2])) plain[r * cols + c] = true;
                 else { colouredInRow[r]++; colouredInCol[c]++; }
             }
         }

@@ -22,6 +22,7 @@ public sealed class SpectreProgress(ProgressContext context) : ITrainingProgress
     public static T Run<T>(Func<ITrainingProgress, T> work) =>
         AnsiConsole.Progress()
             .AutoClear(false)
+            .HideCompleted(true) // finished stages are summed up by their messages; in a log they were reprinted on every refresh
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx => work(new SpectreProgress(ctx)));
 }
