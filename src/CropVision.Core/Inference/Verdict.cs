@@ -15,8 +15,13 @@ public static class Verdict
     {
         var cal = manifest.Calibration;
         if (IsRejected(output, cal)) return PredictionStatus.Rejected;
+        if (MayBeAnotherCrop(output, cal)) return PredictionStatus.Uncertain;
         return output.Probabilities[manifest.PrimaryOutput].Max() < cal.UncertainThreshold(framing) ? PredictionStatus.Uncertain : PredictionStatus.Ok;
     }
+
+    /// <summary>A leaf probability in the band where other crops' leaves fall: not rejected, but not a confident answer.</summary>
+    public static bool MayBeAnotherCrop(ModelOutput output, CalibrationSpec cal) =>
+        cal is { LeafOutput: { } name, LeafUncertainBelow: { } below } && output.Probabilities.TryGetValue(name, out var p) && p[0] < below;
 
     /// <summary>The learned "not a leaf" rule, where the model has one.</summary>
     public static bool IsRejectedAsNotLeaf(ModelOutput output, CalibrationSpec cal) =>

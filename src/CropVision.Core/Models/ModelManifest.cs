@@ -73,6 +73,12 @@ public sealed record CalibrationSpec
     /// </summary>
     public string? LeafOutput { get; init; }
     public double? LeafBelow { get; init; }
+    /// <summary>
+    /// Above <see cref="LeafBelow"/> but below this leaf probability the photo is "uncertain": a leaf, perhaps of
+    /// another crop (calibrated with other crops' leaves, <c>calibrate --other-crops</c>), that gets no confident answer
+    /// and is not called "not a leaf" either. Absent: no such band.
+    /// </summary>
+    public double? LeafUncertainBelow { get; init; }
     /// <summary>Measured on val with these thresholds: share rejected per group (e.g. "leaves whole", "leaves close-up", "not leaves").</summary>
     public IReadOnlyDictionary<string, double>? ValRejectedBy { get; init; }
 }

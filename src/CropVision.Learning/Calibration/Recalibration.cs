@@ -22,29 +22,41 @@ public sealed record RecalibrationResult(UncertainResult Fit, List<OkFigures> Be
 /// </summary>
 public static class Recalibration
 {
+    /// <param name="otherCrops">
+    /// Folders of other crops' leaves (the val split, as training split them): with a learned leaf output, "rejected"
+    /// is recalibrated against <paramref name="negatives"/> alone (things that are not leaves), and the band between
+    /// it and the leaves' own bound becomes "uncertain" (<see cref="CalibrationSpec.LeafUncertainBelow"/>), so a leaf
+    /// of another crop gets no confident answer while an unusual leaf of this crop is not called "not a leaf".
+    /// </param>
     public static RecalibrationResult Run(string versionFolder, ModelManifest manifest, IReadOnlyList<string> data, IReadOnlyList<string> negatives,
-        IReadOnlyList<string> check, UncertainOptions o, string? cacheRoot, ITrainingProgress progress, CancellationToken ct)
+        IReadOnlyList<string> check, UncertainOptions o, string? cacheRoot, ITrainingProgress progress, CancellationToken ct, IReadOnlyList<string>? otherCrops = null)
     {
+        otherCrops ??= [];
         var head = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(versionFolder, manifest.Head)));
         var spec = manifest.Preprocessing;
         var layers = manifest.Backbone.Layers;
         int seed = manifest.Training.Seed, d = manifest.Backbone.FeatureSize;
-        var backbone = Backbone.Load();
+        // A fine-tuned version featurizes with its own tail (cached apart, as the trainer caches it).
+        var backbone = ModelPackage.BackboneFor(versionFolder, manifest, Backbone.Load());
+        var tail = manifest.Backbone.FineTunedTail is { Count: > 0 } parts ? $"|fine-tuned tail {Heads.FineTunedBackbone.Hash([.. parts.Select(x => Path.Combine(versionFolder, x))])}" : "";
         var val = new List<(LabelledImage Image, ImageFeatures F, string Source)>();
+        var others = new List<(LabelledImage Image, ImageFeatures F, string Source)>();
         var copies = new List<(LabelledImage Image, ImageFeatures F, string Source)>();
         var checks = new List<(LabelledImage Image, ImageFeatures F, string Source)>();
         using (var extractor = new FeatureExtractor(backbone, layers, spec))
         {
-            var cache = cacheRoot is null ? null : new FeatureCache(cacheRoot, FeatureExtractor.CacheKey(backbone, layers, spec), extractor.FloatsPerImage);
-            var copyCache = cacheRoot is null ? null : new FeatureCache(cacheRoot, FeatureExtractor.AugmentedCacheKey(backbone, layers, spec, seed), extractor.FloatsPerCopy);
-            var sources = data.Select(x => (LabelledDataset.Load(x, seed: seed), false))
-                .Concat(negatives.Select(x => (LabelledDataset.LoadNegatives(x, seed: seed), false)))
-                .Concat(check.Select(x => (LabelledDataset.LoadNegatives(x, valFraction: 1, seed: seed), true)));
-            foreach (var (set, isCheck) in sources)
+            var cache = cacheRoot is null ? null : new FeatureCache(cacheRoot, FeatureExtractor.CacheKey(backbone, layers, spec) + tail, extractor.FloatsPerImage);
+            var copyCache = cacheRoot is null ? null : new FeatureCache(cacheRoot, FeatureExtractor.AugmentedCacheKey(backbone, layers, spec, seed) + tail, extractor.FloatsPerCopy);
+            var sources = data.Select(x => (LabelledDataset.Load(x, seed: seed), 0))
+                .Concat(negatives.Select(x => (LabelledDataset.LoadNegatives(x, seed: seed), 0)))
+                .Concat(check.Select(x => (LabelledDataset.LoadNegatives(x, valFraction: 1, seed: seed), 1)))
+                .Concat(otherCrops.Select(x => (LabelledDataset.LoadNegatives(x, seed: seed), 2)));
+            foreach (var (set, sourceKind) in sources)
             {
+                bool isCheck = sourceKind == 1, isOther = sourceKind == 2;
                 var name = Path.GetFileName(set.Root.TrimEnd(Path.DirectorySeparatorChar));
                 var used = isCheck ? set.Images.ToList() : set.Images.Where(i => i.Split == Split.Val).ToList();
-                var jobs = used.Select(i => new FeatureJob(i.RelativePath)).Concat(isCheck ? [] : used.Select(i => new FeatureJob(i.RelativePath, 1))).ToList();
+                var jobs = used.Select(i => new FeatureJob(i.RelativePath)).Concat(isCheck || isOther ? [] : used.Select(i => new FeatureJob(i.RelativePath, 1))).ToList();
                 progress.Stage($"Backbone features: {name}", jobs.Count);
                 var (features, _) = extractor.ExtractAll(set.Root, jobs, cache, copyCache, seed, progress.Advance, ct);
                 var byPath = used.ToDictionary(i => i.RelativePath);
@@ -52,7 +64,7 @@ public static class Recalibration
                 foreach (var x in features)
                 {
                     var image = byPath[x.RelativePath];
-                    if (x.Copy == 0) { (isCheck ? checks : val).Add((image, x, name)); continue; }
+                    if (x.Copy == 0) { (isCheck ? checks : isOther ? others : val).Add((image, x, name)); continue; }
                     if (!originals.TryGetValue(x.RelativePath, out var original)) continue;
                     // As the trainer labels its proxy: a close-up cut from a whole leaf is a close-up.
                     var kind = Augmenter.KindOf(Augmenter.SeedFor(seed, original.Sha256, x.Copy), original.Framing == Framing.Wide, spec.FramingByContent);
@@ -61,12 +73,18 @@ public static class Recalibration
             }
         }
         var all = Enumerable.Range(0, d).ToArray();
-        CalibrationSet Set(string name, List<(LabelledImage Image, ImageFeatures F, string Source)> items, bool copy)
+        (TrainingExamples Examples, ModelOutput[] Outs) Score(List<(LabelledImage Image, ImageFeatures F, string Source)> items, bool copy)
         {
             var ex = TrainingExamples.Build([.. items.Select(v => (v.Image, v.F))], spec, d, all);
             if (copy) ex = new TrainingExamples { Rows = ex.Rows, ImageOf = ex.ImageOf, Images = ex.Images, Flips = 1 };
-            var outs = HeadEvaluator.Run(head, ex);
-            return new CalibrationSet(name, ex, [.. items.Select(v => v.F.Framing)], [.. items.Select(v => v.Source)], [.. outs.Select(x => Verdict.IsRejected(x, manifest.Calibration))]);
+            return (ex, HeadEvaluator.Run(head, ex));
+        }
+        var rules = LeafRules(manifest, Score(val, false), Score(copies, true), [.. val.Select(v => (int)v.F.Framing)], others.Count > 0 ? Score(others, false).Outs : null);
+        CalibrationSet Set(string name, List<(LabelledImage Image, ImageFeatures F, string Source)> items, bool copy)
+        {
+            var (ex, outs) = Score(items, copy);
+            // Not answered ok: rejected, or in the band where other crops' leaves fall.
+            return new CalibrationSet(name, ex, [.. items.Select(v => v.F.Framing)], [.. items.Select(v => v.Source)], [.. outs.Select(x => Verdict.IsRejected(x, rules) || Verdict.MayBeAnotherCrop(x, rules))]);
         }
         var sets = new List<CalibrationSet> { Set("val", val, false), Set("augmented val copies", copies, true) };
         var primary = manifest.PrimaryOutput;
@@ -75,13 +93,15 @@ public static class Recalibration
         var before = UncertainFit.Figures(head, primary, labels, sets, oldT, manifest.Calibration.UncertainThreshold);
         var relBefore = UncertainFit.Reliability(head, primary, labels, sets, oldT);
         var fit = UncertainFit.Fit(head, primary, labels, sets, o, progress.Info);
-        var calibration = manifest.Calibration with
+        var calibration = rules with
         {
             UncertainBelow = fit.Overall,
             UncertainBelowBy = manifest.Calibration.UncertainBelowBy is null ? null : fit.Thresholds,
             Temperature = fit.Temperature == 1 ? null : fit.Temperature,
             Notes = fit.Notes,
-            Method = fit.Method + $"; rejected: unchanged from {manifest.Crop}/{manifest.Version}, whose calibration (its uncertain rule now replaced) was: " + manifest.Calibration.Method,
+            Method = fit.Method + (rules.LeafUncertainBelow is { } u
+                ? $"; rejected: RMS distance above {rules.RejectAbove:F3} (the farthest val leaf or augmented copy of one), or the learned leaf probability ({rules.LeafOutput}) below {rules.LeafBelow:F3}: midway in log-odds between the 0.5% quantile of val leaves (of the group where that is lowest: whole leaves, close-ups, augmented copies) and the 99% quantile of val non-leaves (--negatives), the leaf quantile alone where the two overlap; uncertain (perhaps another crop's leaf) below {u:F3}: the same rule at the trainer's 2% leaf quantile with other crops' val leaves (--other-crops) among the non-leaves; {manifest.Crop}/{manifest.Version}'s calibration was: " + manifest.Calibration.Method
+                : $"; rejected: unchanged from {manifest.Crop}/{manifest.Version}, whose calibration (its uncertain rule now replaced) was: " + manifest.Calibration.Method),
         };
         var after = UncertainFit.Figures(head, primary, labels, sets, fit.Temperature, calibration.UncertainThreshold);
         var relAfter = UncertainFit.Reliability(head, primary, labels, sets, fit.Temperature);
@@ -100,6 +120,85 @@ public static class Recalibration
             before.Add(new OkFigures($"{name} (other crops, sent as {manifest.Crop}): answered ok", oldOut.Length, null, okBefore / (double)oldOut.Length));
             after.Add(new OkFigures($"{name} (other crops, sent as {manifest.Crop}): answered ok", newOut.Length, null, okAfter / (double)newOut.Length));
         }
+        calibration = WithMeasuredRates(calibration, manifest, newHead, spec, d, val, copies, others);
+        if (others.Count > 0)
+        {
+            // Other crops' val leaves (not trained on): how many get an ok answer, and how many are rejected, before and after.
+            var ex = TrainingExamples.Build([.. others.Select(v => (v.Image, v.F))], spec, d, all);
+            var oldOut = HeadEvaluator.Run(head, ex);
+            var newOut = HeadEvaluator.Run(newHead, ex);
+            var framing = others.Select(v => v.F.Framing).ToList();
+            var name = string.Join("+", others.Select(v => v.Source).Distinct());
+            foreach (var (list, outs, m) in new[] { (before, oldOut, manifest), (after, newOut, manifest with { Calibration = calibration }) })
+            {
+                var status = Enumerable.Range(0, outs.Length).Select(i => Verdict.Decide(outs[i], m, framing[i])).ToList();
+                list.Add(new OkFigures($"{name} val (other crops, sent as {manifest.Crop}): answered ok", outs.Length, null, status.Count(x => x == PredictionStatus.Ok) / (double)outs.Length));
+                list.Add(new OkFigures($"{name} val (other crops, sent as {manifest.Crop}): rejected", outs.Length, null, status.Count(x => x == PredictionStatus.Rejected) / (double)outs.Length));
+            }
+        }
         return new RecalibrationResult(fit, before, after, relBefore, relAfter, calibration, newHead);
     }
+
+    /// <summary>The measured shares of the new calibration (val leaves rejected and uncertain; rejected per group).</summary>
+    private static CalibrationSpec WithMeasuredRates(CalibrationSpec calibration, ModelManifest manifest, ModelProto head, PreprocessingSpec spec, int d,
+        List<(LabelledImage Image, ImageFeatures F, string Source)> val, List<(LabelledImage Image, ImageFeatures F, string Source)> copies,
+        List<(LabelledImage Image, ImageFeatures F, string Source)> others)
+    {
+        var all = Enumerable.Range(0, d).ToArray();
+        var m = manifest with { Calibration = calibration };
+        List<(bool Negative, Framing Framing, PredictionStatus Status)> Statuses(List<(LabelledImage Image, ImageFeatures F, string Source)> items, bool copy)
+        {
+            if (items.Count == 0) return [];
+            var ex = TrainingExamples.Build([.. items.Select(v => (v.Image, v.F))], spec, d, all);
+            if (copy) ex = new TrainingExamples { Rows = ex.Rows, ImageOf = ex.ImageOf, Images = ex.Images, Flips = 1 };
+            var outs = HeadEvaluator.Run(head, ex);
+            return [.. items.Select((v, i) => (v.Image.Negative, v.F.Framing, Verdict.Decide(outs[i], m, v.F.Framing)))];
+        }
+        var v = Statuses(val, false);
+        var c = Statuses(copies, true);
+        var o = Statuses(others, false);
+        static double Share(IEnumerable<(bool Negative, Framing Framing, PredictionStatus Status)> xs, PredictionStatus s) =>
+            xs.ToList() is { Count: > 0 } l ? l.Count(x => x.Status == s) / (double)l.Count : 0;
+        var leaves = v.Where(x => !x.Negative).ToList();
+        var by = new Dictionary<string, double>
+        {
+            ["leaves, wide (whole leaf)"] = Share(leaves.Where(x => x.Framing == Framing.Wide), PredictionStatus.Rejected),
+            ["leaves, close-up"] = Share(leaves.Where(x => x.Framing == Framing.CloseUp), PredictionStatus.Rejected),
+            ["not leaves"] = Share(v.Where(x => x.Negative), PredictionStatus.Rejected),
+            ["augmented val copies, leaves"] = Share(c.Where(x => !x.Negative), PredictionStatus.Rejected),
+            ["augmented val copies, not leaves"] = Share(c.Where(x => x.Negative), PredictionStatus.Rejected),
+        };
+        if (o.Count > 0) by["other crops' leaves (val)"] = Share(o, PredictionStatus.Rejected);
+        return calibration with { ValRejectedRate = Share(leaves, PredictionStatus.Rejected), ValUncertainRate = Share(leaves, PredictionStatus.Uncertain), ValRejectedBy = by };
+    }
+
+    /// <summary>
+    /// The version's rejection rules, or, given other crops' val leaves and a learned leaf output, two leaf thresholds:
+    /// "rejected" by the trainer's rule with the leaf quantile at <see cref="RejectLeafQuantile"/> (a leaf of this crop is
+    /// almost never called "not a leaf"), and "uncertain" up to the trainer's own rule at <see cref="LeafQuantile"/> with
+    /// the other crops' leaves among the non-leaves: the band where unusual leaves of this crop and other crops' leaves
+    /// meet gets "not sure" rather than a confident answer or "not a leaf".
+    /// </summary>
+    private static CalibrationSpec LeafRules(ModelManifest manifest, (TrainingExamples Examples, ModelOutput[] Outs) val,
+        (TrainingExamples Examples, ModelOutput[] Outs) copies, int[] valFraming, ModelOutput[]? others)
+    {
+        var cal = manifest.Calibration;
+        if (others is null || cal.LeafOutput is null) return cal;
+        ModelOutput[] outs = [.. val.Outs, .. copies.Outs];
+        LabelledImage[] images = [.. val.Examples.Images, .. copies.Examples.Images];
+        int[] group = [.. valFraming, .. copies.Outs.Select(_ => 2)];
+        double rejectBelow = ModelTrainer.LeafThreshold(outs, images, group, RejectLeafQuantile, NotLeafQuantile);
+        ModelOutput[] withOthers = [.. outs, .. others];
+        LabelledImage[] otherImages = [.. images, .. others.Select(_ => new LabelledImage("", "other crop", Split.Val, null, null, Negative: true))];
+        int[] otherGroup = [.. group, .. others.Select(_ => 3)];
+        double uncertainBelow = ModelTrainer.LeafThreshold(withOthers, otherImages, otherGroup, LeafQuantile, NotLeafQuantile);
+        // The distance is then only a backstop behind the leaf output: farther than every val leaf *and* every augmented
+        // copy of one (fp32 figures; the int8 path moves a leaf at the very edge across the val leaves' own maximum).
+        double farthest = Enumerable.Range(0, outs.Length).Where(i => !images[i].Negative).Max(i => (double)outs[i].Distance);
+        return cal with { RejectAbove = Math.Max(cal.RejectAbove, farthest), LeafBelow = rejectBelow, LeafUncertainBelow = uncertainBelow > rejectBelow ? uncertainBelow : null };
+    }
+
+    // The trainer's defaults (TrainOptions.LeafRejectQuantile, NotLeafRejectQuantile), and the stricter leaf quantile
+    // under which "rejected" keeps to what is surely not a leaf once other crops have an "uncertain" band.
+    private const double LeafQuantile = 0.02, NotLeafQuantile = 0.99, RejectLeafQuantile = 0.005;
 }

@@ -57,7 +57,8 @@ public sealed record FineTunedBackbone(Backbone Backbone, IReadOnlyList<string> 
     /// <summary>Keeps the feature cache of a fine-tuned backbone apart from the NuGet one's (same file, other weights).</summary>
     public string CacheTag { get; } = TailFiles.Count > 0 && TailFiles.All(File.Exists) ? Hash(TailFiles) : "";
 
-    private static string Hash(IReadOnlyList<string> files)
+    /// <summary>The cache tag of a tail's part files (SHA-256 over them in order), for whoever featurizes with that tail.</summary>
+    public static string Hash(IReadOnlyList<string> files)
     {
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         foreach (var file in files) sha.AppendData(File.ReadAllBytes(file));

@@ -25,6 +25,7 @@ public static class CalibrateCommand
         var model = ModelOption.Create();
         var data = new Option<DirectoryInfo[]>("--data") { Description = "Labelled folder(s) whose val split (and one seeded augmented copy of each val photo) is calibrated on", Required = true };
         var negatives = new Option<DirectoryInfo[]>("--negatives") { Description = "Non-leaf folder(s) of the model's training (their val photos are featurized; thresholds use leaves only)" };
+        var otherCrops = new Option<DirectoryInfo[]>("--other-crops") { Description = "Folder(s) of other crops' leaves that trained the leaf output as negatives: their val photos set an 'uncertain' band for leaves that may be another crop, and 'rejected' is recalibrated against --negatives alone" };
         var check = new Option<DirectoryInfo[]>("--check-negatives") { Description = "Folder(s) of other crops' leaves (every photo) sent as this crop: share answered ok, before and after" };
         var target = new Option<double>("--target") { Description = "Accuracy that ok answers must reach on val and on the proxy, per framing", DefaultValueFactory = _ => 0.90 };
         var floor = new Option<double>("--min-coverage") { Description = "Never answer ok fewer than this share of a framing's leaves (the report says when the target is then unmet)", DefaultValueFactory = _ => 0.20 };
@@ -34,7 +35,7 @@ public static class CalibrateCommand
         var cache = new Option<DirectoryInfo?>("--cache") { Description = $"Feature cache folder (default {FeatureCache.DefaultRoot}; env CROPVISION_CACHE)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "The crop folder to write the next version into (models/coffee)", Required = true };
         var command = new Command("calibrate", "Write the next version of a model with its confidence recalibrated (temperature, uncertain thresholds per framing); the heads are not refitted")
-            { model, data, negatives, check, target, floor, rule, noTemperature, served, cache, output };
+            { model, data, negatives, otherCrops, check, target, floor, rule, noTemperature, served, cache, output };
         command.SetAction((result, ct) => Task.FromResult(ConsoleErrors.Guard(() =>
         {
             var from = ModelRepository.ResolveVersionFolder(result.GetValue(model)!);
@@ -53,18 +54,19 @@ public static class CalibrateCommand
             };
             var r = SpectreProgress.Run(p => Recalibration.Run(from, manifest, [.. result.GetValue(data)!.Select(x => x.FullName)],
                 [.. (result.GetValue(negatives) ?? []).Select(x => x.FullName)], [.. (result.GetValue(check) ?? []).Select(x => x.FullName)], o,
-                result.GetValue(cache)?.FullName ?? FeatureCache.DefaultRoot, p, ct));
+                result.GetValue(cache)?.FullName ?? FeatureCache.DefaultRoot, p, ct, [.. (result.GetValue(otherCrops) ?? []).Select(x => x.FullName)]));
             using var writer = ModelVersionWriter.Begin(result.GetValue(output)!.FullName, "calibrate");
             var staging = writer.StagingFolder;
             File.WriteAllBytes(Path.Combine(staging, manifest.Head), r.Head.ToByteArray());
             if (manifest.Inference?.Int8Calibration is { } int8) File.Copy(Path.Combine(from, int8), Path.Combine(staging, int8));
+            foreach (var part in manifest.Backbone.FineTunedTail ?? []) File.Copy(Path.Combine(from, part), Path.Combine(staging, part));
             var next = manifest with
             {
                 Version = writer.Version,
                 CreatedUtc = DateTimeOffset.UtcNow,
                 Calibration = r.Calibration,
                 Metrics = new Dictionary<string, JsonElement> { ["calibration"] = JsonSerializer.SerializeToElement(new { before = r.Before, after = r.After, eceBefore = r.ReliabilityBefore.Ece, eceAfter = r.ReliabilityAfter.Ece }, ModelManifest.Json) },
-                Training = manifest.Training with { Selection = manifest.Training.Selection + $" Recalibrated from {manifest.Crop}/{manifest.Version} by `cropvision calibrate` (same heads; temperature and uncertain thresholds; see calibration.md). Val metrics: run `evaluate`." },
+                Training = manifest.Training with { Selection = manifest.Training.Selection + $" Recalibrated from {manifest.Crop}/{manifest.Version} by `cropvision calibrate` (same heads; temperature and uncertain thresholds{(r.Calibration.LeafUncertainBelow is null ? "" : ", leaf thresholds against non-leaves and other crops")}; see calibration.md). Val metrics: run `evaluate`." },
             };
             next.Write(staging);
             var servedRows = result.GetValue(served) ? Served(from, manifest, staging, next, result.GetValue(data)!, result.GetValue(check) ?? [], ct) : [];

@@ -47,7 +47,7 @@ public static class LesionAreaCommand
                 lesionArea = new { valAccuracy = r.ValAccuracy, valMae = r.ValMae, trainAccuracy = r.TrainAccuracy, marginAbove = r.MarginAbove, cutPoints = r.CutPoints },
                 head = new { valAccuracy = r.HeadValAccuracy, valMae = r.HeadValMae },
                 valSharePerGrade = r.ValSharePerGrade.Select(g => new { grade = g.Grade, meanShare = g.MeanShare, leaves = g.Leaves }),
-            }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+            }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }) + "\n");
             AnsiConsole.MarkupLineInterpolated($"Wrote {file}.");
             return 0;
         })));

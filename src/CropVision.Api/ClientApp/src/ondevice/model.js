@@ -151,7 +151,9 @@ export async function diagnoseOnDevice(crop, blob) {
     || (cal.leafOutput && cal.leafBelow != null && outputs[cal.leafOutput] && outputs[cal.leafOutput][0] < cal.leafBelow);
   const primary = outputs[m.primaryOutput];
   const uncertainBelow = cal.uncertainBelowBy?.[framing] ?? cal.uncertainBelow;
-  const status = rejected ? 'rejected' : argmaxValue(primary) < uncertainBelow ? 'uncertain' : 'ok';
+  // A leaf probability in the band where other crops' leaves fall: not "not a leaf", but no confident answer (Verdict.MayBeAnotherCrop).
+  const otherCrop = cal.leafOutput && cal.leafUncertainBelow != null && outputs[cal.leafOutput] && outputs[cal.leafOutput][0] < cal.leafUncertainBelow;
+  const status = rejected ? 'rejected' : otherCrop || argmaxValue(primary) < uncertainBelow ? 'uncertain' : 'ok';
   const task = (output) => m.tasks.find((t) => t.output === output);
   const applies = (t) => !t.framings || t.framings.includes(framing);
   const ranked = (t) => [...outputs[t.output]].map((p, i) => ({ c: t.classes[i], p })).sort((a, b) => b.p - a.p);
