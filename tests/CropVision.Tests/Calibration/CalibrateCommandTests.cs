@@ -37,4 +37,29 @@ public class CalibrateCommandTests
         var output = model.Run(CropVision.Core.Preprocessing.ImagePreprocessor.Preprocess(leaf, manifest.Preprocessing), 1)[0];
         Assert.Equal(1, output.Probabilities[manifest.PrimaryOutput].Sum(), 3);
     }
+
+    [Fact]
+    public void With_other_crops_rejected_keeps_to_non_leaves_and_a_band_below_the_leaves_is_uncertain()
+    {
+        using var tmp = new TempFolder();
+        var data = SyntheticDataset.Write(tmp.Sub("data"), perClass: 6);
+        var flowers = SyntheticDataset.WriteNegatives(tmp.Sub("flowers"), count: 15);
+        var others = SyntheticDataset.WriteCloseUps(tmp.Sub("other-crops"), perClass: 5); // stand-ins for other crops' leaves
+        var models = tmp.Sub("models", "coffee");
+        var cache = tmp.Sub("cache");
+        Assert.Equal(0, Run("train", "--data", data, "--negatives", flowers, "--negatives", others, "--crop", "coffee", "--out", models,
+            "--flips", "none", "--l2", "16", "--augment", "1", "--cache", cache));
+        Assert.Equal(0, Run("calibrate", "--model", Path.Combine(models, "1"), "--data", data, "--negatives", flowers, "--other-crops", others,
+            "--cache", cache, "--out", models));
+
+        var before = ModelManifest.Read(Path.Combine(models, "1")).Calibration;
+        var after = ModelManifest.Read(Path.Combine(models, "2"));
+        var cal = after.Calibration;
+        Assert.NotNull(cal.LeafBelow);
+        Assert.True(cal.LeafUncertainBelow is null || cal.LeafUncertainBelow > cal.LeafBelow, $"{cal.LeafBelow} / {cal.LeafUncertainBelow}");
+        Assert.True(cal.RejectAbove >= before.RejectAbove, "the distance backstop covers the augmented copies too");
+        Assert.Contains("other crops' leaves (val)", cal.ValRejectedBy!.Keys);
+        Assert.True(after.Metrics.ContainsKey("val"), "val figures as served, for /v1/models");
+        Assert.Contains("--other-crops", cal.Method);
+    }
 }

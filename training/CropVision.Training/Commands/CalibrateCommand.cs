@@ -5,8 +5,10 @@ using System.Text.Json;
 using CropVision.Core.Inference;
 using CropVision.Core.Models;
 using CropVision.Learning.Calibration;
+using CropVision.Learning.Data;
 using CropVision.Learning.Evaluation;
 using CropVision.Learning.Features;
+using CropVision.Learning.Heads;
 using CropVision.Training.Console;
 using Google.Protobuf;
 using Spectre.Console;
@@ -66,7 +68,7 @@ public static class CalibrateCommand
                 CreatedUtc = DateTimeOffset.UtcNow,
                 Calibration = r.Calibration,
                 Metrics = new Dictionary<string, JsonElement> { ["calibration"] = JsonSerializer.SerializeToElement(new { before = r.Before, after = r.After, eceBefore = r.ReliabilityBefore.Ece, eceAfter = r.ReliabilityAfter.Ece }, ModelManifest.Json) },
-                Training = manifest.Training with { Selection = manifest.Training.Selection + $" Recalibrated from {manifest.Crop}/{manifest.Version} by `cropvision calibrate` (same heads; temperature and uncertain thresholds{(r.Calibration.LeafUncertainBelow is null ? "" : ", leaf thresholds against non-leaves and other crops")}; see calibration.md). Val metrics: run `evaluate`." },
+                Training = manifest.Training with { Selection = manifest.Training.Selection + $" Recalibrated from {manifest.Crop}/{manifest.Version} by `cropvision calibrate` (same heads; temperature and uncertain thresholds{(r.Calibration.LeafUncertainBelow is null ? "" : ", leaf thresholds against non-leaves and other crops")}; see calibration.md); val metrics as served." },
             };
             next.Write(staging);
             var servedRows = result.GetValue(served) ? Served(from, manifest, staging, next, result.GetValue(data)!, result.GetValue(check) ?? [], ct) : [];
@@ -75,6 +77,16 @@ public static class CalibrateCommand
                 var metrics = new Dictionary<string, JsonElement>(next.Metrics) { ["calibrationServed"] = JsonSerializer.SerializeToElement(servedRows, ModelManifest.Json) };
                 next = next with { Metrics = metrics };
                 next.Write(staging);
+            }
+            {
+                // The val headline figures as served (what /v1/models shows), and the report beside them.
+                var sources = ModelScoring.Load(result.GetValue(data)!, result.GetValue(negatives));
+                using var servedModel = CropModel.Load(staging, Backbone.Load());
+                var scored = SpectreProgress.Run(p => ModelScoring.Score(servedModel, sources, Split.Val, p, ct, "as served")).Scored;
+                var report = EvaluationReport.Build(next, $"{next.Crop}/{next.Version}", string.Join("; ", sources.Select(x => x.Root)), "val", scored, []);
+                next = next with { Metrics = new Dictionary<string, JsonElement>(next.Metrics) { ["val"] = JsonSerializer.SerializeToElement(ModelTrainer.Summary(report), ModelManifest.Json) } };
+                next.Write(staging);
+                ReportWriter.Write(report, staging, $"{next.Crop} model version {next.Version}: validation report");
             }
             File.WriteAllBytes(Path.Combine(staging, "reliability-before.png"), ReportCharts.ReliabilityDiagram(r.ReliabilityBefore.Reliability, r.ReliabilityBefore.Ece));
             File.WriteAllBytes(Path.Combine(staging, "reliability-after.png"), ReportCharts.ReliabilityDiagram(r.ReliabilityAfter.Reliability, r.ReliabilityAfter.Ece));
