@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using CropVision.Core.Models;
@@ -150,19 +149,9 @@ public sealed class FramingByContentTests(ITestOutputHelper output)
             File.WriteAllBytes(file, photos[i]);
             lines.Append(file).Append('\n');
         }
-        var result = Path.Combine(temp.Path, "out.bin");
-        var start = new ProcessStartInfo("node") { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(SharedData.RepositoryRoot, "tests", "CropVision.Tests", "OnDevice", "preprocess-jpeg.mjs"));
-        start.ArgumentList.Add(Path.Combine(SharedData.RepositoryRoot, "src", "CropVision.Api", "ClientApp", "src", "ondevice", "preprocess.js"));
-        start.ArgumentList.Add(JsonSerializer.Serialize(spec, ModelManifest.Json));
-        start.ArgumentList.Add(result);
-        using var node = Process.Start(start)!;
-        node.StandardInput.Write(lines.ToString());
-        node.StandardInput.Close();
-        var errors = node.StandardError.ReadToEnd();
-        node.WaitForExit();
-        Assert.True(node.ExitCode == 0, $"node failed: {errors}");
-        var bytes = File.ReadAllBytes(result);
+        var bytes = NodeScript.Run(Path.Combine(SharedData.RepositoryRoot, "tests", "CropVision.Tests", "OnDevice", "preprocess-jpeg.mjs"),
+            [Path.Combine(SharedData.RepositoryRoot, "src", "CropVision.Api", "ClientApp", "src", "ondevice", "preprocess.js"), JsonSerializer.Serialize(spec, ModelManifest.Json)],
+            lines.ToString());
         var list = new List<(string, float[])?>();
         int pos = 0;
         foreach (var _ in photos)

@@ -105,19 +105,7 @@ public sealed class OnDeviceJpegDecodeTests(ITestOutputHelper output)
             File.WriteAllBytes(file, cases[i].Bytes);
             lines.Append(file).Append('\t').Append(cases[i].Width).Append('\t').Append(cases[i].Height).Append('\n');
         }
-        var result = Path.Combine(temp.Path, "out.bin");
-        var start = new ProcessStartInfo("node") { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Script);
-        start.ArgumentList.Add(Module);
-        start.ArgumentList.Add(result);
-        using var node = Process.Start(start)!;
-        node.StandardInput.Write(lines.ToString());
-        node.StandardInput.Close();
-        var errors = node.StandardError.ReadToEnd();
-        node.WaitForExit();
-        Assert.True(node.ExitCode == 0, $"node failed: {errors}");
-
-        var bytes = File.ReadAllBytes(result);
+        var bytes = NodeScript.Run(Script, [Module], lines.ToString());
         var list = new List<Decoded?>();
         int pos = 0;
         foreach (var _ in cases)
