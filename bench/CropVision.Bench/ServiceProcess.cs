@@ -17,6 +17,12 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         var dll = Path.Combine(repoRoot, "src", "CropVision.Api", "bin", "Release", "net10.0", "CropVision.Api.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"Build the service first: dotnet build -c Release src/CropVision.Api ({dll} is missing).");
+        // A build older than the sources measures yesterday's service (once it could not read a newer manifest).
+        var built = File.GetLastWriteTimeUtc(dll);
+        var newer = Directory.EnumerateFiles(Path.Combine(repoRoot, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .FirstOrDefault(f => File.GetLastWriteTimeUtc(f) > built);
+        if (newer is not null) throw new InvalidOperationException($"The service's Release build is older than {Path.GetRelativePath(repoRoot, newer)}: dotnet build -c Release src/CropVision.Api first.");
         int port = FreePort();
         var url = $"http://127.0.0.1:{port}";
         var info = new ProcessStartInfo("dotnet", [dll, "--urls", url])
