@@ -172,33 +172,20 @@ public static class Recalibration
         return calibration with { ValRejectedRate = Share(leaves, PredictionStatus.Rejected), ValUncertainRate = Share(leaves, PredictionStatus.Uncertain), ValRejectedBy = by };
     }
 
-    /// <summary>
-    /// The version's rejection rules, or, given other crops' val leaves and a learned leaf output, two leaf thresholds:
-    /// "rejected" by the trainer's rule with the leaf quantile at <see cref="RejectLeafQuantile"/> (a leaf of this crop is
-    /// almost never called "not a leaf"), and "uncertain" up to the trainer's own rule at <see cref="LeafQuantile"/> with
-    /// the other crops' leaves among the non-leaves: the band where unusual leaves of this crop and other crops' leaves
-    /// meet gets "not sure" rather than a confident answer or "not a leaf".
-    /// </summary>
+    /// <summary>The version's rejection rules, or, given other crops' val leaves and a learned leaf output, <see cref="LeafBand"/>'s.</summary>
     private static CalibrationSpec LeafRules(ModelManifest manifest, (TrainingExamples Examples, ModelOutput[] Outs) val,
         (TrainingExamples Examples, ModelOutput[] Outs) copies, int[] valFraming, ModelOutput[]? others)
     {
         var cal = manifest.Calibration;
         if (others is null || cal.LeafOutput is null) return cal;
-        ModelOutput[] outs = [.. val.Outs, .. copies.Outs];
-        LabelledImage[] images = [.. val.Examples.Images, .. copies.Examples.Images];
-        int[] group = [.. valFraming, .. copies.Outs.Select(_ => 2)];
-        double rejectBelow = ModelTrainer.LeafThreshold(outs, images, group, RejectLeafQuantile, NotLeafQuantile);
-        ModelOutput[] withOthers = [.. outs, .. others];
-        LabelledImage[] otherImages = [.. images, .. others.Select(_ => new LabelledImage("", "other crop", Split.Val, null, null, Negative: true))];
-        int[] otherGroup = [.. group, .. others.Select(_ => 3)];
-        double uncertainBelow = ModelTrainer.LeafThreshold(withOthers, otherImages, otherGroup, LeafQuantile, NotLeafQuantile);
-        // The distance is then only a backstop behind the leaf output: farther than every val leaf *and* every augmented
-        // copy of one (fp32 figures; the int8 path moves a leaf at the very edge across the val leaves' own maximum).
-        double farthest = Enumerable.Range(0, outs.Length).Where(i => !images[i].Negative).Max(i => (double)outs[i].Distance);
-        return cal with { RejectAbove = Math.Max(cal.RejectAbove, farthest), LeafBelow = rejectBelow, LeafUncertainBelow = uncertainBelow > rejectBelow ? uncertainBelow : null };
+        ModelOutput[] outs = [.. val.Outs, .. copies.Outs, .. others];
+        LabelledImage[] images = [.. val.Examples.Images, .. copies.Examples.Images, .. others.Select(_ => new LabelledImage("", "other crop", Split.Val, null, null, Negative: true))];
+        int[] group = [.. valFraming, .. copies.Outs.Select(_ => 2), .. others.Select(_ => 3)];
+        int firstOther = val.Outs.Length + copies.Outs.Length;
+        var band = LeafBand.Fit(outs, images, group, i => i >= firstOther, LeafQuantile, NotLeafQuantile);
+        return cal with { RejectAbove = Math.Max(cal.RejectAbove, band.FarthestLeaf), LeafBelow = band.RejectBelow, LeafUncertainBelow = band.UncertainBelow };
     }
 
-    // The trainer's defaults (TrainOptions.LeafRejectQuantile, NotLeafRejectQuantile), and the stricter leaf quantile
-    // under which "rejected" keeps to what is surely not a leaf once other crops have an "uncertain" band.
-    private const double LeafQuantile = 0.02, NotLeafQuantile = 0.99, RejectLeafQuantile = 0.005;
+    // The trainer's defaults (TrainOptions.LeafRejectQuantile, NotLeafRejectQuantile).
+    private const double LeafQuantile = 0.02, NotLeafQuantile = 0.99;
 }

@@ -16,6 +16,11 @@ public sealed record TrainOptions
     public required IReadOnlyList<string> DataFolders { get; init; }
     /// <summary>Folders of photos that are not leaves of this crop: they teach the "rejected" answer.</summary>
     public IReadOnlyList<string> NegativeFolders { get; init; } = [];
+    /// <summary>
+    /// Folders of other crops' leaves: negatives of the leaf output like <see cref="NegativeFolders"/>, calibrated apart
+    /// (<see cref="Calibration.LeafBand"/>): such a leaf gets "uncertain", only what is surely not a leaf "rejected".
+    /// </summary>
+    public IReadOnlyList<string> OtherCropFolders { get; init; } = [];
     /// <summary>Augmented copies made of every training photo (seeded, cached); 0 turns augmentation off.</summary>
     public int Augment { get; init; }
     /// <summary>Model card: what the model was trained on, in English and Vietnamese.</summary>

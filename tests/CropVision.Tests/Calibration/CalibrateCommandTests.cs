@@ -62,4 +62,24 @@ public class CalibrateCommandTests
         Assert.True(after.Metrics.ContainsKey("val"), "val figures as served, for /v1/models");
         Assert.Contains("--other-crops", cal.Method);
     }
+
+    [Fact]
+    public void Train_with_other_crops_calibrates_them_apart_from_the_non_leaves()
+    {
+        using var tmp = new TempFolder();
+        var data = SyntheticDataset.Write(tmp.Sub("data"), perClass: 6);
+        var flowers = SyntheticDataset.WriteNegatives(tmp.Sub("flowers"), count: 15);
+        var others = SyntheticDataset.WriteCloseUps(tmp.Sub("other-crops"), perClass: 5);
+        var models = tmp.Sub("models", "coffee");
+        Assert.Equal(0, Run("train", "--data", data, "--negatives", flowers, "--other-crops", others, "--crop", "coffee", "--out", models,
+            "--flips", "none", "--l2", "16", "--augment", "1", "--cache", tmp.Sub("cache")));
+
+        var manifest = ModelManifest.Read(Path.Combine(models, "1"));
+        Assert.Equal(["labelled", "negatives", "other crops"], manifest.Training.Sources!.Select(x => x.Kind));
+        var cal = manifest.Calibration;
+        Assert.NotNull(cal.LeafBelow);
+        Assert.True(cal.LeafUncertainBelow is null || cal.LeafUncertainBelow > cal.LeafBelow, $"{cal.LeafBelow} / {cal.LeafUncertainBelow}");
+        Assert.Contains("other crops' leaves (val)", cal.ValRejectedBy!.Keys);
+        Assert.Contains("not leaves", cal.ValRejectedBy!.Keys);
+    }
 }

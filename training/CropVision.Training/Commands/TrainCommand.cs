@@ -17,6 +17,7 @@ public static class TrainCommand
     {
         var data = new Option<DirectoryInfo[]>("--data") { Description = "Folder with one sub-folder of photos per class, optionally labels.csv; repeat for several sources (each task is fitted on the rows that carry it)", Required = true };
         var negatives = new Option<DirectoryInfo[]>("--negatives") { Description = "Folder of photos that are NOT leaves of this crop (e.g. flowers), any layout; repeatable. Teaches and calibrates 'rejected'" };
+        var otherCrops = new Option<DirectoryInfo[]>("--other-crops") { Description = "Folder of other crops' leaves (any layout); repeatable. Trains the leaf output like --negatives, but such a leaf gets 'uncertain' and only what is surely not a leaf 'rejected'" };
         var augment = new Option<int>("--augment") { Description = "Seeded, cached augmented copies (crops, rotations, colour, blur, JPEG, downscale) per training photo", DefaultValueFactory = _ => 0 };
         var closeUp = new Option<double>("--close-up-below") { Description = "Photos whose long side is under this many times the short side are close-ups: their centred square is used, never stretched (0: stretch every photo, as model 1)", DefaultValueFactory = _ => 1.5 };
         var framing = new Option<string>("--framing") { Description = "How a near-square photo is framed: content (a whole leaf on a plain background, e.g. a phone's 4:3 photo on paper, gets whole-leaf views cut from the leaf's box; anything else is a close-up) or shape (every near-square photo is a close-up, as coffee/2-4)", DefaultValueFactory = _ => "content" };
@@ -44,7 +45,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a model version from labelled leaf photos and write it with its validation report")
         {
-            data, negatives, crop, output, layers, resize, flips, closeUp, framing, augment, trainedOn, l2, stressWeights, seed, cache, noCache,
+            data, negatives, otherCrops, crop, output, layers, resize, flips, closeUp, framing, augment, trainedOn, l2, stressWeights, seed, cache, noCache,
             fineTune, fineEpochs, finePatience, fineBatch, fineLr, fineHeadLr, fineStressOnly, fineThreads,
         };
         command.SetAction((result, ct) => Task.FromResult(ConsoleErrors.Guard(() =>
@@ -54,6 +55,7 @@ public static class TrainCommand
             {
                 DataFolders = [.. result.GetValue(data)!.Select(d => d.FullName)],
                 NegativeFolders = [.. (result.GetValue(negatives) ?? []).Select(d => d.FullName)],
+                OtherCropFolders = [.. (result.GetValue(otherCrops) ?? []).Select(d => d.FullName)],
                 Augment = result.GetValue(augment),
                 TrainedOn = result.GetValue(trainedOn) is { } card ? ReadCard(card) : null,
                 Crop = cropName,

@@ -32,13 +32,23 @@ internal static class TrainingCalibration
         double? leafBelow = hasNegatives
             ? ModelTrainer.LeafThreshold([.. valOut, .. proxyOut], [.. val.Images, .. proxy.Images], [.. valFraming.Select(x => (int)x), .. proxyOut.Select(_ => 2)], o.LeafRejectQuantile, o.NotLeafRejectQuantile)
             : null;
-        var rules = new CalibrationSpec { UncertainBelow = 0, RejectAbove = rejectAbove, LeafOutput = hasNegatives ? TaskNames.Leaf : null, LeafBelow = leafBelow, Method = "" };
+        double? leafUncertainBelow = null;
+        if (f.HasOtherCrops)
+        {
+            // Other crops' leaves get "uncertain"; "rejected" keeps to what is surely not a leaf (LeafBand).
+            var otherSources = f.ValItems.Select(v => v.Source.OtherCrop).Concat(f.ValCopies.Select(v => v.Source.OtherCrop)).ToArray();
+            var band = LeafBand.Fit([.. valOut, .. proxyOut], [.. val.Images, .. proxy.Images], [.. valFraming.Select(x => (int)x), .. proxyOut.Select(_ => 2)],
+                i => otherSources[i], o.LeafRejectQuantile, o.NotLeafRejectQuantile);
+            (leafBelow, leafUncertainBelow, rejectAbove) = (band.RejectBelow, band.UncertainBelow, Math.Max(rejectAbove, band.FarthestLeaf));
+        }
+        var rules = new CalibrationSpec { UncertainBelow = 0, RejectAbove = rejectAbove, LeafOutput = hasNegatives ? TaskNames.Leaf : null, LeafBelow = leafBelow, LeafUncertainBelow = leafUncertainBelow, Method = "" };
+        bool NotOk(ModelOutput x) => Verdict.IsRejected(x, rules) || Verdict.MayBeAnotherCrop(x, rules);
         // Temperature and "uncertain" from the stress logits (rejection does not depend on them).
         var graph = HeadGraph.Build(heads.Parameters);
         var stressLabels = heads.Parameters.Outputs.Single(x => x.Name == TaskNames.Stress).Labels;
-        var sets = new List<CalibrationSet> { new("val", val, valFraming, [.. f.ValItems.Select(v => v.Source.Name)], [.. valOut.Select(x => Verdict.IsRejected(x, rules))]) };
+        var sets = new List<CalibrationSet> { new("val", val, valFraming, [.. f.ValItems.Select(v => v.Source.Name)], [.. valOut.Select(NotOk)]) };
         if (proxyOut.Length > 0)
-            sets.Add(new("augmented val copies", proxy, [.. f.ValCopies.Select(v => v.Features.Framing)], [.. f.ValCopies.Select(v => v.Source.Name)], [.. proxyOut.Select(x => Verdict.IsRejected(x, rules))]));
+            sets.Add(new("augmented val copies", proxy, [.. f.ValCopies.Select(v => v.Features.Framing)], [.. f.ValCopies.Select(v => v.Source.Name)], [.. proxyOut.Select(NotOk)]));
         var fit = UncertainFit.Fit(graph, TaskNames.Stress, stressLabels, sets, o.Uncertain with { Quantile = o.UncertainQuantile }, info);
         var parameters = heads.Parameters with { Outputs = [.. heads.Parameters.Outputs.Select(x => x.Name == TaskNames.Stress ? x with { Temperature = fit.Temperature } : x)] };
         if (fit.Temperature != 1)
@@ -56,7 +66,8 @@ internal static class TrainingCalibration
             Method = fit.Method + "; " +
                      $"rejected: RMS distance (standardized features, mean over flips) to the nearest class centroid above the {rejectQuantile:P1} quantile of val leaves" +
                      (hasNegatives ? $", or the learned leaf probability ({TaskNames.Leaf}) below a threshold midway in log-odds between the {o.LeafRejectQuantile:P1} quantile of val leaves " +
-                                     $"(of the group where that is lowest: whole leaves, close-ups, augmented copies of val photos) and the {o.NotLeafRejectQuantile:P1} quantile of val non-leaves (the leaf quantile alone where the two overlap)" : ""),
+                                     $"(of the group where that is lowest: whole leaves, close-ups, augmented copies of val photos) and the {o.NotLeafRejectQuantile:P1} quantile of val non-leaves (the leaf quantile alone where the two overlap)" : "") +
+                     (leafUncertainBelow is { } u ? $"; with other crops' leaves (--other-crops): rejected below {leafBelow:F3}, the same rule at a {LeafBand.RejectLeafQuantile:P1} leaf quantile against the non-leaves alone, and uncertain (perhaps another crop's leaf) below {u:F3}, the rule above with every negative; the distance backstop at the farthest val leaf or augmented copy of one" : ""),
         };
         calibration = WithValRates(calibration, f, valOut, proxyOut, leafIdx);
         foreach (var (k, v) in calibration.ValRejectedBy!) info($"val rejected, {k}: {v:P1}");
@@ -76,8 +87,10 @@ internal static class TrainingCalibration
             var members = leafIdx.Where(i => valFraming[i] == framing).ToList();
             rejectedBy[$"leaves, {EvaluationReport.FramingName(framing)}"] = members.Count(Rejected) / (double)members.Count;
         }
-        var negIdx = Enumerable.Range(0, valOut.Length).Where(i => val.Images[i].Negative).ToList();
+        var negIdx = Enumerable.Range(0, valOut.Length).Where(i => val.Images[i].Negative && !f.ValItems[i].Source.OtherCrop).ToList();
         if (negIdx.Count > 0) rejectedBy["not leaves"] = negIdx.Count(Rejected) / (double)negIdx.Count;
+        var otherIdx = Enumerable.Range(0, valOut.Length).Where(i => f.ValItems[i].Source.OtherCrop).ToList();
+        if (otherIdx.Count > 0) rejectedBy["other crops' leaves (val)"] = otherIdx.Count(Rejected) / (double)otherIdx.Count;
         if (proxyOut.Length > 0)
         {
             var copyLeaves = Enumerable.Range(0, proxyOut.Length).Where(i => !proxy.Images[i].Negative).ToList();
@@ -88,7 +101,7 @@ internal static class TrainingCalibration
         return calibration with
         {
             ValRejectedRate = leafIdx.Count(Rejected) / (double)leafIdx.Count,
-            ValUncertainRate = leafIdx.Count(i => !Rejected(i) && valOut[i].Probabilities[TaskNames.Stress].Max() < calibration.UncertainThreshold(valFraming[i])) / (double)leafIdx.Count,
+            ValUncertainRate = leafIdx.Count(i => !Rejected(i) && (Verdict.MayBeAnotherCrop(valOut[i], calibration) || valOut[i].Probabilities[TaskNames.Stress].Max() < calibration.UncertainThreshold(valFraming[i]))) / (double)leafIdx.Count,
             ValRejectedBy = rejectedBy,
         };
     }

@@ -9,7 +9,7 @@ using CropVision.Learning.Features;
 namespace CropVision.Learning.Heads.Stages;
 
 /// <summary>A labelled (or negatives) folder of one training run, with the name it goes by in logs and the manifest.</summary>
-internal sealed record TrainingSource(string Name, LabelledDataset Data);
+internal sealed record TrainingSource(string Name, LabelledDataset Data, bool OtherCrop = false);
 
 /// <summary>A val photo (or augmented val copy) with its features and the folder it came from.</summary>
 internal sealed record ValPhoto(LabelledImage Image, ImageFeatures Features, TrainingSource Source);
@@ -35,6 +35,7 @@ internal sealed class TrainingFeatures
     public List<string> Classes { get; private set; } = [];
     public List<string> FlagNames { get; private set; } = [];
     public bool HasNegatives => Sources.Count > Labelled.Count;
+    public bool HasOtherCrops => Sources.Any(s => s.OtherCrop);
     public TrainingExamples Train { get; private set; } = null!;
     public TrainingExamples Val { get; private set; } = null!;
     public TrainingExamples Proxy { get; private set; } = null!;
@@ -102,7 +103,7 @@ internal sealed class TrainingFeatures
         SourceInfos.Add(new SourceInfo
         {
             Name = source.Name, Folder = source.Data.Root, Fingerprint = fingerprint,
-            Kind = source.Data.IsNegatives ? "negatives" : "labelled",
+            Kind = source.OtherCrop ? "other crops" : source.Data.IsNegatives ? "negatives" : "labelled",
             ImagesPerSplit = new Dictionary<string, int> { ["train"] = kept.Count(i => i.Split == Split.Train), ["val"] = kept.Count(i => i.Split == Split.Val) },
             ImagesPerClass = kept.GroupBy(i => i.Class).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             Tasks = source.Data.IsNegatives ? [TaskNames.Leaf]
@@ -134,13 +135,14 @@ internal sealed class TrainingFeatures
     private static List<TrainingSource> LoadSources(TrainOptions o)
     {
         var sources = new List<TrainingSource>();
-        foreach (var (folder, negative) in o.DataFolders.Select(f => (f, false)).Concat(o.NegativeFolders.Select(f => (f, true))))
+        foreach (var (folder, negative, other) in o.DataFolders.Select(f => (f, false, false)).Concat(o.NegativeFolders.Select(f => (f, true, false)))
+                     .Concat(o.OtherCropFolders.Select(f => (f, true, true))))
         {
             var data = negative ? LabelledDataset.LoadNegatives(folder, seed: o.Seed) : LabelledDataset.Load(folder, seed: o.Seed);
             var name = Path.GetFileName(data.Root.TrimEnd(Path.DirectorySeparatorChar));
             if (sources.Any(s => s.Data.Root == data.Root)) throw new DatasetException($"'{data.Root}' is given twice.");
             while (sources.Any(s => s.Name == name)) name += "'";
-            sources.Add(new TrainingSource(name, data));
+            sources.Add(new TrainingSource(name, data, other));
         }
         return sources;
     }
