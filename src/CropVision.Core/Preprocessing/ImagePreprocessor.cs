@@ -39,8 +39,9 @@ public static class ImagePreprocessor
     {
         var fromShape = ImageHeader.TryReadSize(bytes, ImageFormatSniffer.Sniff(bytes)) is var (w, h) ? spec.FramingOf(w, h) : Framing.Wide;
         if (fromShape == Framing.Wide || !spec.FramingByContent) return fromShape;
-        using var _ = DecodeAndResizePooled(bytes, spec, out var framing, maxPixels);
-        return framing;
+        var decoded = Decode(bytes, spec, maxPixels); // the judgement only: no resize
+        decoded.Image.Dispose();
+        return decoded.Framing;
     }
 
     /// <summary>Decoded, upright, turned landscape if the spec asks, and resized to the spec's size.</summary>
@@ -60,6 +61,35 @@ public static class ImagePreprocessor
     /// <summary>As <see cref="DecodeAndResize(ReadOnlySpan{byte}, PreprocessingSpec, out Framing, long)"/>, in pooled buffers (the path every tensor takes).</summary>
     public static PooledImage DecodeAndResizePooled(ReadOnlySpan<byte> imageBytes, PreprocessingSpec spec, out Framing framing, long maxPixels = ImageDecoder.DefaultMaxPixels)
     {
+        var (image, chosen, turn, leaf) = Decode(imageBytes, spec, maxPixels);
+        framing = chosen;
+        using (image)
+        {
+            if (chosen == Framing.CloseUp)
+            {
+                // The largest centred square, read in place (the resampler sees exactly those pixels, edges clamped to it).
+                int side = Math.Min(image.Width, image.Height);
+                return Resize(image, (image.Width - side) / 2, (image.Height - side) / 2, side, side, spec.TileSize, spec.TileSize);
+            }
+            using var turned = turn ? Orientation.RotateClockwise(image) : null;
+            var source = turned ?? image;
+            if (leaf is not { } l) return Resize(source, 0, 0, source.Width, source.Height, spec.ResizeWidth, spec.ResizeHeight);
+            // A whole leaf in a near-square photo: the leaf's box (turned with the photo), grown to the spec's shape, so a
+            // 4:3 photo of a leaf on paper gets the framing of a 2:1 one.
+            var (x, y, w, h) = turn ? (image.Height - l.Y - l.Height, l.X, l.Height, l.Width) : (l.X, l.Y, l.Width, l.Height);
+            var box = PlainBackground.Widen(x, y, w, h, source.Width, source.Height, spec.ResizeWidth, spec.ResizeHeight);
+            return Resize(source, box.X, box.Y, box.Width, box.Height, spec.ResizeWidth, spec.ResizeHeight);
+        }
+    }
+
+    /// <summary>
+    /// The decoded upright image and what the spec makes of it: its framing, whether a wide view turns it landscape, and
+    /// (a near-square photo judged a whole leaf by content) the leaf's box in the upright image.
+    /// </summary>
+    private readonly record struct Decoded(PooledImage Image, Framing Framing, bool Turn, PlainBackground.Finding? Leaf);
+
+    private static Decoded Decode(ReadOnlySpan<byte> imageBytes, PreprocessingSpec spec, long maxPixels)
+    {
         bool turn = false, byContent = false;
         var chosen = Framing.Wide;
         // Ask the decoder for enough pixels for the target in the image's own (upright) orientation. A near-square photo
@@ -72,31 +102,9 @@ public static class ImagePreprocessor
             turn = spec.LongSideHorizontal && h > w && spec.ResizeWidth > spec.ResizeHeight;
             return turn ? (spec.ResizeHeight, spec.ResizeWidth) : (spec.ResizeWidth, spec.ResizeHeight);
         }, maxPixels);
-        using (image)
-        {
-            var leaf = byContent ? PlainBackground.Measure(image.Pixels, image.RowBytes, image.Width, image.Height) : default;
-            if (byContent) chosen = leaf.WholeLeaf ? Framing.Wide : Framing.CloseUp;
-            framing = chosen;
-            if (chosen == Framing.CloseUp)
-            {
-                // The largest centred square, read in place (the resampler sees exactly those pixels, edges clamped to it).
-                int side = Math.Min(image.Width, image.Height);
-                return Resize(image, (image.Width - side) / 2, (image.Height - side) / 2, side, side, spec.TileSize, spec.TileSize);
-            }
-            if (byContent)
-            {
-                // The leaf's box (turned with the photo), grown to the spec's shape: a 4:3 photo of a leaf on paper gets
-                // the framing of a 2:1 one.
-                var (x, y, w, h) = turn ? (image.Height - leaf.Y - leaf.Height, leaf.X, leaf.Height, leaf.Width) : (leaf.X, leaf.Y, leaf.Width, leaf.Height);
-                using var upright = turn ? Orientation.RotateClockwise(image) : null;
-                var source = upright ?? image;
-                var box = PlainBackground.Widen(x, y, w, h, source.Width, source.Height, spec.ResizeWidth, spec.ResizeHeight);
-                return Resize(source, box.X, box.Y, box.Width, box.Height, spec.ResizeWidth, spec.ResizeHeight);
-            }
-            if (!turn) return Resize(image, 0, 0, image.Width, image.Height, spec.ResizeWidth, spec.ResizeHeight);
-            using var turned = Orientation.RotateClockwise(image);
-            return Resize(turned, 0, 0, turned.Width, turned.Height, spec.ResizeWidth, spec.ResizeHeight);
-        }
+        if (!byContent) return new Decoded(image, chosen, turn, null);
+        var leaf = PlainBackground.Measure(image.Pixels, image.RowBytes, image.Width, image.Height);
+        return leaf.WholeLeaf ? new Decoded(image, Framing.Wide, turn, leaf) : new Decoded(image, Framing.CloseUp, false, null);
     }
 
     /// <summary>The region (x0, y0, w, h) of <paramref name="image"/> resampled to a new pooled image of width x height (copied where the size already matches).</summary>

@@ -26,7 +26,9 @@ public sealed record LesionAreaResult(
 /// </summary>
 public static class LesionArea
 {
-    private const int Cell = 32, Side = 7, Channels = 512;
+    // Layer4 locations (7x7 per tile, a 32-pixel cell each) and channels; the head's features are pooled layer3 (the
+    // tail's input map, MapGraph.Channels) then layer4, so a weight row is Layer3 + Channels long.
+    private const int Cell = 32, Side = 7, Channels = 512, Layer3 = MapGraph.Channels, Features = Layer3 + Channels;
 
     public static LesionAreaResult Measure(string versionFolder, string dataFolder, string? cacheRoot, int seed, int threads,
         Action<string> info, Action<int, int>? progress = null, CancellationToken ct = default)
@@ -35,13 +37,14 @@ public static class LesionArea
         if (!manifest.Backbone.Layers.SequenceEqual(["layer3", "layer4"]))
             throw new DatasetException($"The lesion-area measure needs a version on layers layer3,layer4; {versionFolder} has {string.Join(",", manifest.Backbone.Layers)}.");
         var spec = manifest.Preprocessing;
-        var backbone = ModelPackage.BackboneFor(versionFolder, manifest, Backbone.Load());
+        var nuget = Backbone.Load();
+        var backbone = ModelPackage.BackboneFor(versionFolder, manifest, nuget);
         var head = OnnxFile.Read(Path.Combine(versionFolder, manifest.Head));
         var (mean, invStd, weights, bias) = HeadGraph.Linear(head, manifest.PrimaryOutput);
         var labels = manifest.Task(manifest.PrimaryOutput).Labels;
         int healthy = labels.ToList().IndexOf("healthy");
         if (healthy < 0) throw new DatasetException("The main stress has no 'healthy' label to measure lesions against.");
-        var severityTask = manifest.Tasks.FirstOrDefault(t => t.Output == TaskNames.Severity) ?? throw new DatasetException("The version has no severity output to compare with.");
+        if (!manifest.Tasks.Any(t => t.Output == TaskNames.Severity)) throw new DatasetException("The version has no severity output to compare with.");
 
         var data = LabelledDataset.Load(dataFolder, seed: seed);
         var graded = data.Images.Where(i => i.Severity is not null && i.Split is Split.Train or Split.Val).ToList();
@@ -54,7 +57,7 @@ public static class LesionArea
         TorchRuntime.Initialize(threads);
         using var tail = new OnnxTorchGraph(backbone.Model.Graph, TorchBackbone.TailStart, TorchBackbone.Layer4Output, "tail");
         tail.eval();
-        using var model = CropModel.Load(versionFolder, Backbone.Load());
+        using var model = CropModel.Load(versionFolder, nuget);
         var train = new List<(double[] Margins, int Grade)>();
         var val = new List<(double[] Margins, int Grade, int Head)>();
         int tiles = spec.TileCount;
@@ -94,14 +97,14 @@ public static class LesionArea
         float[] mean, float[] invStd, float[] weights, float[] bias, int classes, int healthy)
     {
         float[] layer4;
-        float[] layer3Pooled = new float[256];
+        float[] layer3Pooled = new float[Layer3];
         using (var scope = torch.NewDisposeScope())
         using (torch.no_grad())
         {
             var input = new float[tiles * MapGraph.FloatsPerView];
             for (int i = 0; i < input.Length; i++) input[i] = (float)m.Maps[i];
             for (int t = 0; t < tiles; t++)
-                for (int c = 0; c < 256; c++)
+                for (int c = 0; c < Layer3; c++)
                 {
                     double sum = 0;
                     int at = t * MapGraph.FloatsPerView + c * MapGraph.Side * MapGraph.Side;
@@ -115,7 +118,7 @@ public static class LesionArea
         for (int c = 0; c < classes; c++)
         {
             double s = bias[c];
-            for (int k = 0; k < 256; k++) s += weights[c * 768 + k] * (layer3Pooled[k] - mean[k]) * invStd[k];
+            for (int k = 0; k < Layer3; k++) s += weights[c * Features + k] * (layer3Pooled[k] - mean[k]) * invStd[k];
             constant[c] = s;
         }
         using var resized = ImagePreprocessor.DecodeAndResize(bytes, spec, out _);
@@ -131,7 +134,7 @@ public static class LesionArea
                     {
                         double s = constant[c];
                         for (int k = 0; k < Channels; k++)
-                            s += weights[c * 768 + 256 + k] * (layer4[((t * Channels + k) * Side + y) * Side + x] - mean[256 + k]) * invStd[256 + k];
+                            s += weights[c * Features + Layer3 + k] * (layer4[((t * Channels + k) * Side + y) * Side + x] - mean[Layer3 + k]) * invStd[Layer3 + k];
                         logits[c] = s;
                     }
                     double disease = double.NegativeInfinity;

@@ -45,9 +45,8 @@ public static class FineTuneStage
     {
         if (image.Severity is not { } grade) return -1;
         if (m.Copy == 0) return grade;
-        bool wide = originals.TryGetValue(m.RelativePath, out var original) && original.Framing == Core.Preprocessing.Framing.Wide;
-        var kind = Augmenter.KindOf(Augmenter.SeedFor(o.Seed, m.Sha256, m.Copy), wide, o.Preprocessing.FramingByContent);
-        return kind == AugmentedKind.CloseUp ? -1 : grade;
+        var framing = originals.TryGetValue(m.RelativePath, out var original) ? original.Framing : Core.Preprocessing.Framing.CloseUp;
+        return Augmenter.KindOfCopy(o.Seed, m.Sha256, m.Copy, framing, o.Preprocessing) == AugmentedKind.CloseUp ? -1 : grade;
     }
 
     /// <param name="workFolder">Where the tail's part files are written (the caller deletes it after the version is written).</param>

@@ -44,6 +44,16 @@ public static class Augmenter
         return draw < 0.25 ? AugmentedKind.Whole : reframe && draw < 0.5 ? AugmentedKind.Reframed : AugmentedKind.CloseUp;
     }
 
+    /// <summary>
+    /// What copy <paramref name="copy"/> of a photo is, from the original's framing under <paramref name="spec"/>: the one
+    /// rule by which the trainer, <c>calibrate</c> and the fine-tune label copies (as <see cref="Augment"/> makes them).
+    /// </summary>
+    public static AugmentedKind KindOfCopy(int runSeed, string imageSha, int copy, Framing original, PreprocessingSpec spec) =>
+        KindOf(SeedFor(runSeed, imageSha, copy), original == Framing.Wide, spec.FramingByContent);
+
+    /// <summary>The framing a copy counts as: a close-up crop is a close-up; a whole or reframed copy keeps the original's.</summary>
+    public static Framing FramingOfCopy(AugmentedKind kind, Framing original) => kind == AugmentedKind.CloseUp ? Framing.CloseUp : original;
+
     public static byte[] Augment(ReadOnlySpan<byte> photo, int seed, PreprocessingSpec spec)
     {
         using var source = ImageDecoder.DecodeUpright(photo, (w, h) => (Math.Min(w, MaxSide), Math.Min(h, MaxSide)));

@@ -38,7 +38,7 @@ public static class Recalibration
         int seed = manifest.Training.Seed, d = manifest.Backbone.FeatureSize;
         // A fine-tuned version featurizes with its own tail (cached apart, as the trainer caches it).
         var backbone = ModelPackage.BackboneFor(versionFolder, manifest, Backbone.Load());
-        var tail = manifest.Backbone.FineTunedTail is { Count: > 0 } parts ? $"|fine-tuned tail {Heads.FineTunedBackbone.Hash([.. parts.Select(x => Path.Combine(versionFolder, x))])}" : "";
+        var tail = Heads.FineTunedBackbone.CacheKeySuffix([.. (manifest.Backbone.FineTunedTail ?? []).Select(x => Path.Combine(versionFolder, x))]);
         var val = new List<(LabelledImage Image, ImageFeatures F, string Source)>();
         var others = new List<(LabelledImage Image, ImageFeatures F, string Source)>();
         var copies = new List<(LabelledImage Image, ImageFeatures F, string Source)>();
@@ -67,26 +67,27 @@ public static class Recalibration
                     if (x.Copy == 0) { (isCheck ? checks : isOther ? others : val).Add((image, x, name)); continue; }
                     if (!originals.TryGetValue(x.RelativePath, out var original)) continue;
                     // As the trainer labels its proxy: a close-up cut from a whole leaf is a close-up.
-                    var kind = Augmenter.KindOf(Augmenter.SeedFor(seed, original.Sha256, x.Copy), original.Framing == Framing.Wide, spec.FramingByContent);
-                    copies.Add((image, x with { Framing = kind == AugmentedKind.CloseUp ? Framing.CloseUp : original.Framing }, name));
+                    var kind = Augmenter.KindOfCopy(seed, original.Sha256, x.Copy, original.Framing, spec);
+                    copies.Add((image, x with { Framing = Augmenter.FramingOfCopy(kind, original.Framing) }, name));
                 }
             }
         }
         var all = Enumerable.Range(0, d).ToArray();
-        (TrainingExamples Examples, ModelOutput[] Outs) Score(List<(LabelledImage Image, ImageFeatures F, string Source)> items, bool copy)
+        // Each group through the head once (the old head; the new one differs only by the temperature, scored below).
+        TrainingExamples Examples(List<(LabelledImage Image, ImageFeatures F, string Source)> items, bool copy)
         {
             var ex = TrainingExamples.Build([.. items.Select(v => (v.Image, v.F))], spec, d, all);
-            if (copy) ex = new TrainingExamples { Rows = ex.Rows, ImageOf = ex.ImageOf, Images = ex.Images, Flips = 1 };
-            return (ex, HeadEvaluator.Run(head, ex));
+            return copy ? new TrainingExamples { Rows = ex.Rows, ImageOf = ex.ImageOf, Images = ex.Images, Flips = 1 } : ex;
         }
-        var rules = LeafRules(manifest, Score(val, false), Score(copies, true), [.. val.Select(v => (int)v.F.Framing)], others.Count > 0 ? Score(others, false).Outs : null);
-        CalibrationSet Set(string name, List<(LabelledImage Image, ImageFeatures F, string Source)> items, bool copy)
-        {
-            var (ex, outs) = Score(items, copy);
-            // Not answered ok: rejected, or in the band where other crops' leaves fall.
-            return new CalibrationSet(name, ex, [.. items.Select(v => v.F.Framing)], [.. items.Select(v => v.Source)], [.. outs.Select(x => Verdict.IsRejected(x, rules) || Verdict.MayBeAnotherCrop(x, rules))]);
-        }
-        var sets = new List<CalibrationSet> { Set("val", val, false), Set("augmented val copies", copies, true) };
+        static ModelOutput[] Eval(ModelProto h, TrainingExamples ex) => ex.Rows.Length == 0 ? [] : HeadEvaluator.Run(h, ex);
+        var (valEx, copyEx, otherEx, checkEx) = (Examples(val, false), Examples(copies, true), Examples(others, false), Examples(checks, false));
+        var (valOut, copyOut) = (Eval(head, valEx), Eval(head, copyEx));
+        var otherOut = Eval(head, otherEx);
+        var rules = LeafRules(manifest, (valEx, valOut), (copyEx, copyOut), [.. val.Select(v => (int)v.F.Framing)], others.Count > 0 ? otherOut : null);
+        // Not answered ok: rejected, or in the band where other crops' leaves fall.
+        CalibrationSet Set(string name, List<(LabelledImage Image, ImageFeatures F, string Source)> items, TrainingExamples ex, ModelOutput[] outs) =>
+            new(name, ex, [.. items.Select(v => v.F.Framing)], [.. items.Select(v => v.Source)], [.. outs.Select(x => Verdict.IsRejected(x, rules) || Verdict.MayBeAnotherCrop(x, rules))]);
+        var sets = new List<CalibrationSet> { Set("val", val, valEx, valOut), Set("augmented val copies", copies, copyEx, copyOut) };
         var primary = manifest.PrimaryOutput;
         var labels = manifest.Task(primary).Labels;
         double oldT = HeadGraph.Temperature(head, primary);
@@ -107,56 +108,40 @@ public static class Recalibration
         var relAfter = UncertainFit.Reliability(head, primary, labels, sets, fit.Temperature);
         var newHead = head.Clone();
         if (fit.Temperature != oldT) HeadGraph.WithTemperature(newHead, primary, fit.Temperature / oldT);
-        if (checks.Count > 0)
+        var next = manifest with { Calibration = calibration };
+        var otherNew = Eval(newHead, otherEx);
+        calibration = WithMeasuredRates(calibration, next, (val, Eval(newHead, valEx)), (copies, Eval(newHead, copyEx)), (others, otherNew));
+
+        // Photos of other crops sent as this crop: how many get an ok (confident) answer (and, for the val split of
+        // --other-crops, how many are rejected), before and after.
+        void OtherCropRows(List<(LabelledImage Image, ImageFeatures F, string Source)> items, ModelOutput[] oldOut, ModelOutput[] newOut, string what, bool withRejected)
         {
-            // Photos of other crops sent as this crop: how many get an ok (confident) answer, before and after.
-            var ex = TrainingExamples.Build([.. checks.Select(v => (v.Image, v.F))], spec, d, all);
-            var oldOut = HeadEvaluator.Run(head, ex);
-            var newOut = HeadEvaluator.Run(newHead, ex);
-            var framing = checks.Select(v => v.F.Framing).ToList();
-            var name = string.Join("+", checks.Select(v => v.Source).Distinct());
-            int okBefore = Enumerable.Range(0, oldOut.Length).Count(i => Verdict.Decide(oldOut[i], manifest, framing[i]) == PredictionStatus.Ok);
-            int okAfter = Enumerable.Range(0, newOut.Length).Count(i => Verdict.Decide(newOut[i], manifest with { Calibration = calibration }, framing[i]) == PredictionStatus.Ok);
-            before.Add(new OkFigures($"{name} (other crops, sent as {manifest.Crop}): answered ok", oldOut.Length, null, okBefore / (double)oldOut.Length));
-            after.Add(new OkFigures($"{name} (other crops, sent as {manifest.Crop}): answered ok", newOut.Length, null, okAfter / (double)newOut.Length));
-        }
-        calibration = WithMeasuredRates(calibration, manifest, newHead, spec, d, val, copies, others);
-        if (others.Count > 0)
-        {
-            // Other crops' val leaves (not trained on): how many get an ok answer, and how many are rejected, before and after.
-            var ex = TrainingExamples.Build([.. others.Select(v => (v.Image, v.F))], spec, d, all);
-            var oldOut = HeadEvaluator.Run(head, ex);
-            var newOut = HeadEvaluator.Run(newHead, ex);
-            var framing = others.Select(v => v.F.Framing).ToList();
-            var name = string.Join("+", others.Select(v => v.Source).Distinct());
+            if (items.Count == 0) return;
+            var name = $"{string.Join("+", items.Select(v => v.Source).Distinct())}{what} (other crops, sent as {manifest.Crop})";
             foreach (var (list, outs, m) in new[] { (before, oldOut, manifest), (after, newOut, manifest with { Calibration = calibration }) })
             {
-                var status = Enumerable.Range(0, outs.Length).Select(i => Verdict.Decide(outs[i], m, framing[i])).ToList();
-                list.Add(new OkFigures($"{name} val (other crops, sent as {manifest.Crop}): answered ok", outs.Length, null, status.Count(x => x == PredictionStatus.Ok) / (double)outs.Length));
-                list.Add(new OkFigures($"{name} val (other crops, sent as {manifest.Crop}): rejected", outs.Length, null, status.Count(x => x == PredictionStatus.Rejected) / (double)outs.Length));
+                var status = outs.Select((x, i) => Verdict.Decide(x, m, items[i].F.Framing)).ToList();
+                list.Add(new OkFigures($"{name}: answered ok", outs.Length, null, status.Count(x => x == PredictionStatus.Ok) / (double)outs.Length));
+                if (withRejected) list.Add(new OkFigures($"{name}: rejected", outs.Length, null, status.Count(x => x == PredictionStatus.Rejected) / (double)outs.Length));
             }
         }
+        OtherCropRows(checks, Eval(head, checkEx), Eval(newHead, checkEx), "", withRejected: false);
+        OtherCropRows(others, otherOut, otherNew, " val", withRejected: true);
         return new RecalibrationResult(fit, before, after, relBefore, relAfter, calibration, newHead);
     }
 
-    /// <summary>The measured shares of the new calibration (val leaves rejected and uncertain; rejected per group).</summary>
-    private static CalibrationSpec WithMeasuredRates(CalibrationSpec calibration, ModelManifest manifest, ModelProto head, PreprocessingSpec spec, int d,
-        List<(LabelledImage Image, ImageFeatures F, string Source)> val, List<(LabelledImage Image, ImageFeatures F, string Source)> copies,
-        List<(LabelledImage Image, ImageFeatures F, string Source)> others)
+    /// <summary>The measured shares of the new calibration (val leaves rejected and uncertain; rejected per group), from the new head's outputs.</summary>
+    private static CalibrationSpec WithMeasuredRates(CalibrationSpec calibration, ModelManifest next,
+        (List<(LabelledImage Image, ImageFeatures F, string Source)> Items, ModelOutput[] Outs) val,
+        (List<(LabelledImage Image, ImageFeatures F, string Source)> Items, ModelOutput[] Outs) copies,
+        (List<(LabelledImage Image, ImageFeatures F, string Source)> Items, ModelOutput[] Outs) others)
     {
-        var all = Enumerable.Range(0, d).ToArray();
-        var m = manifest with { Calibration = calibration };
-        List<(bool Negative, Framing Framing, PredictionStatus Status)> Statuses(List<(LabelledImage Image, ImageFeatures F, string Source)> items, bool copy)
-        {
-            if (items.Count == 0) return [];
-            var ex = TrainingExamples.Build([.. items.Select(v => (v.Image, v.F))], spec, d, all);
-            if (copy) ex = new TrainingExamples { Rows = ex.Rows, ImageOf = ex.ImageOf, Images = ex.Images, Flips = 1 };
-            var outs = HeadEvaluator.Run(head, ex);
-            return [.. items.Select((v, i) => (v.Image.Negative, v.F.Framing, Verdict.Decide(outs[i], m, v.F.Framing)))];
-        }
-        var v = Statuses(val, false);
-        var c = Statuses(copies, true);
-        var o = Statuses(others, false);
+        static List<(bool Negative, Framing Framing, PredictionStatus Status)> Statuses(
+            (List<(LabelledImage Image, ImageFeatures F, string Source)> Items, ModelOutput[] Outs) g, ModelManifest m) =>
+            [.. g.Items.Select((v, i) => (v.Image.Negative, v.F.Framing, Verdict.Decide(g.Outs[i], m, v.F.Framing)))];
+        var v = Statuses(val, next);
+        var c = Statuses(copies, next);
+        var o = Statuses(others, next);
         static double Share(IEnumerable<(bool Negative, Framing Framing, PredictionStatus Status)> xs, PredictionStatus s) =>
             xs.ToList() is { Count: > 0 } l ? l.Count(x => x.Status == s) / (double)l.Count : 0;
         var leaves = v.Where(x => !x.Negative).ToList();

@@ -59,11 +59,14 @@ public sealed record TrainOptions
 /// <param name="Selection">How the fine-tune chose (early stopping), appended to the manifest's selection text.</param>
 public sealed record FineTunedBackbone(Backbone Backbone, IReadOnlyList<string> TailFiles, string Description, IReadOnlyDictionary<string, double> Hyperparameters, string Selection)
 {
-    /// <summary>Keeps the feature cache of a fine-tuned backbone apart from the NuGet one's (same file, other weights).</summary>
-    public string CacheTag { get; } = TailFiles.Count > 0 && TailFiles.All(File.Exists) ? Hash(TailFiles) : "";
+    /// <summary>
+    /// What a feature cache key gains for a backbone with these tail part files ("" for none), keeping a fine-tuned
+    /// backbone's features apart from the NuGet one's (same file, other weights); training and <c>calibrate</c> share it.
+    /// </summary>
+    public static string CacheKeySuffix(IReadOnlyList<string> tailFiles) => tailFiles.Count > 0 ? $"|fine-tuned tail {Hash(tailFiles)}" : "";
 
-    /// <summary>The cache tag of a tail's part files (SHA-256 over them in order), for whoever featurizes with that tail.</summary>
-    public static string Hash(IReadOnlyList<string> files)
+    /// <summary>SHA-256 over a tail's part files in order.</summary>
+    private static string Hash(IReadOnlyList<string> files)
     {
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         foreach (var file in files) sha.AppendData(File.ReadAllBytes(file));

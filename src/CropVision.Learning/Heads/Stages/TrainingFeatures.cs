@@ -58,7 +58,7 @@ internal sealed class TrainingFeatures
         using (var extractor = new FeatureExtractor(backbone, o.Layers, o.Preprocessing))
         {
             // A fine-tuned tail has the NuGet file's SHA-256 but other weights: its features are cached apart.
-            var tag = o.FineTuned is { } tuned ? $"|fine-tuned tail {tuned.CacheTag}" : "";
+            var tag = FineTunedBackbone.CacheKeySuffix(o.FineTuned?.TailFiles ?? []);
             var cache = o.CacheRoot is null ? null : new FeatureCache(o.CacheRoot, FeatureExtractor.CacheKey(backbone, o.Layers, o.Preprocessing) + tag, extractor.FloatsPerImage);
             var copyCache = o.CacheRoot is null || o.Augment == 0 ? null
                 : new FeatureCache(o.CacheRoot, FeatureExtractor.AugmentedCacheKey(backbone, o.Layers, o.Preprocessing, o.Seed) + tag, extractor.FloatsPerCopy);
@@ -89,9 +89,9 @@ internal sealed class TrainingFeatures
             if (x.Copy == 0 && image.Split == Split.Val) { ValItems.Add(new(image, x, source)); continue; }
             if (x.Copy == 0) { FramingOf[image] = x.Framing; TrainItems.Add((image, x)); continue; }
             // A close-up cut from a whole leaf shows its stress but not the leaf-wide severity and flags.
-            var kind = Augmenter.KindOf(Augmenter.SeedFor(o.Seed, original.Sha256, x.Copy), original.Framing == Framing.Wide, o.Preprocessing.FramingByContent);
+            var kind = Augmenter.KindOfCopy(o.Seed, original.Sha256, x.Copy, original.Framing, o.Preprocessing);
             var labels = kind == AugmentedKind.CloseUp ? image with { Severity = null, Flags = null } : image;
-            if (image.Split == Split.Val) { ValCopies.Add(new(labels, x with { Framing = kind == AugmentedKind.CloseUp ? Framing.CloseUp : original.Framing }, source)); continue; }
+            if (image.Split == Split.Val) { ValCopies.Add(new(labels, x with { Framing = Augmenter.FramingOfCopy(kind, original.Framing) }, source)); continue; }
             if (!ReferenceEquals(labels, image)) FramingOf[labels] = Framing.CloseUp;
             else FramingOf.TryAdd(labels, original.Framing);
             TrainItems.Add((labels, x));

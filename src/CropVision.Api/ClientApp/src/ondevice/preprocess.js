@@ -75,21 +75,20 @@ export function preprocessPixels(img, spec, jpeg = null) {
 /** Decoded upright pixels, cut/turned and resized for the target, as views. */
 function shape(img, spec, { closeUp, byContent, turn }) {
   const S = spec.tileSize;
-  const leaf = byContent ? measurePlain(img) : null;
-  if (byContent) closeUp = !leaf.wholeLeaf;
+  const judged = byContent ? measurePlain(img) : null;
+  if (byContent) closeUp = !judged.wholeLeaf;
+  const leaf = judged?.wholeLeaf ? judged : null;
   let resized;
-  if (byContent && !closeUp) {
-    // The leaf's box (turned with the photo), grown to the spec's shape, as ImagePreprocessor does.
-    const box = turn ? { x: img.height - leaf.y - leaf.height, y: leaf.x, width: leaf.height, height: leaf.width } : leaf;
-    if (turn) img = rotateClockwise(img);
-    const b = widen(box.x, box.y, box.width, box.height, img.width, img.height, spec.resizeWidth, spec.resizeHeight);
-    resized = mitchell(img, b.x, b.y, b.width, b.height, spec.resizeWidth, spec.resizeHeight);
-  } else if (closeUp) {
+  if (closeUp) {
     const side = Math.min(img.width, img.height);
     resized = mitchell(img, (img.width - side) >> 1, (img.height - side) >> 1, side, side, S, S);
   } else {
+    // Wide: the whole photo, or a whole leaf's box (turned with the photo) grown to the spec's shape, as ImagePreprocessor.
+    const box = !leaf ? null : turn ? { x: img.height - leaf.y - leaf.height, y: leaf.x, width: leaf.height, height: leaf.width } : leaf;
     if (turn) img = rotateClockwise(img);
-    resized = mitchell(img, 0, 0, img.width, img.height, spec.resizeWidth, spec.resizeHeight);
+    const b = box ? widen(box.x, box.y, box.width, box.height, img.width, img.height, spec.resizeWidth, spec.resizeHeight)
+      : { x: 0, y: 0, width: img.width, height: img.height };
+    resized = mitchell(img, b.x, b.y, b.width, b.height, spec.resizeWidth, spec.resizeHeight);
   }
   return { tensor: writeViews(resized, spec, closeUp), framing: closeUp ? 'CloseUp' : 'Wide', views: spec.flips.length * (spec.resizeWidth / S) * (spec.resizeHeight / S) };
 }
